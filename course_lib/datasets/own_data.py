@@ -1,0 +1,519 @@
+"""Load your own event log into the canonical event table (lessons 00 and 09).
+
+``load_events(path, user=..., item=..., time=...)`` reads CSV (also .tsv and
+.gz), Parquet and JSON Lines (flat records, or OTTO's nested
+``{"session": .., "events": [{"aid", "ts", "type"}]}`` format), keeps only the
+mapped columns, and checks everything a later lesson relies on. Anything
+wrong raises one :class:`~course_lib.datasets.schema.EventLogError` whose
+message names the file, the column and the row. The file itself is only read,
+never written.
+
+CSV files are streamed in blocks through pyarrow, so a large file costs the
+memory of the mapped columns only, not of the whole file.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from course_lib.datasets.schema import (EventLogError, id_column, normalise_event_types)
+
+#: Names we look for when a column is not mapped explicitly (case-insensitive).
+ALIASES = {
+    "user_id": ["user_id", "user", "userid", "customer_id", "customerid", "visitor_id",
+                "visitorid", "client_id"],
+    "session_id": ["session_id", "session", "sessionid", "visit_id"],
+    "item_id": ["item_id", "item", "itemid", "product_id", "productid", "sku", "aid",
+                "stockcode"],
+    "timestamp": ["timestamp", "time", "ts", "event_time", "datetime", "date", "invoicedate"],
+    "event_type": ["event_type", "event", "type", "action"],
+    "price": ["price", "unit_price", "unitprice"],
+    "category": ["category", "category_id", "category_code"],
+    "quantity": ["quantity", "qty"],
+}
+
+_NUMERIC = re.compile(r"^\s*-?\d+(\.\d*)?\s*$")
+
+
+@dataclass
+class ColumnMap:
+    """Which column of the file holds each canonical column (``None``: absent)."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+    item_id: str | None = None
+    timestamp: str | None = None
+    event_type: str | None = None
+    price: str | None = None
+    category: str | None = None
+    quantity: str | None = None
+    explicit: set = field(default_factory=set)
+
+    def items(self):
+        return [(k, getattr(self, k)) for k in ALIASES if getattr(self, k) is not None]
+
+
+def resolve_columns(path, header: list[str], mapping: dict[str, str | None]) -> ColumnMap:
+    """Match the file's header against the mapping and the usual aliases."""
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise EventLogError(f"the header names {', '.join(map(repr, dupes))} more than once; "
+                            "give every column a distinct name", path=path, line=1)
+    lower = {h.strip().lower(): h for h in header}
+    found = ColumnMap()
+    for canon, aliases in ALIASES.items():
+        wanted = mapping.get(canon)
+        if wanted is not None:
+            if wanted not in header:
+                near = difflib.get_close_matches(wanted, header, n=1)
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                raise EventLogError(
+                    f"not found (mapped to {canon}). Columns in the file: "
+                    f"{', '.join(header[:20])}.{hint}", path=path, column=wanted)
+            setattr(found, canon, wanted)
+            found.explicit.add(canon)
+            continue
+        for alias in aliases:
+            if alias in lower:
+                setattr(found, canon, lower[alias])
+                break
+    missing = [c for c in ("item_id", "timestamp") if getattr(found, c) is None]
+    if found.user_id is None and found.session_id is None:
+        missing.insert(0, "user_id or session_id")
+    if missing:
+        what = missing[0]
+        option = {"item_id": "--item / item=", "timestamp": "--time / time="}.get(
+            what, "--user / user= or --session / session=")
+        near = difflib.get_close_matches(what.split(" ")[0], [h.lower() for h in header], n=1)
+        hint = f" The closest is {lower[near[0]]!r}." if near else ""
+        raise EventLogError(
+            f"no column for {what}. Columns in the file: {', '.join(header[:20])}."
+            f"{hint} Map it with {option}.", path=path, column=what)
+    return found
+
+
+# --------------------------------------------------------------------------- #
+# CSV
+
+def _open_text(path: Path, encoding: str):
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
+    return open(path, encoding=encoding, newline="")
+
+
+def _first_bad_utf8_line(path: Path, encoding: str) -> tuple[int, str] | None:
+    """Line number (1-based) of the first line that does not decode."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return number, f"byte 0x{raw[exc.start]:02x} at character {exc.start + 1}"
+    return None
+
+
+def _read_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], str]:
+    try:
+        with _open_text(path, encoding) as fh:
+            sample = fh.read(64 * 1024)
+    except UnicodeDecodeError:
+        bad = _first_bad_utf8_line(path, encoding)
+        line, what = bad if bad else (1, "")
+        raise EventLogError(f"not valid {encoding} ({what}); save the file as "
+                            "UTF-8 or pass encoding='latin-1'", path=path, line=line)
+    except (OSError, EOFError) as exc:
+        raise EventLogError(f"cannot be read ({exc})", path=path) from None
+    if not sample.strip():
+        raise EventLogError("the file is empty", path=path)
+    first_line = sample.splitlines()[0]
+    if sep is None:
+        counts = {d: first_line.count(d) for d in [",", ";", "\t", "|"]}
+        sep = max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+    header = next(csv.reader([first_line], delimiter=sep))
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if len(header) == 1:
+        others = {d: first_line.count(d) for d in [",", ";", "\t", "|"] if d != sep}
+        best = max(others, key=others.get)
+        if others[best] > 0:
+            name = {"\t": "a tab ('\\t')"}.get(best, repr(best))
+            raise EventLogError(
+                f"with separator {sep!r} the header is one column ({first_line[:60]!r}); the file "
+                f"looks separated by {name}: pass sep= / --sep accordingly", path=path, line=1)
+    if len(sample.splitlines()) < 2 and len(sample) < 64 * 1024:
+        raise EventLogError("the file has a header but no rows", path=path)
+    return header, sep
+
+
+def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
+    """Yield pandas DataFrames of string columns, streaming through pyarrow."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    bad_rows = []
+
+    def on_invalid(row):
+        bad_rows.append(row)
+        return "error"
+
+    try:
+        reader = pcsv.open_csv(
+            str(path),
+            read_options=pcsv.ReadOptions(block_size=16 << 20, encoding=encoding,
+                                          use_threads=False),
+            parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=cols, column_types={c: pa.string() for c in cols},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        for batch in reader:
+            yield batch.to_pandas()
+    except pa.ArrowInvalid as exc:
+        if bad_rows:
+            row = bad_rows[0]
+            line = row.number
+            text = (row.text or "")[:60]
+            hint = " (truncated last line?)" if row.actual_columns < row.expected_columns else ""
+            raise EventLogError(
+                f"{row.actual_columns} fields where the header has "
+                f"{row.expected_columns}{hint}: {text!r}", path=path, line=line) from None
+        if "UTF8" in str(exc) or "utf-8" in str(exc).lower():
+            bad = _first_bad_utf8_line(path, "utf-8")
+            line, what = bad if bad else (None, "")
+            raise EventLogError(
+                f"not valid UTF-8 ({what}); save the file as UTF-8 or pass "
+                "encoding='latin-1'", path=path, line=line) from None
+        raise EventLogError(f"cannot be parsed as CSV: {exc}", path=path) from None
+    except UnicodeDecodeError:
+        bad = _first_bad_utf8_line(path, encoding)
+        line, what = bad if bad else (None, "")
+        raise EventLogError(f"not valid {encoding} ({what})", path=path, line=line) from None
+
+
+# --------------------------------------------------------------------------- #
+# JSON Lines
+
+def _jsonl_records(path: Path, encoding: str, chunk_lines: int = 200_000):
+    """Yield DataFrames of flat records; OTTO's nested sessions are exploded."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows: list[dict] = []
+    nested = None
+    any_line = False
+    with opener(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            any_line = True
+            try:
+                record = json.loads(raw.decode(encoding))
+            except UnicodeDecodeError as exc:
+                raise EventLogError(f"not valid {encoding} "
+                                    f"(byte 0x{raw[exc.start]:02x})", path=path, line=number) from None
+            except json.JSONDecodeError as exc:
+                end = " (truncated last line?)" if not raw.endswith(b"\n") else ""
+                raise EventLogError(f"not valid JSON: {exc.msg}{end}",
+                                    path=path, line=number) from None
+            if not isinstance(record, dict):
+                raise EventLogError("not a JSON object", path=path, line=number)
+            if nested is None:
+                nested = isinstance(record.get("events"), list)
+            if nested:
+                events = record.get("events")
+                if not isinstance(events, list):
+                    raise EventLogError("no 'events' list", path=path,
+                                        column="events", line=number)
+                outer = {k: v for k, v in record.items() if k != "events"}
+                for e in events:
+                    if not isinstance(e, dict):
+                        raise EventLogError("an event is not an object",
+                                            path=path, column="events", line=number)
+                    rows.append({**outer, **e, "_line": number})
+            else:
+                record["_line"] = number
+                rows.append(record)
+            if len(rows) >= chunk_lines:
+                yield pd.DataFrame(rows)
+                rows = []
+    if not any_line:
+        raise EventLogError("the file is empty", path=path)
+    if rows:
+        yield pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- #
+# typing and checks, shared by every format
+
+def _as_text(values: pd.Series) -> pd.Series:
+    return values.astype("string")
+
+
+def _where(df: pd.DataFrame, i: int) -> dict:
+    """Where row ``i`` of a block is: a file line (CSV, JSONL) or a data row (Parquet)."""
+    if "_line" in df.columns:
+        return {"line": int(df["_line"].iloc[i])}
+    return {"row": int(df["_row"].iloc[i])}
+
+
+def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, column,
+                where, notes: list[str]) -> pd.Series:
+    """Text, seconds or milliseconds to datetime64[ns] (UTC, timezone dropped)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = pd.to_datetime(values, utc=True)
+        return out.dt.tz_localize(None).astype("datetime64[ns]")
+    text = _as_text(values).str.strip()
+    empty = text.isna() | (text == "")
+    if empty.any():
+        i = int(np.flatnonzero(empty.to_numpy())[0])
+        raise EventLogError(f"empty timestamp ({int(empty.sum())} such rows)", path=path,
+                            column=column, **where(i))
+    numeric = text.str.fullmatch(r"-?\d+(\.\d*)?")
+    if numeric.all():
+        number = pd.to_numeric(text)
+        if unit is None:
+            unit = "ms" if float(number.abs().max()) > 1e11 else "s"
+            notes.append(f"{column}: numbers read as {'milliseconds' if unit == 'ms' else 'seconds'}"
+                         " since 1970 (pass time_unit= / --time-unit to choose)")
+        out = pd.to_datetime(number, unit=unit, errors="coerce")
+        bad = out.isna() | (out < pd.Timestamp("1990-01-01")) | (out > pd.Timestamp("2100-01-01"))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise EventLogError(f"{text.iloc[i]!r} is not a plausible time in {unit} since 1970 "
+                                "(check --time-unit)", path=path, column=column,
+                                **where(i))
+        return out.astype("datetime64[ns]")
+    if numeric.any() and unit is not None:
+        i = int(np.flatnonzero((~numeric).to_numpy())[0])
+        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
+                            path=path, column=column, **where(i))
+    out = None
+    for attempt in ([fmt] if fmt else ["ISO8601", None]):
+        try:
+            out = pd.to_datetime(text, format=attempt, utc=True)
+            break
+        except (ValueError, TypeError, OverflowError):
+            continue
+    if out is None:
+        coerced = pd.to_datetime(text, format=fmt or "ISO8601", utc=True, errors="coerce")
+        if coerced.isna().all() and fmt is None:
+            coerced = pd.to_datetime(text, format="mixed", utc=True, errors="coerce")
+        bad = coerced.isna()
+        i = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a time"
+                            + (f" with format {fmt!r}" if fmt else "")
+                            + " (pass time_format= / a strftime format, e.g. '%d/%m/%Y %H:%M')",
+                            path=path, column=column, **where(i))
+    return out.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def _empty_ids(df: pd.DataFrame, cmap: ColumnMap) -> np.ndarray:
+    """Rows whose user, session or item id is empty."""
+    empty = np.zeros(len(df), dtype=bool)
+    for canon in ("user_id", "session_id", "item_id"):
+        if getattr(cmap, canon) is not None:
+            text = _as_text(df[canon]).str.strip()
+            empty |= (text.isna() | (text == "")).to_numpy()
+    return empty
+
+
+def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
+    text = _as_text(df[canon]).str.strip()
+    empty = text.isna() | (text == "")
+    if empty.any():
+        i = int(np.flatnonzero(empty.to_numpy())[0])
+        raise EventLogError(f"empty id ({int(empty.sum())} rows in this block have none; "
+                            "pass drop_missing_ids=True / --drop-missing-ids to skip them)",
+                            path=path, column=source, **_where(df, i))
+
+
+def _to_number(df, canon, source, path, kind):
+    text = _as_text(df[canon]).str.strip()
+    number = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+    bad = number.isna() & text.notna() & (text != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise EventLogError(f"cannot read {text.iloc[i]!r} as a {kind}", path=path,
+                            column=source, **_where(df, i))
+    return number
+
+
+def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedelta) -> np.ndarray:
+    """Session numbers: a user's new session starts after ``gap`` of inactivity.
+
+    The core of gap-based sessionisation; :func:`course_lib.prep.sessions.sessionise`
+    wraps it for whole event tables (lesson 00).
+    """
+    gap = pd.Timedelta(gap)
+    order = np.lexsort((timestamp.to_numpy(), pd.factorize(user)[0]))
+    u = pd.factorize(user)[0][order]
+    t = timestamp.to_numpy()[order]
+    new = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        new[1:] = (u[1:] != u[:-1]) | ((t[1:] - t[:-1]) > gap.to_timedelta64())
+    sessions = np.empty(len(order), dtype=np.int64)
+    sessions[order] = np.cumsum(new)
+    return sessions
+
+
+def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_format, notes,
+                  drop_missing_ids=False):
+    """Rename, type and check one block of rows (all values still strings)."""
+    rename = {src: canon for canon, src in cmap.items()}
+    extra = [c for c in ("_line", "_row") if c in df.columns]
+    df = df[[src for _, src in cmap.items()] + extra].rename(columns=rename)
+    # a header line repeated inside the data (two files concatenated)
+    repeated = np.ones(len(df), dtype=bool)
+    for canon, src in cmap.items():
+        repeated &= (_as_text(df[canon]).str.strip() == src).fillna(False).to_numpy()
+    if repeated.any():
+        i = int(np.flatnonzero(repeated)[0])
+        raise EventLogError("this row repeats the header (were two files joined together?)",
+                            path=path, **_where(df, i))
+    if drop_missing_ids:
+        empty = _empty_ids(df, cmap)
+        if empty.any():
+            notes.append(("dropped_ids", int(empty.sum())))
+            df = df[~empty].reset_index(drop=True)
+    for canon in ("user_id", "session_id", "item_id"):
+        if canon in df.columns:
+            _check_ids(df, canon, getattr(cmap, canon), path)
+            df[canon] = _as_text(df[canon]).str.strip()
+    df["timestamp"] = parse_times(df["timestamp"], unit=time_unit, fmt=time_format, path=path,
+                                  column=cmap.timestamp, where=lambda i: _where(df, i),
+                                  notes=notes)
+    if "price" in df.columns:
+        df["price"] = _to_number(df, "price", cmap.price, path, "price").astype("float64")
+    if "quantity" in df.columns:
+        q = _to_number(df, "quantity", cmap.quantity, path, "quantity")
+        df["quantity"] = q.fillna(1).round().astype("int64")
+    return df.drop(columns=extra)
+
+
+def load_events(path, *, user=None, session=None, item=None, time=None, event=None,
+                price=None, category=None, quantity=None, sep=None, time_unit=None,
+                time_format=None, encoding="utf-8", session_gap="30min",
+                drop_missing_ids=False, default_event="view") -> pd.DataFrame:
+    """Read an event log (CSV, Parquet, JSON Lines) into the canonical table.
+
+    Map your columns by name (``user="visitorid", time="ts"``); unmapped ones
+    are looked up under the usual names. ``time_unit`` is ``"s"`` or ``"ms"``
+    for numeric timestamps (guessed from their size if not given). Without a
+    session column, sessions are cut after ``session_gap`` of inactivity;
+    without a user column, each session is its own user; without an event
+    column every event is a ``default_event`` (a view, unless you say that
+    the log holds purchases only). Rows with an empty id are an error, or are
+    dropped (and counted in the notes) with ``drop_missing_ids=True``. Notes
+    about such choices are in ``events.attrs["notes"]``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise EventLogError("no such file", path=path)
+    if path.is_dir():
+        raise EventLogError("is a folder, not a file", path=path)
+    if path.stat().st_size == 0:
+        raise EventLogError("the file is empty", path=path)
+    if time_unit not in (None, "s", "ms"):
+        raise EventLogError(f"time_unit must be 's' or 'ms', not {time_unit!r}", path=path)
+    mapping = {"user_id": user, "session_id": session, "item_id": item, "timestamp": time,
+               "event_type": event, "price": price, "category": category, "quantity": quantity}
+    notes: list[str] = []
+    suffixes = [s.lower() for s in path.suffixes]
+    kind = "parquet" if suffixes[-1:] in ([".parquet"], [".pq"]) else (
+        "jsonl" if any(s in (".jsonl", ".ndjson", ".json") for s in suffixes) else "csv")
+
+    blocks = []
+    if kind == "csv":
+        header, sep = _read_header(path, sep, encoding)
+        cmap = resolve_columns(path, header, mapping)
+        offset = 0
+        for df in _csv_batches(path, [src for _, src in cmap.items()], sep, encoding):
+            df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
+            offset += len(df)
+            bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise EventLogError("a quoted field opened here is never closed (stray quote or "
+                                    "truncated file?)", path=path, **_where(df, i))
+            blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
+                                        drop_missing_ids))
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise EventLogError(f"is not a readable Parquet file ({exc})", path=path) from None
+        header = list(pf.schema_arrow.names)
+        cmap = resolve_columns(path, header, mapping)
+        offset = 0
+        for batch in pf.iter_batches(batch_size=2_000_000, columns=[s for _, s in cmap.items()]):
+            df = batch.to_pandas()
+            df["_row"] = np.arange(offset + 1, offset + len(df) + 1)
+            offset += len(df)
+            blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
+                                        drop_missing_ids))
+    else:
+        cmap = None
+        for df in _jsonl_records(path, encoding):
+            if cmap is None:
+                header = [c for c in df.columns if c != "_line"]
+                if "aid" in header and "ts" in header and mapping["timestamp"] is None:
+                    mapping = {**mapping, "item_id": mapping["item_id"] or "aid",
+                               "timestamp": "ts", "event_type": mapping["event_type"] or "type"}
+                cmap = resolve_columns(path, header, mapping)
+            for _, src in cmap.items():
+                if src not in df.columns:
+                    raise EventLogError("missing from these records", path=path, column=src,
+                                        line=int(df["_line"].iloc[0]))
+                missing = df[src].isna()
+                if missing.any():
+                    i = int(np.flatnonzero(missing.to_numpy())[0])
+                    raise EventLogError("missing from this record", path=path, column=src,
+                                        line=int(df["_line"].iloc[i]))
+            blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
+                                        drop_missing_ids))
+
+    events = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+    if events.empty:
+        raise EventLogError("the file has a header but no rows", path=path)
+    return _canonical(events, cmap, path, session_gap, notes, default_event)
+
+
+def _tidy_notes(notes: list) -> list[str]:
+    """One line per kind of note, counts added up over the blocks."""
+    dropped = sum(n[1] for n in notes if isinstance(n, tuple))
+    text = list(dict.fromkeys(n for n in notes if isinstance(n, str)))
+    return ([f"dropped {dropped:,} rows with an empty id"] if dropped else []) + text
+
+
+def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
+               default_event="view") -> pd.DataFrame:
+    if cmap.event_type is None:
+        events["event_type"] = default_event
+        notes.append(f"no event-type column: every event is a {default_event}")
+    events["event_type"] = normalise_event_types(events["event_type"])
+    if cmap.user_id is None:
+        events["user_id"] = events["session_id"]
+        notes.append(f"no user column: each session ({cmap.session_id}) is its own user")
+    if cmap.session_id is None:
+        events["session_id"] = assign_sessions(events["user_id"], events["timestamp"], session_gap)
+        notes.append(f"no session column: sessions cut after {session_gap} of inactivity")
+    for c in ("user_id", "session_id", "item_id"):
+        events[c] = id_column(events[c])
+    if "category" in events.columns:
+        events["category"] = _as_text(events["category"]).str.strip()
+    order = ["user_id", "session_id", "item_id", "timestamp", "event_type",
+             "price", "category", "quantity"]
+    events = events[[c for c in order if c in events.columns]]
+    events = events.sort_values("timestamp", kind="stable", ignore_index=True)
+    events.attrs["source"] = str(path)
+    events.attrs["columns"] = {canon: src for canon, src in cmap.items()}
+    events.attrs["notes"] = _tidy_notes(notes)
+    return events

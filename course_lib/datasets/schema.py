@@ -1,0 +1,90 @@
+"""The canonical event table every loader produces (introduced in lesson 00).
+
+One row per event, sorted by ``timestamp``:
+
+=============  ================  =============================================
+column         dtype             meaning
+=============  ================  =============================================
+user_id        int64 or string   who acted (int64 when every id is an integer)
+session_id     int64 or string   one visit; a session belongs to one user
+item_id        int64 or string   the product
+timestamp      datetime64[ns]    when (UTC, timezone dropped)
+event_type     category          view, cart, purchase (others are kept as-is)
+price          float64           optional: unit price
+category       string            optional: product category
+quantity       int64             optional: units (purchases)
+=============  ================  =============================================
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+REQUIRED = ("user_id", "session_id", "item_id", "timestamp", "event_type")
+OPTIONAL = ("price", "category", "quantity")
+COLUMNS = REQUIRED + OPTIONAL
+
+EVENT_TYPES = ("view", "cart", "purchase")
+
+#: Names other logs use for the canonical event types (OTTO, RetailRocket, GA...).
+EVENT_SYNONYMS = {
+    "view": "view", "views": "view", "click": "view", "clicks": "view",
+    "pageview": "view", "page_view": "view", "detail": "view",
+    "cart": "cart", "carts": "cart", "addtocart": "cart", "add_to_cart": "cart",
+    "purchase": "purchase", "purchases": "purchase", "order": "purchase",
+    "orders": "purchase", "transaction": "purchase", "buy": "purchase",
+}
+
+
+class EventLogError(ValueError):
+    """Bad input in an event log: the message names file, column and row.
+
+    ``line`` is a line of a text file (the header is line 1); ``row`` a data
+    row of a table (Parquet, a DataFrame), counted from 1.
+
+    Raised by every loader instead of whatever pandas or pyarrow raised deep
+    inside, so that a learner sees one sentence saying what to fix.
+    """
+
+    def __init__(self, message: str, *, path=None, column=None, row=None, line=None):
+        self.path, self.column, self.row, self.line = path, column, row, line
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if column is not None:
+            where.append(f"column {column!r}")
+        if line is not None:
+            where.append(f"line {line}")
+        elif row is not None:
+            where.append(f"row {row}")
+        super().__init__((", ".join(where) + ": " if where else "") + message)
+
+
+def normalise_event_types(values: pd.Series) -> pd.Series:
+    """Lower-case event types and map known synonyms onto view/cart/purchase."""
+    text = values.astype("string").str.strip().str.lower()
+    mapped = text.map(lambda v: EVENT_SYNONYMS.get(v, v) if isinstance(v, str) else v)
+    extra = sorted(set(mapped.dropna().unique()) - set(EVENT_TYPES))
+    return pd.Series(pd.Categorical(mapped, categories=list(EVENT_TYPES) + extra),
+                     index=values.index, name="event_type")
+
+
+def id_column(values: pd.Series) -> pd.Series:
+    """Ids as int64 when every value is an integer, otherwise as strings."""
+    if pd.api.types.is_integer_dtype(values) and not values.isna().any():
+        return values.astype("int64")
+    text = values.astype("string").str.strip()
+    # "17850" and "17850.0" (an integer column that passed through a float) are ints
+    if text.str.fullmatch(r"-?\d{1,18}(\.0*)?").all():
+        return pd.to_numeric(text).astype("int64")
+    return text
+
+
+def check_canonical(events: pd.DataFrame) -> None:
+    """Raise AssertionError if ``events`` is not a canonical event table."""
+    missing = [c for c in REQUIRED if c not in events.columns]
+    assert not missing, f"missing columns {missing}"
+    assert pd.api.types.is_datetime64_dtype(events["timestamp"]), "timestamp dtype"
+    assert isinstance(events["event_type"].dtype, pd.CategoricalDtype), "event_type dtype"
+    for c in ("user_id", "session_id", "item_id"):
+        assert events[c].notna().all(), f"{c} has missing values"
+    assert events["timestamp"].is_monotonic_increasing, "not sorted by time"

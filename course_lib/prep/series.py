@@ -1,0 +1,25 @@
+"""Daily series from event logs (lessons 00, 01-03, 08)."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def daily_series(events: pd.DataFrame, *, event_type: str | None = "purchase",
+                 value: str = "events", freq: str = "D") -> pd.Series:
+    """Events (or units, ``value="quantity"``, or revenue, ``value="revenue"``) per day.
+
+    Days without events are kept as zeros, so the index is a complete
+    calendar: a day the shop was closed shows as 0, not as a missing day.
+    """
+    if event_type is not None:
+        events = events[events["event_type"] == event_type]
+    by_time = events.set_index("timestamp")
+    if value == "events":
+        series = by_time["item_id"].resample(freq).size()
+    elif value == "quantity":
+        series = by_time["quantity"].resample(freq).sum()
+    elif value == "revenue":
+        series = (by_time["quantity"] * by_time["price"]).resample(freq).sum()
+    else:
+        raise ValueError("value must be 'events', 'quantity' or 'revenue'")
+    return series.rename(value).rename_axis("date")
