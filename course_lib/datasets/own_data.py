@@ -19,6 +19,7 @@ import gzip
 import io
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,10 @@ def _open_text(path: Path, encoding: str):
     return open(path, encoding=encoding, newline="")
 
 
+def _enc_name(encoding: str) -> str:
+    return "UTF-8" if encoding.lower().replace("-", "").replace("_", "") == "utf8" else encoding
+
+
 def _first_bad_utf8_line(path: Path, encoding: str) -> tuple[int, str] | None:
     """Line number (1-based) of the first line that does not decode."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -118,7 +123,7 @@ def _first_bad_utf8_line(path: Path, encoding: str) -> tuple[int, str] | None:
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError as exc:
-                return number, f"byte 0x{raw[exc.start]:02x} at character {exc.start + 1}"
+                return number, f"byte 0x{raw[exc.start]:02x} at position {exc.start + 1}"
     return None
 
 
@@ -129,7 +134,7 @@ def _read_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str],
     except UnicodeDecodeError:
         bad = _first_bad_utf8_line(path, encoding)
         line, what = bad if bad else (1, "")
-        raise EventLogError(f"not valid {encoding} ({what}); save the file as "
+        raise EventLogError(f"not valid {_enc_name(encoding)} ({what}); save the file as "
                             "UTF-8 or pass encoding='latin-1'", path=path, line=line)
     except (OSError, EOFError) as exc:
         raise EventLogError(f"cannot be read ({exc})", path=path) from None
@@ -182,6 +187,9 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
             line = row.number
             text = (row.text or "")[:60]
             hint = " (truncated last line?)" if row.actual_columns < row.expected_columns else ""
+            if (row.text or "").count('"') % 2:
+                raise EventLogError("a quoted field opened on this line is never closed (stray "
+                                    "quote or truncated file?)", path=path, line=line) from None
             raise EventLogError(
                 f"{row.actual_columns} fields where the header has "
                 f"{row.expected_columns}{hint}: {text!r}", path=path, line=line) from None
@@ -195,7 +203,7 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
     except UnicodeDecodeError:
         bad = _first_bad_utf8_line(path, encoding)
         line, what = bad if bad else (None, "")
-        raise EventLogError(f"not valid {encoding} ({what})", path=path, line=line) from None
+        raise EventLogError(f"not valid {_enc_name(encoding)} ({what})", path=path, line=line) from None
 
 
 # --------------------------------------------------------------------------- #
@@ -215,7 +223,7 @@ def _jsonl_records(path: Path, encoding: str, chunk_lines: int = 200_000):
             try:
                 record = json.loads(raw.decode(encoding))
             except UnicodeDecodeError as exc:
-                raise EventLogError(f"not valid {encoding} "
+                raise EventLogError(f"not valid {_enc_name(encoding)} "
                                     f"(byte 0x{raw[exc.start]:02x})", path=path, line=number) from None
             except json.JSONDecodeError as exc:
                 end = " (truncated last line?)" if not raw.endswith(b"\n") else ""
@@ -296,7 +304,9 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     out = None
     for attempt in ([fmt] if fmt else ["ISO8601", None]):
         try:
-            out = pd.to_datetime(text, format=attempt, utc=True)
+            with warnings.catch_warnings():  # a failed inference is handled just below
+                warnings.simplefilter("ignore", UserWarning)
+                out = pd.to_datetime(text, format=attempt, utc=True)
             break
         except (ValueError, TypeError, OverflowError):
             continue
@@ -439,8 +449,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise EventLogError("a quoted field opened here is never closed (stray quote or "
-                                    "truncated file?)", path=path, **_where(df, i))
+                raise EventLogError("a quoted field opened on this line is never closed (stray "
+                                    "quote or truncated file?)", path=path, **_where(df, i))
             blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
                                         drop_missing_ids))
     elif kind == "parquet":

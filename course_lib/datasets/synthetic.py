@@ -206,7 +206,7 @@ def _complements(cfg: ShopConfig, category, popularity, rng, k: int = 2):
 
 def _day_factors(cfg: ShopConfig, rng: np.random.Generator):
     dates = pd.date_range(cfg.start, periods=cfg.n_days, freq="D")
-    weekly = np.asarray(cfg.weekly_profile)[dates.dayofweek]
+    weekly = np.asarray(cfg.weekly_profile)[dates.day_of_week]
     trend = np.exp(cfg.trend_per_day * np.arange(cfg.n_days))
     promo = np.zeros(cfg.n_days, dtype=bool)
     if cfg.n_promotions:

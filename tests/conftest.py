@@ -1,0 +1,70 @@
+"""Test-suite set-up: offline guard, data location, per-notebook timing file.
+
+* Every process the tests start imports ``tests/offline/sitecustomize.py``
+  (via PYTHONPATH), which refuses connections outside loopback.
+* ``COURSE_DATA_DIR`` defaults to ``../shared/data`` beside the repository.
+* nbval's per-cell durations are added up per notebook and written to
+  ``build/notebook_timings.csv`` at the end of the run (a record, never an
+  assertion); ``scripts/benchmark_notebooks.py`` keeps the committed copy.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFLINE = ROOT / "tests" / "offline"
+TIMINGS = ROOT / "build" / "notebook_timings.csv"
+
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(OFFLINE)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+sys.path.insert(0, str(OFFLINE))
+import sitecustomize  # noqa: E402,F401  (installs the guard in this process too)
+
+if not os.environ.get("COURSE_DATA_DIR") and (ROOT.parent / "shared" / "data").is_dir():
+    os.environ["COURSE_DATA_DIR"] = str(ROOT.parent / "shared" / "data")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+_notebook_seconds: dict[str, float] = defaultdict(float)
+_notebook_cells: dict[str, int] = defaultdict(int)
+_notebook_failed: dict[str, bool] = defaultdict(bool)
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    if not path.endswith(".ipynb"):
+        return
+    _notebook_seconds[path] += report.duration
+    if report.when == "call":
+        _notebook_cells[path] += 1
+    if report.failed:
+        _notebook_failed[path] = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _notebook_seconds:
+        return
+    TIMINGS.parent.mkdir(exist_ok=True)
+    tmp = TIMINGS.with_suffix(".partial")
+    with open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["notebook", "seconds", "cells", "outcome", "machine", "date"])
+        machine = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+        for path in sorted(_notebook_seconds):
+            w.writerow([path, f"{_notebook_seconds[path]:.1f}", _notebook_cells[path],
+                        "failed" if _notebook_failed[path] else "passed", machine,
+                        time.strftime("%Y-%m-%d")])
+    tmp.replace(TIMINGS)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    terminalreporter.section("notebook run times (also in build/notebook_timings.csv)")
+    for path in sorted(_notebook_seconds):
+        terminalreporter.write_line(f"{_notebook_seconds[path]:7.1f} s  {path}")

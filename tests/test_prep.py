@@ -1,0 +1,119 @@
+"""Preparation: time split, sessions, vocabulary, sequences, daily series."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib.datasets import make_shop
+from course_lib.prep import (ItemVocab, cut_before_last_days, daily_series, left_pad,
+                             prefix_targets, session_sequences, sessionise, sessions_to_arrays,
+                             time_split, train_valid_test)
+
+T0 = pd.Timestamp("2024-01-01")
+
+
+@st.composite
+def event_logs(draw):
+    n = draw(st.integers(1, 60))
+    minutes = draw(st.lists(st.integers(0, 5_000), min_size=n, max_size=n))
+    sessions = draw(st.lists(st.integers(1, 8), min_size=n, max_size=n))
+    return pd.DataFrame({
+        "user_id": sessions, "session_id": sessions,
+        "item_id": draw(st.lists(st.integers(1, 9), min_size=n, max_size=n)),
+        "timestamp": T0 + pd.to_timedelta(minutes, unit="min"),
+        "event_type": "view",
+    }).sort_values("timestamp", kind="stable", ignore_index=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=event_logs(), cut_minute=st.integers(0, 5_000), by_session=st.booleans())
+def test_time_split_never_leaks(events, cut_minute, by_session):
+    cut = T0 + pd.Timedelta(minutes=cut_minute)
+    train, test = time_split(events, cut, by_session=by_session)
+    assert (train["timestamp"] < cut).all()
+    assert (test["timestamp"] >= cut).all()
+    if by_session:
+        assert not set(train["session_id"]) & set(test["session_id"])
+        # every train event is kept; test only loses sessions that began before the cut
+        assert len(train) == int((events["timestamp"] < cut).sum())
+    else:
+        assert len(train) + len(test) == len(events)
+
+
+def test_train_valid_test_windows_are_ordered():
+    events = make_shop(10_000).events
+    train, valid, test = train_valid_test(events, test_days=14, valid_days=14)
+    assert train["timestamp"].max() < valid["timestamp"].min()
+    assert valid["timestamp"].max() < test["timestamp"].min()
+    assert cut_before_last_days(events, 14) <= test["timestamp"].min()
+
+
+def brute_sessions(events, gap):
+    out, last, sid = {}, {}, 0
+    for i, row in events.sort_values(["user_id", "timestamp"], kind="stable").iterrows():
+        u, t = row["user_id"], row["timestamp"]
+        if u not in last or t - last[u] > gap:
+            sid += 1
+        out[i] = sid
+        last[u] = t
+    return pd.Series(out).sort_index()
+
+
+@settings(max_examples=100, deadline=None)
+@given(events=event_logs())
+def test_sessionise_matches_a_loop(events):
+    gap = pd.Timedelta("30min")
+    got = sessionise(events, gap)["session_id"]
+    want = brute_sessions(events, gap)
+    # the same partition of events (numbering may differ)
+    assert pd.crosstab(got, want.to_numpy()).astype(bool).sum(axis=1).eq(1).all()
+    assert got.nunique() == want.nunique()
+
+
+def test_vocab_reserves_zero_and_drops_unknown_items():
+    vocab = ItemVocab(["b", "a", "b", "c"])
+    assert len(vocab) == 3 and vocab.size == 4
+    assert list(vocab.encode(["a", "zzz", "c"])) == [2, 0, 3]
+    assert list(vocab.decode([1, 3])) == ["b", "c"]
+
+
+def test_left_pad_keeps_the_most_recent_items():
+    out = left_pad([[1, 2, 3, 4, 5], [7], []], 3)
+    assert out.tolist() == [[3, 4, 5], [0, 0, 7], [0, 0, 0]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(seqs=st.lists(st.lists(st.integers(1, 20), min_size=0, max_size=12), min_size=1, max_size=10),
+       max_len=st.integers(1, 6))
+def test_prefix_targets_match_a_loop(seqs, max_len):
+    codes, starts = sessions_to_arrays(pd.Series([np.array(s, dtype=np.int64) for s in seqs]))
+    X, y = prefix_targets(codes, starts, max_len)
+    want_X, want_y = [], []
+    for s in seqs:
+        for t in range(1, len(s)):
+            want_X.append(s[:t])
+            want_y.append(s[t])
+    assert y.tolist() == want_y
+    assert X.tolist() == left_pad(want_X, max_len).tolist() if want_X else X.shape == (0, max_len)
+
+
+def test_session_sequences_follow_time_order():
+    events = make_shop(3_000).events
+    vocab = ItemVocab.from_events(events)
+    seqs = session_sequences(events, vocab, event_types=["view"])
+    sid = seqs.index[0]
+    views = events[(events["session_id"] == sid) & (events["event_type"] == "view")]
+    assert list(vocab.decode(seqs.loc[sid])) == list(views["item_id"])
+
+
+def test_daily_series_is_a_complete_calendar():
+    events = pd.DataFrame({
+        "item_id": [1, 2, 3], "event_type": ["purchase", "purchase", "view"],
+        "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-04 09:00", "2024-01-02 00:00"]),
+        "quantity": [2, 5, 1], "price": [1.0, 2.0, 3.0]})
+    assert daily_series(events).tolist() == [1, 0, 0, 1]
+    assert daily_series(events, value="quantity").tolist() == [2, 0, 0, 5]
+    assert daily_series(events, value="revenue").tolist() == [2.0, 0, 0, 10.0]
+    assert daily_series(events, event_type=None).tolist() == [1, 1, 0, 1]
