@@ -19,7 +19,6 @@ import gzip
 import io
 import json
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -302,11 +301,19 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
                             path=path, column=column, **where(i))
     out = None
-    for attempt in ([fmt] if fmt else ["ISO8601", None]):
+    attempts = [fmt] if fmt else ["ISO8601"]
+    if not fmt:
+        from pandas.tseries.api import guess_datetime_format
+
+        guess = guess_datetime_format(text.iloc[0])
+        if guess is not None and "%Y" not in guess and "%y" not in guess:
+            raise EventLogError(f"{text.iloc[0]!r} has no date (pass time_format= if it does)",
+                                path=path, column=column, **where(0))
+        if guess is not None:
+            attempts.append(guess)
+    for attempt in attempts:
         try:
-            with warnings.catch_warnings():  # a failed inference is handled just below
-                warnings.simplefilter("ignore", UserWarning)
-                out = pd.to_datetime(text, format=attempt, utc=True)
+            out = pd.to_datetime(text, format=attempt, utc=True)
             break
         except (ValueError, TypeError, OverflowError):
             continue

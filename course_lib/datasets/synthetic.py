@@ -320,7 +320,7 @@ def _generate(cfg: ShopConfig) -> Shop:
     gaps[v_step == 0] = 0
     offset = np.cumsum(gaps)
     offset -= np.repeat(offset[np.cumsum(n_views) - n_views], n_views)
-    v_time = s_start[v_sess] + (offset * 1000).astype("timedelta64[ms]")
+    v_time = s_start[v_sess] + offset.astype(np.int64).astype("timedelta64[s]")
 
     # ---- funnel: carts after views, purchases at the end of the session
     promo_s = promo[s_day]
@@ -329,7 +329,7 @@ def _generate(cfg: ShopConfig) -> Shop:
               * rel_price[v_item] ** -0.3 * np.where(promo_s[v_sess], 1.3, 1.0))
     carted = rng.random(len(v_sess)) < np.clip(p_cart, 0, 0.9)
     c_sess, c_item = v_sess[carted], v_item[carted]
-    c_time = v_time[carted] + rng.integers(1000, 4000, carted.sum()).astype("timedelta64[ms]")
+    c_time = v_time[carted] + rng.integers(1, 4, carted.sum()).astype("timedelta64[s]")
     has_cart = np.bincount(c_sess, minlength=n_sess) > 0
     p_buy = (cfg.p_purchase_given_cart * (0.5 + propensity[s_user])
              * np.where(promo_s, 1 + cfg.promo_conversion_lift, 1.0))
@@ -337,7 +337,7 @@ def _generate(cfg: ShopConfig) -> Shop:
     bought = buys[c_sess] & (rng.random(len(c_sess)) < 0.85)
     p_sess, p_item = c_sess[bought], c_item[bought]
     last_time = v_time[np.cumsum(n_views) - 1]
-    p_time = last_time[p_sess] + rng.integers(30_000, 120_000, len(p_sess)).astype("timedelta64[ms]")
+    p_time = last_time[p_sess] + rng.integers(30, 120, len(p_sess)).astype("timedelta64[s]")
     p_qty = 1 + rng.poisson(0.3, len(p_sess))
 
     kinds = np.concatenate([np.zeros(len(v_sess), np.int8), np.ones(len(c_sess), np.int8),

@@ -23,3 +23,18 @@ def daily_series(events: pd.DataFrame, *, event_type: str | None = "purchase",
     else:
         raise ValueError("value must be 'events', 'quantity' or 'revenue'")
     return series.rename(value).rename_axis("date")
+
+
+def zero_runs(series: pd.Series, min_days: int = 1) -> pd.DataFrame:
+    """Runs of consecutive zero days (closures, outages), longest first (lessons 00, 03)."""
+    zero = (series == 0).to_numpy()
+    runs, start = [], None
+    for i, z in enumerate(list(zero) + [False]):
+        if z and start is None:
+            start = i
+        elif not z and start is not None:
+            if i - start >= min_days:
+                runs.append((series.index[start], series.index[i - 1], i - start))
+            start = None
+    frame = pd.DataFrame(runs, columns=["first", "last", "days"])
+    return frame.sort_values(["days", "first"], ascending=[False, True], ignore_index=True)

@@ -1,6 +1,6 @@
 """Block network access outside the loopback interface (the test suite's guard).
 
-tests/conftest.py puts this folder first on PYTHONPATH, so every Python
+conftest.py (at the top of the repository) puts this folder first on PYTHONPATH, so every Python
 process the tests start (notebook kernels, the command line, JupyterLab)
 imports it at start-up: nothing in the course may download at run time.
 Loopback stays open because Jupyter kernels talk to their clients over it.

@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 OFFLINE = ROOT / "tests" / "offline"
 TIMINGS = ROOT / "build" / "notebook_timings.csv"
 
@@ -28,7 +28,6 @@ import sitecustomize  # noqa: E402,F401  (installs the guard in this process too
 
 if not os.environ.get("COURSE_DATA_DIR") and (ROOT.parent / "shared" / "data").is_dir():
     os.environ["COURSE_DATA_DIR"] = str(ROOT.parent / "shared" / "data")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _notebook_cells: dict[str, int] = defaultdict(int)

@@ -1,0 +1,1 @@
+"""Layer 5, showing: plots, widgets and exercise checkers."""

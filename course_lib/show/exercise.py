@@ -1,0 +1,46 @@
+"""Exercise feedback: "not attempted", "wrong, hint: ..." or "correct" (every lesson).
+
+Each lesson's checkers (``course_lib.show.lessonNN_checks``) compute the
+right answer from the same data the learner has, compare, and report with
+:func:`report`. The texts come from here only, so the exercise generator
+(``scripts/make_exercises.py``) can write the "not attempted" verdict the
+untouched exercise notebooks print.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+NOT_ATTEMPTED, WRONG, CORRECT = "not attempted", "wrong", "correct"
+
+
+def verdict_text(exercise_id: str, status: str, detail: str = "") -> str:
+    """The one line a checker prints."""
+    if status == NOT_ATTEMPTED:
+        detail = detail or "replace the None above with your answer, then run this cell again."
+    mark = {CORRECT: "✔", WRONG: "✘", NOT_ATTEMPTED: "…"}[status]
+    return f"{mark} Exercise {exercise_id}: {status}" + (f", {detail}" if detail else "")
+
+
+def report(exercise_id: str, status: str, detail: str = "") -> None:
+    """Print the verdict (a checker returns nothing, so a notebook shows only the line)."""
+    print(verdict_text(exercise_id, status, detail))
+
+
+def is_missing(answer) -> bool:
+    """An answer the learner has not filled in yet (None or ...)."""
+    return answer is None or answer is Ellipsis
+
+
+def close(answer, expected, rel: float = 1e-3, abs_: float = 1e-9) -> bool:
+    """Numbers (or arrays of numbers) equal within a tolerance."""
+    try:
+        a = np.asarray(answer, dtype=float)
+        e = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != e.shape:
+        return False
+    return bool(np.all(np.abs(a - e) <= abs_ + rel * np.abs(e))) and not (
+        a.size == 1 and math.isnan(float(a.ravel()[0])))

@@ -1,0 +1,110 @@
+"""Figures of the data tour (lesson 00) and of later lessons.
+
+Every function draws on a Matplotlib ``ax`` (a new figure if none is given)
+and returns it, so a lesson can combine them in one figure.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+EVENT_COLOURS = {"view": "#9aa7b4", "cart": "#e69f00", "purchase": "#009e73"}
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _axes(ax, size=(6, 3.5)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def plot_funnel(events: pd.DataFrame, ax=None, title: str = "Funnel"):
+    """Sessions that reach view, cart and purchase, with step-to-step conversion."""
+    ax = _axes(ax)
+    reached = [events.loc[events["event_type"] == k, "session_id"].nunique()
+               for k in ("view", "cart", "purchase")]
+    bars = ax.bar(["view", "cart", "purchase"], reached,
+                  color=[EVENT_COLOURS[k] for k in ("view", "cart", "purchase")])
+    for i, bar in enumerate(bars):
+        label = f"{reached[i]:,}"
+        if i and reached[i - 1]:
+            label += f"\n({reached[i] / reached[i - 1]:.0%} of previous)"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("sessions reaching the step")
+    ax.set_title(title)
+    ax.margins(y=0.25)
+    return ax
+
+
+def plot_session_lengths(events: pd.DataFrame, ax=None, title: str = "Session lengths"):
+    """Histogram of events per session (log count axis: the tail is long)."""
+    ax = _axes(ax)
+    lengths = events.groupby("session_id").size()
+    top = int(np.percentile(lengths, 99)) + 1
+    ax.hist(lengths.clip(upper=top), bins=np.arange(1, top + 2) - 0.5, color="#56b4e9")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"events per session (clipped at {top})")
+    ax.set_ylabel("sessions")
+    ax.set_title(f"{title} (median {lengths.median():.0f})")
+    return ax
+
+
+def plot_long_tail(events: pd.DataFrame, ax=None, title: str = "Item popularity"):
+    """Rank-frequency of items on log-log axes, with the top-20 % share."""
+    ax = _axes(ax)
+    counts = events["item_id"].value_counts().to_numpy()
+    ranks = np.arange(1, len(counts) + 1)
+    ax.loglog(ranks, counts, ".", ms=3, color="#cc79a7")
+    n_top = max(1, int(round(0.2 * len(counts))))
+    share = counts[:n_top].sum() / counts.sum()
+    ax.axvline(n_top, color="grey", lw=0.8, ls="--")
+    ax.text(n_top * 1.1, counts.max() / 2, f"top 20 % of items:\n{share:.0%} of events", fontsize=8)
+    ax.set_xlabel("item rank")
+    ax.set_ylabel("events")
+    ax.set_title(title)
+    return ax
+
+
+def plot_daily(series: pd.Series, ax=None, title: str = "Daily demand", marks=None,
+               mark_label: str = "promotion"):
+    """A daily series with its 7-day mean; optional marked dates (e.g. promotions)."""
+    ax = _axes(ax, size=(9, 3))
+    ax.plot(series.index, series.to_numpy(), lw=0.8, color="#0072b2", label="daily")
+    ax.plot(series.index, series.rolling(7, center=True).mean().to_numpy(), lw=2,
+            color="#d55e00", label="7-day mean")
+    if marks is not None and len(marks):
+        marks = pd.to_datetime(pd.Index(marks))
+        inside = marks[marks.isin(series.index)]
+        ax.scatter(inside, series.loc[inside], color="#009e73", zorder=3, s=18, label=mark_label)
+    ax.set_title(title)
+    ax.set_ylabel(series.name or "")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def plot_weekday_profile(series: pd.Series, ax=None, title: str = "Mean by weekday"):
+    """Mean of a daily series per weekday: the weekly cycle at a glance."""
+    ax = _axes(ax, size=(4, 3))
+    means = series.groupby(series.index.day_of_week).mean().reindex(range(7))
+    ax.bar(WEEKDAYS, means.to_numpy(), color="#0072b2")
+    ax.set_title(title)
+    return ax
+
+
+def plot_user_timeline(events: pd.DataFrame, user, ax=None):
+    """One user's events in time, one row per session, coloured by event type."""
+    ax = _axes(ax, size=(9, 3))
+    mine = events[events["user_id"] == user]
+    sessions = {s: i for i, s in enumerate(pd.unique(mine["session_id"]))}
+    for kind, colour in EVENT_COLOURS.items():
+        part = mine[mine["event_type"] == kind]
+        ax.scatter(part["timestamp"], part["session_id"].map(sessions), s=14, color=colour,
+                   label=kind, zorder=3 if kind != "view" else 2)
+    ax.set_yticks(range(len(sessions)))
+    ax.set_yticklabels([str(s) for s in sessions], fontsize=7)
+    ax.set_ylabel("session")
+    ax.set_title(f"user {user}: {len(mine)} events in {len(sessions)} sessions")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Time every notebook (lessons, solutions, exercises) and keep the record.
+
+    python scripts/benchmark_notebooks.py [pytest selection...]
+
+Runs the notebooks through the test suite's own nbval run (same kernel, same
+offline guard) and copies the per-notebook timings it writes to
+``benchmarks/notebook_timings.csv``. A record of how long lessons take on the
+machine that ran it, never an assertion.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    selection = sys.argv[1:] or ["notebooks", "solutions", "exercises"]
+    code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            *selection], cwd=ROOT)
+    source = ROOT / "build" / "notebook_timings.csv"
+    if source.exists():
+        (ROOT / "benchmarks").mkdir(exist_ok=True)
+        shutil.copy(source, ROOT / "benchmarks" / "notebook_timings.csv")
+        print((ROOT / "benchmarks" / "notebook_timings.csv").read_text())
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
