@@ -66,6 +66,7 @@ class ShopConfig:
     n_promotions: int = 3
     promotion_days: int = 3
     promo_traffic_lift: float = 0.50
+    promo_cart_lift: float = 0.30
     promo_conversion_lift: float = 0.30
     mean_lifetime_days: float = 75.0
     preference_concentration: float = 0.3
@@ -326,7 +327,7 @@ def _generate(cfg: ShopConfig) -> Shop:
     promo_s = promo[s_day]
     rel_price = price / np.exp(np.log(price).mean())
     p_cart = (cfg.p_cart * 2.5 * propensity[s_user[v_sess]]
-              * rel_price[v_item] ** -0.3 * np.where(promo_s[v_sess], 1.3, 1.0))
+              * rel_price[v_item] ** -0.3 * np.where(promo_s[v_sess], 1 + cfg.promo_cart_lift, 1.0))
     carted = rng.random(len(v_sess)) < np.clip(p_cart, 0, 0.9)
     c_sess, c_item = v_sess[carted], v_item[carted]
     c_time = v_time[carted] + rng.integers(1, 4, carted.sum()).astype("timedelta64[s]")
@@ -380,7 +381,12 @@ def _generate(cfg: ShopConfig) -> Shop:
         "trend_per_day": cfg.trend_per_day,
         "promotion_dates": list(dates[promo].date),
         "promo_traffic_lift": cfg.promo_traffic_lift,
+        "promo_cart_lift": cfg.promo_cart_lift,
         "promo_conversion_lift": cfg.promo_conversion_lift,
+        # purchases on a promotion day, relative to the same day without it (before clipping
+        # of the probabilities, which makes the realised lift slightly smaller)
+        "promo_purchase_multiplier": ((1 + cfg.promo_traffic_lift) * (1 + cfg.promo_cart_lift)
+                                      * (1 + cfg.promo_conversion_lift)),
         "day_factor": pd.Series(day_factor, index=dates, name="day_factor"),
         "trails": trails + 1,
         "trail_category": [names[c] for c in trail_cat],

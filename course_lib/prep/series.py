@@ -6,7 +6,8 @@ import pandas as pd
 
 def daily_series(events: pd.DataFrame, *, event_type: str | None = "purchase",
                  value: str = "events", freq: str = "D") -> pd.Series:
-    """Events (or units, ``value="quantity"``, or revenue, ``value="revenue"``) per day.
+    """Events per day, or units (``value="quantity"``), revenue (``"revenue"``) or
+    distinct sessions, e.g. orders (``"sessions"``).
 
     Days without events are kept as zeros, so the index is a complete
     calendar: a day the shop was closed shows as 0, not as a missing day.
@@ -20,8 +21,10 @@ def daily_series(events: pd.DataFrame, *, event_type: str | None = "purchase",
         series = by_time["quantity"].resample(freq).sum()
     elif value == "revenue":
         series = (by_time["quantity"] * by_time["price"]).resample(freq).sum()
+    elif value == "sessions":
+        series = by_time["session_id"].resample(freq).nunique()
     else:
-        raise ValueError("value must be 'events', 'quantity' or 'revenue'")
+        raise ValueError("value must be 'events', 'quantity', 'revenue' or 'sessions'")
     return series.rename(value).rename_axis("date")
 
 
@@ -38,3 +41,17 @@ def zero_runs(series: pd.Series, min_days: int = 1) -> pd.DataFrame:
             start = None
     frame = pd.DataFrame(runs, columns=["first", "last", "days"])
     return frame.sort_values(["days", "first"], ascending=[False, True], ignore_index=True)
+
+
+def trading_days(series: pd.Series, start=None) -> pd.Series:
+    """Keep only days the shop traded (non-zero), from ``start`` on (lesson 03).
+
+    For a shop that never opens on some weekdays and closes on holidays, a
+    zero on those days means *closed*, not *no demand*; forecasting them is
+    pointless and they would distort a model's fit. The result is indexed by
+    the remaining dates (no fixed frequency); its seasonal period is the
+    number of trading days per week.
+    """
+    if start is not None:
+        series = series[series.index >= pd.Timestamp(start)]
+    return series[series > 0]

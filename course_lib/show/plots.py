@@ -108,3 +108,34 @@ def plot_user_timeline(events: pd.DataFrame, user, ax=None):
     ax.set_title(f"user {user}: {len(mine)} events in {len(sessions)} sessions")
     ax.legend(fontsize=8, loc="upper left")
     return ax
+
+
+def plot_acf_pacf(x, lags: int = 20, axes=None, title: str = ""):
+    """Sample ACF and PACF side by side with their 95 % bands (lessons 01-03)."""
+    from statsmodels.graphics.tsaplots import plot_acf, plot_pacf
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3))
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    plot_acf(x, lags=lags, ax=axes[0], zero=False, auto_ylims=True)
+    plot_pacf(x, lags=lags, ax=axes[1], zero=False, method="ywm", auto_ylims=True)
+    axes[0].set_title(f"ACF {title}".strip())
+    axes[1].set_title(f"PACF {title}".strip())
+    return axes
+
+
+def plot_forecast(history: pd.Series, forecast: pd.DataFrame, ax=None, title: str = "",
+                  actual: pd.Series | None = None, label: str = "forecast"):
+    """The end of a series, a forecast with its interval band, and what happened."""
+    ax = _axes(ax, size=(9, 3))
+    ax.plot(history.index, history.to_numpy(), color="#0072b2", lw=1, label="history")
+    idx = forecast.index
+    ax.plot(idx, forecast["mean"].to_numpy(), color="#d55e00", lw=1.5, label=label)
+    ax.fill_between(idx, forecast["lower"].to_numpy(), forecast["upper"].to_numpy(),
+                    color="#d55e00", alpha=0.2, label="95 % interval")
+    if actual is not None:
+        ax.plot(actual.index, actual.to_numpy(), "k.", ms=4, label="actual")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left")
+    return ax

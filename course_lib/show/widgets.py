@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 from IPython.display import display
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from course_lib.show.plots import plot_user_timeline
@@ -37,3 +38,51 @@ def user_timeline_explorer(events: pd.DataFrame, n_users: int = 30):
     only_buyers.observe(refilter, names="value")
     draw()
     return widgets.VBox([widgets.HBox([picker, only_buyers]), out])
+
+
+def arma_simulator(kind: str = "AR", n: int = 300, lags: int = 20, seed: int = 0):
+    """Lessons 01 and 02: sliders for the coefficients and the noise; series, ACF, PACF redrawn.
+
+    ``kind="AR"`` gives sliders for phi_1 and phi_2, ``kind="MA"`` for theta_1 and
+    theta_2. The simulation is :func:`course_lib.models.arma.simulate_arma`.
+    """
+    from course_lib.models.arma import is_invertible, is_stationary, simulate_arma
+    from course_lib.show.plots import plot_acf_pacf
+
+    symbol = "φ" if kind.upper() == "AR" else "θ"
+    first = widgets.FloatSlider(value=0.6, min=-1.2, max=1.2, step=0.05, description=f"{symbol}₁",
+                                continuous_update=False)
+    second = widgets.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, description=f"{symbol}₂",
+                                 continuous_update=False)
+    sigma = widgets.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.1, description="σ (noise)",
+                                continuous_update=False)
+    out = widgets.Output()
+
+    def draw(*_):
+        coeffs = [first.value, second.value]
+        if kind.upper() == "AR":
+            x = simulate_arma(ar=coeffs, n=n, sigma=sigma.value, seed=seed)
+            verdict = "stationary" if is_stationary(coeffs) else "NOT stationary"
+        else:
+            x = simulate_arma(ma=coeffs, n=n, sigma=sigma.value, seed=seed)
+            verdict = "invertible" if is_invertible(coeffs) else "NOT invertible"
+        with out:
+            out.clear_output(wait=True)
+            fig = plt.figure(figsize=(11, 5.5))
+            top = fig.add_subplot(2, 1, 1)
+            top.plot(x, lw=0.8)
+            top.set_title(f"{kind.upper()}(2) with {symbol}₁={coeffs[0]:.2f}, {symbol}₂={coeffs[1]:.2f}, "
+                          f"σ={sigma.value:.1f}: {verdict}")
+            if np.isfinite(x).all():
+                plot_acf_pacf(x, lags=lags, axes=[fig.add_subplot(2, 2, 3), fig.add_subplot(2, 2, 4)])
+            else:
+                top.text(0.5, 0.5, "the series exploded: no ACF to show", transform=top.transAxes,
+                         ha="center")
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    for w in (first, second, sigma):
+        w.observe(draw, names="value")
+    draw()
+    return widgets.VBox([widgets.HBox([first, second, sigma]), out])

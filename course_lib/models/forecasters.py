@@ -1,0 +1,197 @@
+"""Forecasters with one interface: the four benchmarks and the ARMA family (lessons 01-04, 08).
+
+Every forecaster has ``fit(y, exog=None)`` and ``predict(h, exog_future=None,
+level=0.95)``, which returns a DataFrame with columns ``mean``, ``lower`` and
+``upper`` (the prediction interval at ``level``). The rolling-origin
+evaluator (:mod:`course_lib.evaluate.rolling`) treats them all alike.
+
+The benchmarks and their interval formulas follow Hyndman and
+Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed.), section 5.5.
+"""
+from __future__ import annotations
+
+import warnings
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+
+def _z(level: float) -> float:
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def _frame(mean, sd, level):
+    mean, sd = np.asarray(mean, float), np.asarray(sd, float)
+    z = _z(level)
+    return pd.DataFrame({"mean": mean, "lower": mean - z * sd, "upper": mean + z * sd},
+                        index=pd.RangeIndex(1, len(mean) + 1, name="step"))
+
+
+class Forecaster:
+    """Base class: a name, ``fit`` and ``predict``."""
+
+    name = "forecaster"
+
+    def fit(self, y, exog=None):
+        raise NotImplementedError
+
+    def predict(self, h: int, exog_future=None, level: float = 0.95) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+class MeanForecast(Forecaster):
+    """Every future value is the mean of the past."""
+
+    name = "mean"
+
+    def fit(self, y, exog=None):
+        self.y = np.asarray(y, float)
+        self.sigma = float(np.std(self.y, ddof=1))
+        return self
+
+    def predict(self, h, exog_future=None, level=0.95):
+        T = len(self.y)
+        return _frame(np.full(h, self.y.mean()), np.full(h, self.sigma * np.sqrt(1 + 1 / T)), level)
+
+
+class NaiveForecast(Forecaster):
+    """Every future value is the last observed value."""
+
+    name = "naive"
+
+    def fit(self, y, exog=None):
+        self.y = np.asarray(y, float)
+        self.sigma = float(np.sqrt(np.mean(np.diff(self.y) ** 2)))
+        return self
+
+    def predict(self, h, exog_future=None, level=0.95):
+        steps = np.arange(1, h + 1)
+        return _frame(np.full(h, self.y[-1]), self.sigma * np.sqrt(steps), level)
+
+
+class SeasonalNaiveForecast(Forecaster):
+    """Each future value repeats the value one season (``m`` steps) earlier."""
+
+    def __init__(self, m: int):
+        self.m = m
+        self.name = f"seasonal naive (m={m})"
+
+    def fit(self, y, exog=None):
+        self.y = np.asarray(y, float)
+        if len(self.y) <= self.m:
+            raise ValueError(f"seasonal naive needs more than m={self.m} values")
+        self.sigma = float(np.sqrt(np.mean((self.y[self.m:] - self.y[:-self.m]) ** 2)))
+        return self
+
+    def predict(self, h, exog_future=None, level=0.95):
+        steps = np.arange(1, h + 1)
+        k = (steps - 1) // self.m
+        T = len(self.y)
+        mean = self.y[T + steps - 1 - self.m * (k + 1)]
+        return _frame(mean, self.sigma * np.sqrt(k + 1), level)
+
+
+class DriftForecast(Forecaster):
+    """The line from the first to the last observation, extended."""
+
+    name = "drift"
+
+    def fit(self, y, exog=None):
+        self.y = np.asarray(y, float)
+        T = len(self.y)
+        self.slope = (self.y[-1] - self.y[0]) / (T - 1)
+        resid = np.diff(self.y) - self.slope
+        self.sigma = float(np.sqrt(np.sum(resid ** 2) / (T - 2))) if T > 2 else 0.0
+        return self
+
+    def predict(self, h, exog_future=None, level=0.95):
+        steps = np.arange(1, h + 1)
+        T = len(self.y)
+        return _frame(self.y[-1] + self.slope * steps, self.sigma * np.sqrt(steps * (1 + steps / T)),
+                      level)
+
+
+class ARMAForecast(Forecaster):
+    """ARMA(p, q) with a constant, optionally seasonal and with exogenous inputs (statsmodels).
+
+    ``order=(p, d, q)``, ``seasonal_order=(P, D, Q, m)``; ``log=True`` fits on
+    log(1 + y) and transforms the forecast back (the back-transformed mean is
+    the forecast *median*). Convergence problems are not hidden: the fitted
+    model's ``converged`` says whether the optimiser finished, and
+    ``maxiter`` is raised from statsmodels' default. ``exog_columns`` names
+    the columns of the evaluator's ``exog`` table this model uses (weekday
+    dummies, a promotion flag); without it the model uses none.
+    """
+
+    def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend: str | None = "c",
+                 log: bool = False, name: str | None = None, maxiter: int = 200,
+                 exog_columns=None):
+        self.order, self.seasonal_order, self.trend = tuple(order), tuple(seasonal_order), trend
+        self.log, self.maxiter = log, maxiter
+        self.exog_columns = list(exog_columns) if exog_columns else None
+        p, d, q = self.order
+        P, D, Q, m = self.seasonal_order
+        label = f"ARIMA({p},{d},{q})" if d else f"ARMA({p},{q})"
+        if m:
+            label = f"SARIMA({p},{d},{q})({P},{D},{Q},{m})"
+        if self.exog_columns:
+            label += " + " + ", ".join(self.exog_columns)
+        self.name = name or (label + (" log" if log else ""))
+
+    def _exog(self, exog):
+        """The model's own columns of the exogenous inputs (None: it uses none)."""
+        if exog is None or not self.exog_columns:
+            return None
+        return np.asarray(pd.DataFrame(exog)[self.exog_columns], dtype=float)
+
+    def _transform(self, y):
+        y = np.asarray(y, float)
+        return np.log1p(y) if self.log else y
+
+    def fit(self, y, exog=None):
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+        from statsmodels.tsa.arima.model import ARIMA
+
+        trend = self.trend if self.order[1] == 0 and self.seasonal_order[1] == 0 else None
+        model = ARIMA(self._transform(y), exog=self._exog(exog), order=self.order,
+                      seasonal_order=self.seasonal_order, trend=trend)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            self.result = model.fit(method_kwargs={"maxiter": self.maxiter})
+        self.converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        return self
+
+    def predict(self, h, exog_future=None, level=0.95):
+        forecast = self.result.get_forecast(h, exog=self._exog(exog_future))
+        mean = np.asarray(forecast.predicted_mean)
+        bounds = np.asarray(forecast.conf_int(alpha=1 - level))
+        frame = pd.DataFrame({"mean": mean, "lower": bounds[:, 0], "upper": bounds[:, 1]},
+                             index=pd.RangeIndex(1, h + 1, name="step"))
+        if self.log:
+            frame = np.expm1(frame)
+        return frame
+
+
+def benchmarks(m: int) -> list[Forecaster]:
+    """The four benchmarks every forecast is compared with (lesson 03)."""
+    return [MeanForecast(), NaiveForecast(), SeasonalNaiveForecast(m), DriftForecast()]
+
+
+def select_order(y, max_p: int = 3, max_q: int = 3, *, trend: str = "c", log: bool = False,
+                 seasonal_order=(0, 0, 0, 0)) -> pd.DataFrame:
+    """AIC and BIC of every ARMA(p, q) on a grid, best AIC first (lesson 03).
+
+    Fit on the *training* window only: choosing the order on the test window
+    would tune the model to the data it is judged on.
+    """
+    rows = []
+    for p in range(max_p + 1):
+        for q in range(max_q + 1):
+            model = ARMAForecast((p, 0, q), seasonal_order, trend=trend, log=log).fit(y)
+            rows.append({"p": p, "q": q, "AIC": model.result.aic, "BIC": model.result.bic,
+                         "converged": model.converged})
+    return pd.DataFrame(rows).sort_values("AIC", ignore_index=True)
