@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
   course-lib validate otto_sample_sessions.jsonl
   course-lib validate online_retail.csv.gz --user CustomerID --session InvoiceNo \\
       --item StockCode --time InvoiceDate --drop-missing-ids --default-event purchase
+"""
+
+FORECAST_EXAMPLES = """examples:
+  course-lib forecast daily_sales.csv --time date --value units --season 7 --horizon 7 --out results/
+  course-lib forecast online_retail.csv.gz --session InvoiceNo --item StockCode --time InvoiceDate \\
+      --default-event purchase --count sessions --trading-days --season 6 --horizon 6 --out retail/
 """
 
 
@@ -68,6 +75,114 @@ def cmd_validate(args) -> int:
     return 0
 
 
+_PERIOD = {"D": "day", "W": "week", "M": "month", "MS": "month", "ME": "month"}
+
+
+def _series_from_args(args):
+    """The series to forecast: read as it is (--value) or aggregated from events."""
+    from course_lib.datasets import load_series
+    from course_lib.prep import daily_series, trading_days
+
+    if args.value:
+        series = load_series(args.events, time=args.time or "date", value=args.value,
+                             sep=args.sep, time_format=args.time_format, encoding=args.encoding)
+        series = series.resample(args.freq).sum()
+        what = f"{args.value} per {_PERIOD.get(args.freq.upper(), args.freq)}"
+    else:
+        events = load_from_args(args)
+        has_purchases = (events["event_type"] == "purchase").any()
+        kind = "purchase" if has_purchases else None
+        series = daily_series(events, event_type=kind, value=args.count, freq=args.freq)
+        what = (f"{args.count} of {'purchase' if kind else 'all'} events per "
+                f"{_PERIOD.get(args.freq.upper(), args.freq)}")
+    if args.trading_days:
+        series = trading_days(series)
+        what += ", trading days only"
+    return series.rename("value"), what
+
+
+def _write_all_or_nothing(out: Path, files: dict) -> None:
+    """Write ``files`` (name -> callable(path)) into a new folder ``out``, atomically."""
+    import shutil
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        for name, write in files.items():
+            write(tmp / name)
+        if out.exists():
+            out.rmdir()  # empty (checked before any work)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def cmd_forecast(args) -> int:
+    from course_lib.datasets import EventLogError
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EventLogError("exists and is not an empty folder; choose a new --out", path=out)
+    series, what = _series_from_args(args)
+    m, h = args.season, args.horizon
+    initial = args.initial or max(3 * m, int(0.6 * len(series)))
+    if len(series) < initial + h or initial <= 2 * m:
+        raise EventLogError(f"the series has {len(series)} values ({what}); rolling-origin "
+                            f"evaluation needs more than {max(initial, 2 * m) + h} "
+                            f"(initial window + horizon {h})", path=args.events)
+
+    from course_lib.evaluate.rolling import leaderboard, rolling_origin
+    from course_lib.models.forecasters import standard_forecasters, weekday_indicators
+
+    exog = weekday_indicators(series.index) if args.freq.upper() == "D" else None
+    columns = list(exog.columns) if exog is not None and exog.shape[1] else None
+    models = standard_forecasters(series.iloc[:initial].to_numpy(), m, weekday_columns=columns)
+    print(f"{args.events}: {len(series)} values ({what}), {series.index[0]:%Y-%m-%d} to "
+          f"{series.index[-1]:%Y-%m-%d}; initial window {initial}, horizon {h}, step "
+          f"{args.step or h}, seasonal period m={m}", flush=True)
+    result = rolling_origin(series, models, horizon=h, initial=initial, m=m, step=args.step,
+                            exog=exog, progress=not args.quiet)
+    board = leaderboard(result)
+
+    def write_plot(path):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from course_lib.show.plots import plot_rolling_forecasts
+
+        fig, ax = plt.subplots(figsize=(12, 4))
+        names = list(dict.fromkeys([board["model"].iloc[0], f"seasonal naive (m={m})"]))
+        plot_rolling_forecasts(series, result.forecasts, names, ax=ax,
+                               title=f"{Path(args.events).name}: {what}")
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+    _write_all_or_nothing(out, {
+        "leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f"),
+        "forecasts.csv": lambda p: result.forecasts.to_csv(p, index=False, float_format="%.4f"),
+        "series.csv": lambda p: series.rename_axis("date").to_csv(p),
+        "forecast.png": write_plot,
+    })
+    with pd_options():
+        print(board.round(3).to_string(index=False))
+    best = board.iloc[0]
+    skill = f", skill {best['skill']:+.1%} against seasonal naive" if "skill" in board else ""
+    print(f"best: {best['model']} with MASE(m={m}) {best[f'MASE(m={m})']:.3f}{skill}")
+    print(f"written: {out}/leaderboard.csv, forecasts.csv, series.csv, forecast.png")
+    return 0
+
+
+def pd_options():
+    import pandas as pd
+
+    return pd.option_context("display.width", 160, "display.max_columns", 20)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-lib", description="Tools of the e-commerce behaviour-prediction workbook.",
@@ -81,6 +196,36 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("events", help="the event log file")
     _add_mapping_options(v)
     v.set_defaults(func=cmd_validate)
+
+    f = sub.add_parser("forecast", help="rolling-origin forecast leaderboard of a daily series",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=FORECAST_EXAMPLES,
+                       description="Evaluate the benchmarks (mean, naive, seasonal naive, drift) "
+                                   "and the ARMA family on a series under rolling-origin "
+                                   "evaluation. The input is a series (give --value) or an event "
+                                   "log, aggregated per day. Writes OUT/leaderboard.csv "
+                                   "(model, MAE, RMSE, MASE, skill, coverage, fit seconds), "
+                                   "forecasts.csv, series.csv and forecast.png into a new folder, "
+                                   "completely or not at all, and prints the leaderboard.")
+    f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
+    f.add_argument("--value", metavar="COL", help="the value column of a series file "
+                   "(its time column is --time, default 'date')")
+    f.add_argument("--count", default="events", choices=["events", "quantity", "revenue", "sessions"],
+                   help="what to count per day in an event log (default: events; purchases "
+                        "only when the log has any)")
+    f.add_argument("--freq", default="D", help="aggregation frequency (default D, daily)")
+    f.add_argument("--season", type=int, default=7, metavar="M",
+                   help="seasonal period m for seasonal naive, SARIMA and MASE (default 7)")
+    f.add_argument("--horizon", type=int, default=7, metavar="H", help="steps ahead (default 7)")
+    f.add_argument("--initial", type=int, metavar="N",
+                   help="length of the first training window (default: 60%% of the series)")
+    f.add_argument("--step", type=int, metavar="S", help="origin step (default: the horizon)")
+    f.add_argument("--trading-days", action="store_true",
+                   help="drop days with a zero value (a shop that was closed)")
+    f.add_argument("--out", required=True, metavar="DIR", help="new folder for the results")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_mapping_options(f)
+    f.set_defaults(func=cmd_forecast)
     return parser
 
 

@@ -61,3 +61,87 @@ def test_console_script_and_help():
     for option in ["--user", "--session", "--item", "--time", "--event", "--sep", "--time-unit",
                    "examples:"]:
         assert option in result.stdout
+
+
+# --------------------------------------------------------------------------- #
+# course-lib forecast
+
+@pytest.fixture(scope="module")
+def shop_csv(tmp_path_factory):
+    from course_lib.datasets import make_shop
+
+    path = tmp_path_factory.mktemp("shop") / "shop events.csv"
+    make_shop(40_000, seed=0).events.to_csv(path, index=False)
+    return path
+
+
+def test_forecast_on_events_writes_a_complete_leaderboard(shop_csv, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "results"
+    result = run("forecast", shop_csv, "--out", out, "--quiet", "--season", "7", "--horizon", "7")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["forecast.png", "forecasts.csv",
+                                                     "leaderboard.csv", "series.csv"]
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert list(board.columns[:7]) == ["model", "MAE", "RMSE", "MASE(m=7)", "skill",
+                                       "coverage(95%)", "fit_seconds"]
+    assert "seasonal naive (m=7)" in set(board["model"]) and len(board) >= 6
+    assert board["MASE(m=7)"].is_monotonic_increasing
+    assert "best:" in result.stdout and "seasonal naive (m=7)" in result.stdout
+    assert not list(tmp_path.glob(".results.partial-*"))
+
+
+def test_forecast_on_a_series_file(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    idx = pd.date_range("2024-01-01", periods=120)
+    values = 100 + 20 * (idx.day_of_week >= 5) + np.random.default_rng(0).normal(0, 5, 120)
+    src = tmp_path / "sales.csv"
+    pd.DataFrame({"day": idx.strftime("%Y-%m-%d"), "units": values.round(1)}).to_csv(src, index=False)
+    result = run("forecast", src, "--time", "day", "--value", "units", "--out", tmp_path / "o", "--quiet")
+    assert result.returncode == 0, result.stderr
+    board = pd.read_csv(tmp_path / "o" / "leaderboard.csv")
+    # the weekend effect is strong: a weekly model must beat the naive forecast
+    assert board.set_index("model").loc["naive", "MASE(m=7)"] > board["MASE(m=7)"].min()
+
+
+@pytest.mark.parametrize("case", ["existing output", "too short", "bad value", "missing column"])
+def test_forecast_errors_write_nothing(tmp_path, case):
+    src = tmp_path / "s.csv"
+    rows = [f"2024-01-{d:02d},{d}" for d in range(1, 21)]
+    out = tmp_path / "out"
+    args = ["--time", "day", "--value", "v"]
+    if case == "existing output":
+        rows = [f"2024-{1 + d // 28:02d}-{1 + d % 28:02d},{d % 7}" for d in range(120)]
+        out.mkdir()
+        (out / "keep.txt").write_text("mine")
+        expected = "exists and is not an empty folder"
+    elif case == "too short":
+        expected = "needs more than"
+    elif case == "bad value":
+        rows[5] = "2024-01-06,lots"
+        expected = "column 'v', line 7: cannot read 'lots'"
+    else:
+        args = ["--time", "day", "--value", "units"]
+        expected = "column 'units': not found"
+    src.write_text("day,v\n" + "\n".join(rows) + "\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run("forecast", src, *args, "--out", out, "--quiet")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if case == "existing output":
+        assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
+def test_forecast_on_online_retail(tmp_path):
+    result = run("forecast", DATA / "online_retail.csv.gz", "--user", "InvoiceNo", "--session",
+                 "InvoiceNo", "--item", "StockCode", "--time", "InvoiceDate", "--default-event",
+                 "purchase", "--count", "sessions", "--trading-days", "--season", "6", "--horizon",
+                 "6", "--out", tmp_path / "retail", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "MASE(m=6)" in result.stdout and (tmp_path / "retail" / "forecast.png").stat().st_size > 10_000

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from course_lib.datasets import make_shop
 from course_lib.prep import (ItemVocab, cut_before_last_days, daily_series, left_pad,
                              prefix_targets, session_sequences, sessionise, sessions_to_arrays,
-                             time_split, train_valid_test)
+                             time_split, trading_days, train_valid_test, zero_runs)
 
 T0 = pd.Timestamp("2024-01-01")
 
@@ -117,3 +117,14 @@ def test_daily_series_is_a_complete_calendar():
     assert daily_series(events, value="quantity").tolist() == [2, 0, 0, 5]
     assert daily_series(events, value="revenue").tolist() == [2.0, 0, 0, 10.0]
     assert daily_series(events, event_type=None).tolist() == [1, 1, 0, 1]
+    events["session_id"] = [7, 7, 8]
+    assert daily_series(events, event_type=None, value="sessions").tolist() == [1, 1, 0, 1]
+
+
+def test_zero_runs_and_trading_days():
+    idx = pd.date_range("2024-01-01", periods=10)
+    s = pd.Series([5, 0, 0, 3, 0, 4, 0, 0, 0, 2], index=idx)
+    runs = zero_runs(s)
+    assert runs["days"].tolist() == [3, 2, 1]
+    assert runs.iloc[0]["first"] == pd.Timestamp("2024-01-07")
+    assert trading_days(s, start="2024-01-02").tolist() == [3, 4, 2]

@@ -382,9 +382,10 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
 def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_format, notes,
                   drop_missing_ids=False):
     """Rename, type and check one block of rows (all values still strings)."""
-    rename = {src: canon for canon, src in cmap.items()}
     extra = [c for c in ("_line", "_row") if c in df.columns]
-    df = df[[src for _, src in cmap.items()] + extra].rename(columns=rename)
+    # one source column may serve two roles (e.g. an order number as user and session)
+    df = pd.DataFrame({**{canon: df[src] for canon, src in cmap.items()},
+                       **{c: df[c] for c in extra}})
     # a header line repeated inside the data (two files concatenated)
     repeated = np.ones(len(df), dtype=bool)
     for canon, src in cmap.items():
@@ -450,7 +451,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         header, sep = _read_header(path, sep, encoding)
         cmap = resolve_columns(path, header, mapping)
         offset = 0
-        for df in _csv_batches(path, [src for _, src in cmap.items()], sep, encoding):
+        for df in _csv_batches(path, list(dict.fromkeys(src for _, src in cmap.items())), sep,
+                               encoding):
             df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
             offset += len(df)
             bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
@@ -470,7 +472,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         header = list(pf.schema_arrow.names)
         cmap = resolve_columns(path, header, mapping)
         offset = 0
-        for batch in pf.iter_batches(batch_size=2_000_000, columns=[s for _, s in cmap.items()]):
+        columns = list(dict.fromkeys(src for _, src in cmap.items()))
+        for batch in pf.iter_batches(batch_size=2_000_000, columns=columns):
             df = batch.to_pandas()
             df["_row"] = np.arange(offset + 1, offset + len(df) + 1)
             offset += len(df)
@@ -534,3 +537,53 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
     events.attrs["columns"] = {canon: src for canon, src in cmap.items()}
     events.attrs["notes"] = _tidy_notes(notes)
     return events
+
+
+def load_series(path, *, time: str, value: str, sep=None, time_format=None,
+                encoding="utf-8") -> pd.Series:
+    """Read a ready-made series (one time column, one value column) from CSV or Parquet.
+
+    Used by ``course-lib forecast FILE --time COL --value COL`` (lesson 03).
+    Errors name the file, column and line like :func:`load_events`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise EventLogError("no such file", path=path)
+    if path.stat().st_size == 0:
+        raise EventLogError("the file is empty", path=path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        names = list(pq.ParquetFile(path).schema_arrow.names)
+        for col in (time, value):
+            if col not in names:
+                raise EventLogError(f"not found; columns are {', '.join(names[:20])}",
+                                    path=path, column=col)
+        frame = pd.read_parquet(path, columns=[time, value])
+        frame["_row"] = np.arange(1, len(frame) + 1)
+    else:
+        header, sep = _read_header(path, sep, encoding)
+        for col in (time, value):
+            if col not in header:
+                near = difflib.get_close_matches(col, header, n=1)
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                raise EventLogError(f"not found; columns are {', '.join(header[:20])}.{hint}",
+                                    path=path, column=col)
+        frame = pd.concat(list(_csv_batches(path, [time, value], sep, encoding)), ignore_index=True)
+        frame["_line"] = np.arange(2, len(frame) + 2)
+    if frame.empty:
+        raise EventLogError("the file has a header but no rows", path=path)
+    stamps = parse_times(frame[time], unit=None, fmt=time_format, path=path, column=time,
+                         where=lambda i: _where(frame, i), notes=[])
+    frame["_value"] = frame[value]
+    numbers = _to_number(frame, "_value", value, path, "number")
+    missing = numbers.isna()
+    if missing.any():
+        raise EventLogError("empty value", path=path, column=value,
+                            **_where(frame, int(np.flatnonzero(missing.to_numpy())[0])))
+    series = pd.Series(numbers.to_numpy(float), index=pd.DatetimeIndex(stamps), name=value)
+    if series.index.has_duplicates:
+        i = int(np.flatnonzero(series.index.duplicated())[0])
+        raise EventLogError(f"the time {series.index[i]} appears twice", path=path, column=time,
+                            **_where(frame, i))
+    return series.sort_index()

@@ -195,3 +195,31 @@ def select_order(y, max_p: int = 3, max_q: int = 3, *, trend: str = "c", log: bo
             rows.append({"p": p, "q": q, "AIC": model.result.aic, "BIC": model.result.bic,
                          "converged": model.converged})
     return pd.DataFrame(rows).sort_values("AIC", ignore_index=True)
+
+
+def weekday_indicators(index: pd.DatetimeIndex) -> pd.DataFrame:
+    """One 0/1 column per weekday present, the first one left out as the reference (lesson 03)."""
+    days = pd.get_dummies(pd.Index(index).day_name().str[:3]).astype(float)
+    days.index = index
+    order = [d for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if d in days.columns]
+    return days[order].iloc[:, 1:]
+
+
+def standard_forecasters(train, m: int, weekday_columns=None) -> list[Forecaster]:
+    """The line-up ``course-lib forecast`` evaluates (lesson 03's, chosen on ``train``).
+
+    The four benchmarks; the ARMA(p, q) with the best AIC on the training
+    window; SARIMA(0,1,1)(0,1,1,m) on the log scale when the series has no
+    negative values; and, with ``weekday_columns``, the regression on weekday
+    indicators with ARIMA(0,1,1) errors.
+    """
+    train = np.asarray(train, float)
+    grid = select_order(train, max_p=2, max_q=2)
+    p, q = (int(v) for v in grid.iloc[0][["p", "q"]])
+    models = benchmarks(m) + [ARMAForecast((p, 0, q))]
+    positive = bool((train >= 0).all())
+    models.append(ARMAForecast((0, 1, 1), (0, 1, 1, m), log=positive))
+    if weekday_columns:
+        models.append(ARMAForecast((0, 1, 1), exog_columns=weekday_columns, log=positive,
+                                   name="ARIMA(0,1,1) + weekday" + (" log" if positive else "")))
+    return models

@@ -139,3 +139,26 @@ def plot_forecast(history: pd.Series, forecast: pd.DataFrame, ax=None, title: st
     ax.set_title(title)
     ax.legend(fontsize=8, loc="upper left")
     return ax
+
+
+def plot_rolling_forecasts(series: pd.Series, forecasts: pd.DataFrame, models, n_origins: int = 4,
+                           ax=None, title: str | None = None):
+    """The last ``n_origins`` rolling-origin forecasts of some models, with their intervals.
+
+    ``forecasts`` is :attr:`RollingResult.forecasts` (lesson 03, ``course-lib forecast``).
+    """
+    ax = _axes(ax, size=(12, 3.5))
+    origins = sorted(forecasts["origin"].unique())[-n_origins:]
+    first = forecasts.loc[forecasts["origin"] == origins[0], "date"].min()
+    before = series.index[series.index < first][-3 * forecasts["step"].max():]
+    shown = series.loc[before.min():]
+    ax.plot(shown.index, shown.to_numpy(), "k.-", lw=0.6, ms=4, label="actual")
+    colours = ["#d55e00", "#0072b2", "#009e73", "#cc79a7"]
+    for colour, name in zip(colours, models):
+        for i, origin in enumerate(origins):
+            part = forecasts[(forecasts["model"] == name) & (forecasts["origin"] == origin)]
+            ax.plot(part["date"], part["mean"], color=colour, lw=1.5, label=name if i == 0 else None)
+            ax.fill_between(part["date"], part["lower"], part["upper"], color=colour, alpha=0.12)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(title or f"the last {len(origins)} rolling-origin forecasts with their intervals")
+    return ax

@@ -1,0 +1,62 @@
+"""Checkers for the exercises of lesson 03 (solutions/03_arma_and_forecast_evaluation.ipynb)."""
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.evaluate.forecast import mae, mase
+from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
+from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+
+
+def mase_by_hand(answer, actual, forecast, train, m: int) -> None:
+    """03.1: MASE with seasonal period ``m``."""
+    if is_missing(answer):
+        return report("03.1", NOT_ATTEMPTED)
+    expected = mase(actual, forecast, train, m)
+    if close(answer, expected):
+        return report("03.1", CORRECT, f"below 1 means better than the in-sample seasonal naive (m={m}).")
+    if close(answer, mase(actual, forecast, train, 1)):
+        return report("03.1", WRONG, "hint: that scale is the naive (m=1) one; compare each "
+                                     f"training value with the one m={m} steps earlier.")
+    if close(answer, mae(actual, forecast)):
+        return report("03.1", WRONG, "hint: that is the MAE; divide it by the in-sample MAE of "
+                                     "the seasonal naive forecast.")
+    return report("03.1", WRONG, "hint: scale = mean |train[m:] − train[:−m]|; MASE = MAE / scale.")
+
+
+def seasonal_naive_by_hand(answer, series, m: int, h: int) -> None:
+    """03.2: the seasonal naive forecast for ``h`` steps."""
+    if is_missing(answer):
+        return report("03.2", NOT_ATTEMPTED)
+    expected = SeasonalNaiveForecast(m).fit(series).predict(h)["mean"].to_numpy()
+    answer = np.asarray(answer, dtype=float).ravel()
+    if answer.shape != expected.shape:
+        return report("03.2", WRONG, f"hint: give {h} numbers, one per step ahead.")
+    if close(answer, expected):
+        return report("03.2", CORRECT, "beyond one season the pattern simply repeats.")
+    if close(answer, NaiveForecast().fit(series).predict(h)["mean"].to_numpy()):
+        return report("03.2", WRONG, "hint: that is the naive forecast (the last value); use the "
+                                     "value one season earlier.")
+    if close(answer[:m], expected[:m]):
+        return report("03.2", WRONG, f"hint: steps beyond m={m} repeat the last season again "
+                                     "(step m+1 equals step 1).")
+    return report("03.2", WRONG, "hint: step k (1-based) uses series[len(series) − m + (k − 1) % m].")
+
+
+def ljung_box_p(answer, residuals, lag: int, model_df: int) -> None:
+    """03.3: the Ljung-Box p-value at ``lag`` with ``model_df`` degrees of freedom removed."""
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    if is_missing(answer):
+        return report("03.3", NOT_ATTEMPTED)
+    expected = float(acorr_ljungbox(residuals, lags=[lag], model_df=model_df)["lb_pvalue"].iloc[0])
+    if close(answer, expected, rel=1e-3, abs_=1e-6):
+        verdict = "the residuals look like white noise" if expected > 0.05 else \
+            "some autocorrelation is left in the residuals"
+        return report("03.3", CORRECT, f"at the 5 % level {verdict}.")
+    plain = float(acorr_ljungbox(residuals, lags=[lag])["lb_pvalue"].iloc[0])
+    if close(answer, plain, rel=1e-3, abs_=1e-6):
+        return report("03.3", WRONG, "hint: subtract the estimated ARMA coefficients from the "
+                                     "degrees of freedom: model_df=p+q.")
+    return report("03.3", WRONG, f"hint: acorr_ljungbox(residuals, lags=[{lag}], model_df=...) "
+                                 "returns a table; take its lb_pvalue.")
