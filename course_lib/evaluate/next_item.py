@@ -1,0 +1,52 @@
+"""Evaluating next-item models under the shared protocol (lessons 05-08).
+
+Every model scores every training item for every test prefix; the target's
+rank counts ties against it (see :mod:`course_lib.evaluate.ranking`);
+evaluation is batched and vectorised.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from course_lib.evaluate.ranking import ranking_metrics, ranks_in_batches
+
+LEADERBOARD_COLUMNS = ["model", "HR@10", "HR@20", "MRR@20", "NDCG@10", "train_s", "predict_s", "params"]
+
+
+def evaluate_model(model, X, y, batch_size: int = 2048) -> dict:
+    """Full-ranking metrics of a fitted model on prefixes ``X`` with targets ``y``."""
+    start = time.perf_counter()
+    ranks = ranks_in_batches(model.score, X, y, batch_size=batch_size)
+    predict_s = time.perf_counter() - start
+    metrics = ranking_metrics(ranks, ks=(10, 20))
+    return {"model": model.name, **{k: metrics[k] for k in ("HR@10", "HR@20", "MRR@20", "NDCG@10")},
+            "train_s": getattr(model, "train_seconds", np.nan), "predict_s": predict_s,
+            "params": getattr(model, "params", 0)}
+
+
+def fit_and_evaluate(model, split, X, y, progress: bool = False) -> dict:
+    """Fit on ``split.train`` (timed), then evaluate on (X, y)."""
+    start = time.perf_counter()
+    model.fit(split.train, split.n_items, progress=progress)
+    model.train_seconds = time.perf_counter() - start
+    return evaluate_model(model, X, y)
+
+
+def leaderboard(rows) -> pd.DataFrame:
+    """Rows from :func:`evaluate_model`, best MRR@20 first."""
+    table = pd.DataFrame(rows)[LEADERBOARD_COLUMNS]
+    return table.sort_values("MRR@20", ascending=False, ignore_index=True)
+
+
+def tune(make_model, grid: list[dict], split, X, y, metric: str = "MRR@20") -> tuple[dict, pd.DataFrame]:
+    """Try each parameter set on the *validation* split; return the best and the table."""
+    rows = []
+    for params in grid:
+        result = fit_and_evaluate(make_model(**params), split, X, y)
+        rows.append({**params, metric: result[metric], "train_s": result["train_s"]})
+    best = grid[int(np.argmax([r[metric] for r in rows]))]
+    table = pd.DataFrame(rows).sort_values(metric, ascending=False, ignore_index=True)
+    return dict(best), table

@@ -1,0 +1,107 @@
+"""Next-item baselines: popularity, first-order Markov, session-kNN (lessons 05-08).
+
+All share one interface: ``fit(sessions, n_items)`` with sessions as arrays
+of item codes 1..n_items, and ``score(X)`` for left-padded prefixes X of shape
+(batch, max_len), returning (batch, n_items + 1) scores (column 0, padding,
+is never recommended). They are strong: a neural model is only interesting if
+it beats the best of them, tuned on the same validation window.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+PAD_SCORE = -np.inf
+
+
+def _last_items(X):
+    return np.asarray(X)[:, -1]
+
+
+class Popularity:
+    """Most popular items in training, the same list for everyone."""
+
+    name = "pop"
+
+    def fit(self, sessions, n_items: int, progress: bool = False):
+        codes = np.concatenate(list(sessions)) if len(sessions) else np.zeros(0, int)
+        self.counts = np.bincount(codes, minlength=n_items + 1).astype("float32")
+        self.counts[0] = PAD_SCORE
+        self.params = 0
+        return self
+
+    def score(self, X):
+        return np.broadcast_to(self.counts, (len(X), len(self.counts))).copy()
+
+
+class MarkovChain:
+    """First-order Markov chain: how often each item followed the last one.
+
+    Items never seen after it fall back to popularity (scaled below one
+    transition), so the ranking stays full instead of ending in ties.
+    """
+
+    name = "markov"
+
+    def fit(self, sessions, n_items: int, progress: bool = False):
+        prev = np.concatenate([s[:-1] for s in sessions])
+        nxt = np.concatenate([s[1:] for s in sessions])
+        self.T = sp.csr_matrix((np.ones(len(prev), "float32"), (prev, nxt)),
+                               shape=(n_items + 1, n_items + 1))
+        pop = Popularity().fit(sessions, n_items).counts
+        self.backoff = np.where(np.isfinite(pop), pop / (pop[np.isfinite(pop)].max() + 1) * 0.5, 0)
+        self.backoff = self.backoff.astype("float32")
+        self.params = int(self.T.nnz)
+        return self
+
+    def score(self, X):
+        scores = self.T[_last_items(X)].toarray() + self.backoff
+        scores[:, 0] = PAD_SCORE
+        return scores
+
+
+class SessionKNN:
+    """Session-based k-nearest neighbours (Jannach & Ludewig, 2017).
+
+    The current session's items are compared (cosine) with the ``sample``
+    most recent training sessions; the ``k`` most similar vote for their
+    items with their similarity. Popularity breaks the remaining ties.
+    """
+
+    def __init__(self, k: int = 100, sample: int = 2000):
+        self.k, self.sample = k, sample
+        self.name = f"sknn(k={k})"
+
+    def fit(self, sessions, n_items: int, progress: bool = False):
+        recent = list(sessions)[-self.sample:]
+        rows = np.repeat(np.arange(len(recent)), [len(s) for s in recent])
+        cols = np.concatenate(recent)
+        S = sp.csr_matrix((np.ones(len(cols), "float32"), (rows, cols)),
+                          shape=(len(recent), n_items + 1))
+        S.data[:] = 1.0  # sets, not counts
+        self.S = S
+        self.norms = np.sqrt(np.asarray(S.sum(axis=1)).ravel())
+        pop = Popularity().fit(sessions, n_items).counts
+        self.backoff = np.where(np.isfinite(pop), pop / (pop[np.isfinite(pop)].max() + 1) * 1e-3, 0)
+        self.params = int(S.nnz)
+        self.n_items = n_items
+        return self
+
+    def score(self, X):
+        X = np.asarray(X)
+        rows = np.repeat(np.arange(len(X)), X.shape[1])
+        cols = X.ravel()
+        keep = cols > 0
+        Q = sp.csr_matrix((np.ones(keep.sum(), "float32"), (rows[keep], cols[keep])),
+                          shape=(len(X), self.n_items + 1))
+        Q.data[:] = 1.0
+        q_norm = np.sqrt(np.asarray(Q.sum(axis=1)).ravel())
+        sim = (Q @ self.S.T).toarray()
+        sim /= np.maximum(q_norm[:, None] * self.norms[None, :], 1e-9)
+        k = min(self.k, sim.shape[1])
+        if k < sim.shape[1]:
+            cut = np.partition(sim, -k, axis=1)[:, -k][:, None]
+            sim = np.where(sim >= cut, sim, 0.0)
+        scores = np.asarray(self.S.T @ sim.T).T + self.backoff
+        scores[:, 0] = PAD_SCORE
+        return scores
