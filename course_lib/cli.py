@@ -177,6 +177,102 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+NEXT_ITEM_EXAMPLES = """examples:
+  course-lib next-item events.csv --user visitorid --item itemid --time timestamp --time-unit ms \\
+      --test-days 7 --out results/
+  course-lib next-item otto_sample_sessions.jsonl --test-days 7 --models pop,markov,sknn --out otto/
+  course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
+"""
+
+MODEL_NAMES = ("pop", "markov", "sknn", "gru4rec", "lstm")
+
+
+def _next_item_models(names, args):
+    from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+
+    made = []
+    for name in names:
+        if name == "pop":
+            made.append(lambda: Popularity())
+        elif name == "markov":
+            made.append(lambda: MarkovChain())
+        elif name == "sknn":
+            made.append(lambda k=args.sknn_k, s=args.sknn_sample: SessionKNN(k=k, sample=s))
+        else:
+            from course_lib.models.session_rnn import SessionRNN
+
+            cell = "gru" if name == "gru4rec" else "lstm"
+            made.append(lambda cell=cell: SessionRNN(cell=cell, hidden=args.hidden, max_len=args.max_len,
+                                                     epochs=args.epochs, batch_size=args.batch_size,
+                                                     learning_rate=args.learning_rate))
+    return made
+
+
+def cmd_next_item(args) -> int:
+    import pandas as pd
+
+    from course_lib.datasets import EventLogError
+    from course_lib.evaluate.next_item import LEADERBOARD_COLUMNS, fit_and_evaluate, leaderboard, tune
+    from course_lib.models.baselines import SessionKNN
+    from course_lib.prep.next_item import next_item_split, sequence_events, split_sessions
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EventLogError("exists and is not an empty folder; choose a new --out", path=out)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODEL_NAMES]
+    if unknown or not names:
+        raise EventLogError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_NAMES)}",
+                            column="--models")
+    if args.train or args.test:
+        if not (args.train and args.test) or args.events:
+            raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
+        args.events = args.train
+        train_events = sequence_events(load_from_args(args))
+        args.events = args.test
+        test_events = sequence_events(load_from_args(args))
+        source = f"{args.train} + {args.test}"
+        split = split_sessions(train_events, test_events)
+        earlier = train_events
+    else:
+        if not args.events:
+            raise EventLogError("give an event log (EVENTS) or --train and --test files")
+        events = sequence_events(load_from_args(args))
+        source = str(args.events)
+        split = next_item_split(events, args.test_days, event_types=None)
+        earlier = events[events["timestamp"] < split.cut]
+    if len(split.train) < 2 or len(split.test) < 1:
+        raise EventLogError(f"too little data for the protocol: {split.describe()}; try another "
+                            "--test-days", path=source)
+    print(f"{source}: {split.describe()}", flush=True)
+    X, y = split.test_prefixes(args.max_len)
+
+    if "sknn" in names and args.valid_days > 0:
+        try:
+            valid = next_item_split(earlier, args.valid_days, event_types=None)
+        except ValueError:
+            valid = None
+        if valid is not None and len(valid.test) and len(valid.train) >= 2:
+            Xv, yv = valid.test_prefixes(args.max_len)
+            best, _ = tune(SessionKNN, [{"k": k, "sample": s} for k in (20, 100) for s in (1000, 5000)],
+                           valid, Xv, yv)
+            args.sknn_k, args.sknn_sample = best["k"], best["sample"]
+            print(f"session-kNN tuned on the {args.valid_days:g} days before the test: {best}")
+    rows = []
+    for name, make in zip(names, _next_item_models(names, args)):
+        model = make()
+        print(f"fitting {model.name} ...", flush=True)
+        rows.append(fit_and_evaluate(model, split, X, y, progress=not args.quiet))
+    board = leaderboard(rows)
+    _write_all_or_nothing(out, {
+        "leaderboard.csv": lambda p: board[LEADERBOARD_COLUMNS].to_csv(p, index=False, float_format="%.4f"),
+    })
+    with pd_options():
+        print(board.round(4).to_string(index=False))
+    print(f"written: {out}/leaderboard.csv")
+    return 0
+
+
 def pd_options():
     import pandas as pd
 
@@ -226,6 +322,36 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_mapping_options(f)
     f.set_defaults(func=cmd_forecast)
+
+    n = sub.add_parser("next-item", help="next-item recommendation leaderboard under the course's protocol",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=NEXT_ITEM_EXAMPLES,
+                       description="Split an event log in time (the last --test-days are the test), "
+                                   "predict every next item of every test session from its prefix, "
+                                   "rank it against every training item (ties count against it) and "
+                                   "write OUT/leaderboard.csv (model, HR@10, HR@20, MRR@20, NDCG@10, "
+                                   "train_s, predict_s, params). Data already split: --train and "
+                                   "--test. Logs without an event-type column are read as views.")
+    n.add_argument("events", nargs="?", metavar="EVENTS", help="the event log (or use --train/--test)")
+    n.add_argument("--train", metavar="FILE", help="training events, when the data arrives split")
+    n.add_argument("--test", metavar="FILE", help="test events, when the data arrives split")
+    n.add_argument("--test-days", type=float, default=7, metavar="D", help="test window (default 7 days)")
+    n.add_argument("--valid-days", type=float, default=7, metavar="V",
+                   help="validation window before the test, for tuning session-kNN (default 7; 0: no tuning)")
+    n.add_argument("--models", default="pop,markov,sknn,gru4rec,lstm",
+                   help="comma-separated, from: pop, markov, sknn, gru4rec, lstm (default: all)")
+    n.add_argument("--epochs", type=int, default=6, help="training epochs of gru4rec/lstm (default 6)")
+    n.add_argument("--hidden", type=int, default=64, help="hidden units of gru4rec/lstm (default 64)")
+    n.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
+    n.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
+    n.add_argument("--learning-rate", type=float, default=1e-2,
+                   help="Adam learning rate (default 0.01, chosen on lesson 05's validation window)")
+    n.add_argument("--sknn-k", type=int, default=100, help=argparse.SUPPRESS)
+    n.add_argument("--sknn-sample", type=int, default=5000, help=argparse.SUPPRESS)
+    n.add_argument("--out", required=True, metavar="DIR", help="new folder for the results")
+    n.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_mapping_options(n)
+    n.set_defaults(func=cmd_next_item)
     return parser
 
 

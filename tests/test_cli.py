@@ -145,3 +145,47 @@ def test_forecast_on_online_retail(tmp_path):
                  "6", "--out", tmp_path / "retail", "--quiet")
     assert result.returncode == 0, result.stderr
     assert "MASE(m=6)" in result.stdout and (tmp_path / "retail" / "forecast.png").stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- #
+# course-lib next-item
+
+NEXT_ITEM_COLUMNS = "model,HR@10,HR@20,MRR@20,NDCG@10,train_s,predict_s,params"
+
+
+@pytest.mark.skipif(not (DATA / "otto_sample_sessions.jsonl").exists(), reason="no shared data")
+def test_next_item_on_the_otto_sample(tmp_path):
+    out = tmp_path / "otto"
+    result = run("next-item", DATA / "otto_sample_sessions.jsonl", "--test-days", "7", "--epochs", "2",
+                 "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    lines = (out / "leaderboard.csv").read_text().splitlines()
+    assert lines[0] == NEXT_ITEM_COLUMNS and len(lines) == 6
+    assert "predictions" in result.stdout and "unseen items dropped" in result.stdout
+
+
+def test_next_item_with_train_and_test_files_and_no_event_column(shop_csv, tmp_path):
+    import pandas as pd
+
+    events = pd.read_csv(shop_csv, parse_dates=["timestamp"])
+    views = events[events["event_type"] == "view"].drop(columns=["event_type"])
+    cut = views["timestamp"].max() - pd.Timedelta(days=10)
+    views[views["timestamp"] < cut].to_csv(tmp_path / "train.csv", index=False)
+    late = views[views["timestamp"] >= cut]
+    late[~late["session_id"].isin(views.loc[views["timestamp"] < cut, "session_id"])].to_csv(
+        tmp_path / "test.csv", index=False)
+    result = run("next-item", "--train", tmp_path / "train.csv", "--test", tmp_path / "test.csv",
+                 "--models", "pop,markov,sknn", "--out", tmp_path / "o", "--quiet")
+    assert result.returncode == 0, result.stderr
+    board = pd.read_csv(tmp_path / "o" / "leaderboard.csv").set_index("model")
+    assert board.loc["markov", "MRR@20"] > board.loc["pop", "MRR@20"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--models", "pop,magic"], "unknown model(s) ['magic']"),
+    (["--test-days", "0.000001"], "too little data"),
+])
+def test_next_item_errors_write_nothing(shop_csv, tmp_path, args, expected):
+    result = run("next-item", shop_csv, *args, "--out", tmp_path / "o", "--quiet")
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
+    assert not (tmp_path / "o").exists()

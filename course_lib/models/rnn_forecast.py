@@ -1,0 +1,97 @@
+"""A small recurrent forecaster of a daily series (lesson 04, and 08's leaderboard).
+
+It reads the last ``window`` values (log-transformed and standardised on the
+training window) and outputs the next ``horizon`` values at once (a *direct*
+multi-step forecast). It has the same ``fit``/``predict`` interface as the
+ARMA family, so lesson 03's rolling-origin evaluator treats it alike.
+
+Speed on a 2-core CPU: the Keras model is built and compiled once per
+configuration and only its weights are reset for each origin; every batch
+has the same shape, so nothing is compiled twice.
+"""
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from course_lib.models.forecasters import Forecaster
+
+
+class RNNForecast(Forecaster):
+    """GRU (or simple RNN) over a sliding window, direct multi-step output."""
+
+    _compiled: dict = {}  # configuration -> (model, initial weights), shared by copies
+
+    def __init__(self, window: int = 12, horizon: int = 6, units: int = 16, cell: str = "gru",
+                 epochs: int = 60, batch_size: int = 32, learning_rate: float = 3e-3,
+                 log: bool = True, seed: int = 0, name: str | None = None):
+        self.window, self.horizon, self.units, self.cell = window, horizon, units, cell
+        self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
+        self.log, self.seed = log, seed
+        self.name = name or f"{'GRU' if cell == 'gru' else 'RNN'}({units}) window {window}"
+
+    def _model(self):
+        import keras
+
+        key = (self.window, self.horizon, self.units, self.cell, self.learning_rate, self.seed)
+        if key not in self._compiled:
+            keras.utils.set_random_seed(self.seed)
+            layer = {"gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}[self.cell]
+            model = keras.Sequential([keras.Input((self.window, 1)), layer(self.units),
+                                      keras.layers.Dense(self.horizon)])
+            model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
+            self._compiled[key] = (model, [w.copy() for w in model.get_weights()])
+        return self._compiled[key]
+
+    def _windows(self, z):
+        n = len(z) - self.window - self.horizon + 1
+        idx = np.arange(self.window)[None, :] + np.arange(n)[:, None]
+        X = z[idx][..., None]
+        Y = z[np.arange(self.horizon)[None, :] + np.arange(n)[:, None] + self.window]
+        return X.astype("float32"), Y.astype("float32")
+
+    def fit(self, y, exog=None):
+        y = np.asarray(y, float)
+        z = np.log1p(y) if self.log else y
+        self.mean, self.std = float(z.mean()), float(z.std() or 1.0)
+        z = (z - self.mean) / self.std
+        X, Y = self._windows(z)
+        if len(X) < 2:
+            raise ValueError(f"need more than window + horizon = {self.window + self.horizon} values")
+        rng = np.random.default_rng(self.seed)
+        extra = (-len(X)) % self.batch_size  # whole batches only: one compiled shape
+        pick = np.concatenate([np.arange(len(X)), rng.choice(len(X), extra)])
+        model, initial = self._model()
+        model.set_weights(initial)
+        model.fit(X[pick], Y[pick], batch_size=self.batch_size, epochs=self.epochs, verbose=0,
+                  shuffle=True)
+        fitted = self._predict_scaled(model, X)
+        self.step_sd = (Y - fitted).std(axis=0)  # in-sample spread of each step's error
+        self.last = z[-self.window:]
+        self._weights = model.get_weights()
+        return self
+
+    def _predict_scaled(self, model, X):
+        out = np.empty((len(X), self.horizon), dtype="float32")
+        for s in range(0, len(X), self.batch_size):
+            part = X[s:s + self.batch_size]
+            n = len(part)
+            if n < self.batch_size:
+                part = np.concatenate([part, np.zeros((self.batch_size - n, *part.shape[1:]), part.dtype)])
+            out[s:s + n] = np.asarray(model(part, training=False))[:n]
+        return out
+
+    def predict(self, h, exog_future=None, level=0.95):
+        if h > self.horizon:
+            raise ValueError(f"this model forecasts {self.horizon} steps, not {h}")
+        model, _ = self._model()
+        model.set_weights(self._weights)
+        mean = self._predict_scaled(model, self.last[None, :, None].astype("float32"))[0][:h]
+        z = NormalDist().inv_cdf(0.5 + level / 2)
+        sd = self.step_sd[:h]
+        frame = pd.DataFrame({"mean": mean, "lower": mean - z * sd, "upper": mean + z * sd},
+                             index=pd.RangeIndex(1, h + 1, name="step"))
+        frame = frame * self.std + self.mean
+        return np.expm1(frame) if self.log else frame
