@@ -82,3 +82,79 @@ def test_the_check_catches_a_drift(tmp_path):
     problems = compare(tmp_path)
     assert any("statsmodels" in p for p in problems)
     assert any(p.startswith("tqdm is in pyproject.toml") for p in problems)
+
+
+# --------------------------------------------------------------------------- #
+# every import of the course is covered by a declared dependency
+
+import ast  # noqa: E402
+import importlib.metadata  # noqa: E402
+import json  # noqa: E402
+
+SCANNED = ["course_lib", "scripts", "notebooks", "solutions", "exercises"]
+
+
+def _top_level_imports(source: str) -> set[str]:
+    tree = ast.parse(source)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def imports_in(paths) -> dict[str, set[str]]:
+    """Top-level module -> files that import it (Python files and notebook code cells)."""
+    found: dict[str, set[str]] = {}
+    for path in paths:
+        if path.suffix == ".py":
+            sources = [path.read_text()]
+        else:
+            cells = json.loads(path.read_text())["cells"]
+            sources = ["\n".join(line for line in "".join(c["source"]).splitlines()
+                                 if not line.lstrip().startswith(("%", "!")))
+                       for c in cells if c["cell_type"] == "code"]
+        for source in sources:
+            for name in _top_level_imports(source):
+                found.setdefault(name, set()).add(str(path))
+    return found
+
+
+def uncovered_imports(paths, declared: set[str]) -> list[str]:
+    """Imports whose distribution is not declared (stdlib and course_lib are fine)."""
+    providers = importlib.metadata.packages_distributions()
+    problems = []
+    for module, where in sorted(imports_in(paths).items()):
+        if module in sys.stdlib_module_names or module in ("course_lib", "__future__"):
+            continue
+        dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
+        if not dists:
+            problems.append(f"{module} (imported in {sorted(where)[0]}) is not installed at all")
+        elif not dists & declared:
+            problems.append(f"{module} (imported in {sorted(where)[0]}) comes from {sorted(dists)}, "
+                            "which pyproject.toml does not declare")
+    return problems
+
+
+def course_files(root: Path = ROOT):
+    files = []
+    for folder in SCANNED:
+        files += sorted((root / folder).rglob("*.py")) + sorted((root / folder).glob("*.ipynb"))
+    return files
+
+
+def test_every_import_is_covered_by_the_declared_packages():
+    assert course_files(), "nothing scanned"
+    assert uncovered_imports(course_files(), set(pyproject_requirements())) == []
+
+
+def test_the_import_check_catches_an_undeclared_package(tmp_path):
+    """A deliberately broken copy: a notebook that imports a package nobody declared."""
+    bad = tmp_path / "99_broken.ipynb"
+    bad.write_text(json.dumps({"cells": [{"cell_type": "code", "source": ["import pytest_socket\n", "import json"],
+                                          "metadata": {}, "outputs": [], "execution_count": None}],
+                               "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    problems = uncovered_imports([bad], set(pyproject_requirements()))
+    assert len(problems) == 1 and problems[0].startswith("pytest_socket")
