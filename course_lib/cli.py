@@ -101,6 +101,16 @@ def _series_from_args(args):
     return series.rename("value"), what
 
 
+def _new_output_folder(path) -> Path:
+    """``--out``: a folder that does not exist yet, or is empty (checked before any work)."""
+    from course_lib.datasets import EventLogError
+
+    out = Path(path)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EventLogError("exists and is not an empty folder; choose a new --out", path=out)
+    return out
+
+
 def _write_all_or_nothing(out: Path, files: dict) -> None:
     """Write ``files`` (name -> callable(path)) into a new folder ``out``, atomically."""
     import shutil
@@ -122,9 +132,7 @@ def _write_all_or_nothing(out: Path, files: dict) -> None:
 def cmd_forecast(args) -> int:
     from course_lib.datasets import EventLogError
 
-    out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise EventLogError("exists and is not an empty folder; choose a new --out", path=out)
+    out = _new_output_folder(args.out)
     series, what = _series_from_args(args)
     m, h = args.season, args.horizon
     initial = args.initial or max(3 * m, int(0.6 * len(series)))
@@ -216,9 +224,7 @@ def cmd_next_item(args) -> int:
     from course_lib.models.baselines import SessionKNN
     from course_lib.prep.next_item import next_item_split, sequence_events, split_sessions
 
-    out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise EventLogError("exists and is not an empty folder; choose a new --out", path=out)
+    out = _new_output_folder(args.out)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODEL_NAMES]
     if unknown or not names:

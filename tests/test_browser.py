@@ -12,17 +12,14 @@ used. Where Chromium is missing, the test is skipped with that reason.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from jupyter_lab import running_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "build" / "browser"
@@ -34,40 +31,12 @@ pytestmark = [pytest.mark.slow,
                                  "(python3 tasks.py test installs it where apt-get works)")]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path):
-    port = free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
-         "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True",
-         "--ServerApp.disable_check_xsrf=True", "--allow-root", f"--ServerApp.root_dir={ROOT}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/lab", timeout=3)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("JupyterLab exited: " + proc.stdout.read().decode()[-2000:])
-            time.sleep(1)
-    yield url
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    command = [sys.executable, "-m", "jupyter", "lab", "--LabApp.expose_app_in_browser=True",
+               "--allow-root", f"--ServerApp.root_dir={ROOT}"]
+    with running_lab(command, ROOT, tmp_path, timeout=90) as url:
+        yield url
 
 
 def widget_image(page) -> str:

@@ -1,0 +1,54 @@
+"""Start and stop a JupyterLab server on a free loopback port (the lab and browser tests)."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_lab(command: list[str], cwd, tmp_path, timeout: float = 120):
+    """Run ``command + [--port=P ...]``, wait for HTTP 200 on /lab, yield the base URL, stop it.
+
+    Raises AssertionError with the server's output if it exits or never answers.
+    """
+    port = free_port()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+    args = [*command, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=", "--ServerApp.port_retries=0"]
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/lab", timeout=5) as reply:
+                    assert reply.status == 200
+                    assert "JupyterLab" in reply.read().decode()
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError("JupyterLab did not answer:\n"
+                                         + (proc.stdout.read().decode()[-3000:] if proc.poll() is not None else "timeout"))
+                time.sleep(1)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
