@@ -192,7 +192,7 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 
-MODEL_NAMES = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn")
+MODEL_NAMES = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn", "sasrec")
 
 
 def _next_item_models(names, args):
@@ -206,6 +206,11 @@ def _next_item_models(names, args):
             made.append(lambda: MarkovChain())
         elif name == "sknn":
             made.append(lambda k=args.sknn_k, s=args.sknn_sample: SessionKNN(k=k, sample=s))
+        elif name == "sasrec":
+            from course_lib.models.attention import SASRec
+
+            made.append(lambda: SASRec(dim=args.hidden, max_len=args.max_len, epochs=args.epochs,
+                                       batch_size=args.batch_size, learning_rate=args.learning_rate))
         elif name == "srgnn":
             from course_lib.models.graph import SRGNN
 
@@ -351,8 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--valid-days", type=float, default=7, metavar="V",
                    help="validation window before the test, for tuning session-kNN (default 7; 0: no tuning)")
     n.add_argument("--models", default="pop,markov,sknn,gru4rec,lstm",
-                   help="comma-separated, from: pop, markov, sknn, gru4rec, lstm, srgnn "
-                        "(default: all but srgnn, the slowest)")
+                   help="comma-separated, from: pop, markov, sknn, gru4rec, lstm, srgnn, sasrec "
+                        "(default: the first five; srgnn and sasrec are the slowest)")
     n.add_argument("--epochs", type=int, default=6,
                    help="training epochs of gru4rec/lstm (default 6; srgnn trains 2/3 as many)")
     n.add_argument("--hidden", type=int, default=64, help="hidden units of gru4rec/lstm (default 64)")

@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from course_lib.evaluate.ranking import ranking_metrics, ranks_in_batches
+from course_lib.evaluate.ranking import (ranking_metrics, ranks_in_batches, sampled_target_ranks,
+                                        target_ranks)
 
 LEADERBOARD_COLUMNS = ["model", "HR@10", "HR@20", "MRR@20", "NDCG@10", "train_s", "predict_s", "params"]
 
@@ -50,3 +51,16 @@ def tune(make_model, grid: list[dict], split, X, y, metric: str = "MRR@20") -> t
     best = grid[int(np.argmax([r[metric] for r in rows]))]
     table = pd.DataFrame(rows).sort_values(metric, ascending=False, ignore_index=True)
     return dict(best), table
+
+
+def full_and_sampled(model, X, y, n_negatives: int = 100, k: int = 10, batch_size: int = 2048) -> dict:
+    """HR@k with the full catalogue against HR@k among ``n_negatives`` sampled items (lesson 07)."""
+    full, sampled = [], []
+    for s in range(0, len(y), batch_size):
+        scores = model.score(X[s:s + batch_size])
+        targets = y[s:s + batch_size]
+        full.append(target_ranks(scores, targets))
+        sampled.append(sampled_target_ranks(scores, targets, n_negatives, seed=s))
+    full, sampled = np.concatenate(full), np.concatenate(sampled)
+    return {"model": model.name, f"HR@{k} full": float(np.mean(full <= k)),
+            f"HR@{k} sampled ({n_negatives})": float(np.mean(sampled <= k))}

@@ -60,3 +60,22 @@ def ranks_in_batches(score_fn, inputs, targets, batch_size: int = 4096) -> np.nd
         out[s:s + batch_size] = target_ranks(score_fn(inputs[s:s + batch_size]),
                                              targets[s:s + batch_size])
     return out
+
+
+def sampled_target_ranks(scores, targets, n_negatives: int = 100, seed: int = 0) -> np.ndarray:
+    """Rank of the target among itself and ``n_negatives`` random other items (lesson 07).
+
+    This is the *sampled* protocol many papers used: it is shown to mislead
+    (Krichene & Rendle, 2020), because beating 100 random items is easy and
+    the ordering of models can change. The course reports full ranking; this
+    function exists to show the difference. Ties count against the target.
+    """
+    scores = np.asarray(scores)
+    targets = np.asarray(targets)
+    rng = np.random.default_rng(seed)
+    n_items = scores.shape[1] - 1  # column 0 is padding
+    negatives = rng.integers(1, n_items, size=(len(targets), n_negatives))
+    negatives += negatives >= targets[:, None]  # skip the target itself
+    target_scores = np.take_along_axis(scores, targets[:, None], axis=1)
+    sampled = np.take_along_axis(scores, negatives, axis=1)
+    return 1 + (sampled >= target_scores).sum(axis=1)

@@ -113,6 +113,11 @@ class SessionRNN:
         self.dropout, self.tied, self.seed, self.verbose = dropout, tied, seed, verbose
         self.name = f"{'gru4rec' if cell == 'gru' else 'lstm4rec'}"
 
+    def _build(self, n_codes: int, every_step: bool):
+        """The Keras network (lesson 07's SASRec overrides this and nothing else)."""
+        return build_session_model(n_codes, self.max_len, hidden=self.hidden, cell=self.cell,
+                                   dropout=self.dropout, tied=self.tied, every_step=every_step)
+
     def fit(self, sessions, n_items: int, progress: bool = True):
         from course_lib.prep.next_item import training_windows
 
@@ -125,9 +130,7 @@ class SessionRNN:
             Y = np.concatenate([Y, np.zeros((extra, self.max_len), Y.dtype)])
             W = np.concatenate([W, np.zeros((extra, self.max_len), W.dtype)])
         n_codes = n_items + 1
-        self.train_model = build_session_model(n_codes, self.max_len, hidden=self.hidden,
-                                               cell=self.cell, dropout=self.dropout,
-                                               tied=self.tied, every_step=True)
+        self.train_model = self._build(n_codes, every_step=True)
         self.train_model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -135,9 +138,7 @@ class SessionRNN:
         self.history = self.train_model.fit(X, Y, sample_weight=W, batch_size=self.batch_size,
                                             epochs=self.epochs, shuffle=True,
                                             verbose=self.verbose, callbacks=callbacks)
-        self.model = build_session_model(n_codes, self.max_len, hidden=self.hidden,
-                                         cell=self.cell, dropout=self.dropout, tied=self.tied,
-                                         every_step=False)
+        self.model = self._build(n_codes, every_step=False)
         self.model.set_weights(self.train_model.get_weights())
         self.params = int(self.model.count_params())
         return self
