@@ -3,7 +3,7 @@
 Every loader returns the canonical event table described in
 :mod:`course_lib.datasets.schema`.
 """
-from course_lib.datasets.online_retail import (MissingDataError, find_online_retail,
+from course_lib.datasets.uci_retail import (MissingDataError, find_online_retail,
                                                load_online_retail, online_retail_events)
 from course_lib.datasets.own_data import load_events, load_series
 from course_lib.datasets.profile import format_profile, profile_events

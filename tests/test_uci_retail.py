@@ -23,7 +23,7 @@ def test_ci_has_the_real_data():
 
 def test_missing_data_says_where_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr("course_lib.datasets.online_retail.REPO_DATASETS", tmp_path / "datasets")
+    monkeypatch.setattr("course_lib.datasets.uci_retail.REPO_DATASETS", tmp_path / "datasets")
     with pytest.raises(MissingDataError) as info:
         find_online_retail()
     message = str(info.value)
@@ -60,7 +60,7 @@ def test_purchase_events_drop_cancellations_and_guests_explicitly(raw):
 
 @needs_data
 def test_convert_writes_completely_or_not_at_all(raw, tmp_path):
-    from course_lib.datasets.online_retail import convert_to_csv
+    from course_lib.datasets.uci_retail import convert_to_csv
 
     src = find_online_retail()
     out = convert_to_csv(src, tmp_path / "copy.csv.gz")
