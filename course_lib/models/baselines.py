@@ -18,6 +18,17 @@ def _last_items(X):
     return np.asarray(X)[:, -1]
 
 
+def popularity_backoff(sessions, n_items: int, top: float) -> np.ndarray:
+    """Popularity scaled so the most popular item scores just under ``top`` (0 for padding).
+
+    Added to a model's scores, it orders the items the model scores equally,
+    without overtaking any real evidence worth ``top`` or more.
+    """
+    pop = Popularity().fit(sessions, n_items).counts
+    finite = np.isfinite(pop)
+    return np.where(finite, pop / (pop[finite].max() + 1) * top, 0).astype("float32")
+
+
 class Popularity:
     """Most popular items in training, the same list for everyone."""
 
@@ -48,9 +59,7 @@ class MarkovChain:
         nxt = np.concatenate([s[1:] for s in sessions])
         self.T = sp.csr_matrix((np.ones(len(prev), "float32"), (prev, nxt)),
                                shape=(n_items + 1, n_items + 1))
-        pop = Popularity().fit(sessions, n_items).counts
-        self.backoff = np.where(np.isfinite(pop), pop / (pop[np.isfinite(pop)].max() + 1) * 0.5, 0)
-        self.backoff = self.backoff.astype("float32")
+        self.backoff = popularity_backoff(sessions, n_items, top=0.5)
         self.params = int(self.T.nnz)
         return self
 
@@ -81,8 +90,7 @@ class SessionKNN:
         S.data[:] = 1.0  # sets, not counts
         self.S = S
         self.norms = np.sqrt(np.asarray(S.sum(axis=1)).ravel())
-        pop = Popularity().fit(sessions, n_items).counts
-        self.backoff = np.where(np.isfinite(pop), pop / (pop[np.isfinite(pop)].max() + 1) * 1e-3, 0)
+        self.backoff = popularity_backoff(sessions, n_items, top=1e-3)
         self.params = int(S.nnz)
         self.n_items = n_items
         return self
