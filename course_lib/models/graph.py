@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from course_lib.models.batching import predict_in_fixed_batches
+
 
 def transition_edges(sessions, n_nodes: int, undirected: bool = True):
     """Edges (senders, receivers, counts) between consecutive items of training sessions."""
@@ -117,14 +119,15 @@ class GraphItemModel:
                   shuffle=True, verbose=0)
         self.model = model
         self.params = int(model.count_params())
+        self.states = keras.ops.convert_to_numpy(model.node_states())  # fixed once trained
         return self
 
     def item_vectors(self) -> np.ndarray:
         """The final (graph-convolved) item embeddings, one row per code."""
-        return keras.ops.convert_to_numpy(self.model.node_states())
+        return self.states
 
     def score(self, X):
-        states = self.item_vectors()
+        states = self.states
         last = np.asarray(X)[:, -1]
         scores = states[last] @ states.T
         scores[:, 0] = -np.inf
@@ -260,16 +263,7 @@ class SRGNN:
         return self
 
     def score(self, X, batch_size: int = 1024):
-        X = np.asarray(X, "int32")
-        out = None
-        for s in range(0, len(X), batch_size):
-            part = X[s:s + batch_size]
-            n = len(part)
-            if n < batch_size:
-                part = np.concatenate([part, np.repeat(part[-1:], batch_size - n, axis=0)])
-            scores = keras.ops.convert_to_numpy(self.net(self._inputs(part), training=False))[:n]
-            if out is None:
-                out = np.empty((len(X), scores.shape[1]), "float32")
-            out[s:s + n] = scores
+        out = predict_in_fixed_batches(lambda part: self.net(self._inputs(part), training=False),
+                                       np.asarray(X, "int32"), batch_size)
         out[:, 0] = -np.inf
         return out

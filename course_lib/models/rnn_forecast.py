@@ -74,14 +74,9 @@ class RNNForecast(Forecaster):
         return self
 
     def _predict_scaled(self, model, X):
-        out = np.empty((len(X), self.horizon), dtype="float32")
-        for s in range(0, len(X), self.batch_size):
-            part = X[s:s + self.batch_size]
-            n = len(part)
-            if n < self.batch_size:
-                part = np.concatenate([part, np.zeros((self.batch_size - n, *part.shape[1:]), part.dtype)])
-            out[s:s + n] = np.asarray(model(part, training=False))[:n]
-        return out
+        from course_lib.models.batching import predict_in_fixed_batches
+
+        return predict_in_fixed_batches(lambda part: model(part, training=False), X, self.batch_size)
 
     def predict(self, h, exog_future=None, level=0.95):
         if h > self.horizon:

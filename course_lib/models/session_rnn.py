@@ -24,6 +24,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from course_lib.models.batching import predict_in_fixed_batches
+
 
 @keras.saving.register_keras_serializable(package="course_lib")
 class LastStep(keras.layers.Layer):
@@ -144,14 +146,8 @@ class SessionRNN:
         return self
 
     def score(self, X, batch_size: int = 1024):
-        X = np.asarray(X, dtype=np.int32)
-        out = np.empty((len(X), self.model.output_shape[-1]), dtype="float32")
-        for s in range(0, len(X), batch_size):
-            part = X[s:s + batch_size]
-            n = len(part)
-            if n < batch_size:  # keep one batch shape: pad, then cut
-                part = np.concatenate([part, np.zeros((batch_size - n, X.shape[1]), np.int32)])
-            out[s:s + n] = keras.ops.convert_to_numpy(self.model(part, training=False))[:n]
+        out = predict_in_fixed_batches(lambda part: self.model(part, training=False),
+                                       np.asarray(X, dtype=np.int32), batch_size)
         out[:, 0] = -np.inf
         return out
 
