@@ -192,55 +192,34 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 
-MODEL_NAMES = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn", "sasrec")
+def _settings_from_args(args, names):
+    from course_lib.report import NextItemSettings
+
+    return NextItemSettings(models=tuple(names), max_len=args.max_len, hidden=args.hidden,
+                            epochs=args.epochs, batch_size=args.batch_size,
+                            learning_rate=args.learning_rate)
 
 
-def _next_item_models(names, args):
-    from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+def _model_names(text: str) -> list[str]:
+    from course_lib.datasets import EventLogError
+    from course_lib.report import NEXT_ITEM_MODELS
 
-    made = []
-    for name in names:
-        if name == "pop":
-            made.append(lambda: Popularity())
-        elif name == "markov":
-            made.append(lambda: MarkovChain())
-        elif name == "sknn":
-            made.append(lambda k=args.sknn_k, s=args.sknn_sample: SessionKNN(k=k, sample=s))
-        elif name == "sasrec":
-            from course_lib.models.attention import SASRec
-
-            made.append(lambda: SASRec(dim=args.hidden, max_len=args.max_len, epochs=args.epochs,
-                                       batch_size=args.batch_size, learning_rate=args.learning_rate))
-        elif name == "srgnn":
-            from course_lib.models.graph import SRGNN
-
-            made.append(lambda: SRGNN(dim=args.hidden, max_len=args.max_len,
-                                      epochs=max(1, args.epochs * 2 // 3),
-                                      batch_size=args.batch_size, learning_rate=args.learning_rate))
-        else:
-            from course_lib.models.session_rnn import SessionRNN
-
-            cell = "gru" if name == "gru4rec" else "lstm"
-            made.append(lambda cell=cell: SessionRNN(cell=cell, hidden=args.hidden, max_len=args.max_len,
-                                                     epochs=args.epochs, batch_size=args.batch_size,
-                                                     learning_rate=args.learning_rate))
-    return made
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in NEXT_ITEM_MODELS]
+    if unknown or not names:
+        raise EventLogError(f"unknown model(s) {unknown}; choose from {', '.join(NEXT_ITEM_MODELS)}",
+                            column="--models")
+    return names
 
 
 def cmd_next_item(args) -> int:
-    import pandas as pd
-
     from course_lib.datasets import EventLogError
-    from course_lib.evaluate.next_item import LEADERBOARD_COLUMNS, fit_and_evaluate, leaderboard, tune
-    from course_lib.models.baselines import SessionKNN
+    from course_lib.evaluate.next_item import LEADERBOARD_COLUMNS
     from course_lib.prep.next_item import next_item_split, sequence_events, split_sessions
+    from course_lib.report import next_item_leaderboard, tune_sknn
 
     out = _new_output_folder(args.out)
-    names = [n.strip() for n in args.models.split(",") if n.strip()]
-    unknown = [n for n in names if n not in MODEL_NAMES]
-    if unknown or not names:
-        raise EventLogError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_NAMES)}",
-                            column="--models")
+    settings = _settings_from_args(args, _model_names(args.models))
     if args.train or args.test:
         if not (args.train and args.test) or args.events:
             raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
@@ -262,31 +241,63 @@ def cmd_next_item(args) -> int:
         raise EventLogError(f"too little data for the protocol: {split.describe()}; try another "
                             "--test-days", path=source)
     print(f"{source}: {split.describe()}", flush=True)
-    X, y = split.test_prefixes(args.max_len)
-
-    if "sknn" in names and args.valid_days > 0:
-        try:
-            valid = next_item_split(earlier, args.valid_days, event_types=None)
-        except ValueError:
-            valid = None
-        if valid is not None and len(valid.test) and len(valid.train) >= 2:
-            Xv, yv = valid.test_prefixes(args.max_len)
-            best, _ = tune(SessionKNN, [{"k": k, "sample": s} for k in (20, 100) for s in (1000, 5000)],
-                           valid, Xv, yv)
-            args.sknn_k, args.sknn_sample = best["k"], best["sample"]
-            print(f"session-kNN tuned on the {args.valid_days:g} days before the test: {best}")
-    rows = []
-    for name, make in zip(names, _next_item_models(names, args)):
-        model = make()
-        print(f"fitting {model.name} ...", flush=True)
-        rows.append(fit_and_evaluate(model, split, X, y, progress=not args.quiet))
-    board = leaderboard(rows)
+    tune_sknn(earlier, args.valid_days, settings, log=_log)
+    board, _ = next_item_leaderboard(split, settings, progress=not args.quiet, log=_log)
     _write_all_or_nothing(out, {
         "leaderboard.csv": lambda p: board[LEADERBOARD_COLUMNS].to_csv(p, index=False, float_format="%.4f"),
     })
     with pd_options():
         print(board.round(4).to_string(index=False))
     print(f"written: {out}/leaderboard.csv")
+    return 0
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+REPORT_EXAMPLES = """examples:
+  course-lib report shop_events.csv --out shop_report/
+  course-lib report online_retail.csv.gz --user CustomerID --session InvoiceNo --item StockCode \\
+      --time InvoiceDate --price UnitPrice --quantity Quantity --default-event purchase \\
+      --drop-missing-ids --test-days 28 --out retail_report/
+  course-lib report otto_sample_sessions.jsonl --test-days 7 --tasks next-item,intent --out otto_report/
+  course-lib report events.csv --models pop,markov,sknn --quiet --out quick_report/
+"""
+
+
+def cmd_report(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib.datasets import EventLogError
+    from course_lib.report import TASKS, run_tasks, report_files
+
+    out = _new_output_folder(args.out)
+    tasks = [t.strip().replace("-", "_") for t in args.tasks.split(",") if t.strip()]
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown or not tasks:
+        raise EventLogError(f"unknown task(s) {unknown}; choose from "
+                            f"{', '.join(t.replace('_', '-') for t in TASKS)}", column="--tasks")
+    settings = _settings_from_args(args, _model_names(args.models))
+    events = load_from_args(args)
+    _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
+         f"{events['item_id'].nunique():,} items, {events['timestamp'].min():%Y-%m-%d} to "
+         f"{events['timestamp'].max():%Y-%m-%d}")
+    results = run_tasks(events, tasks=tasks, test_days=args.test_days, valid_days=args.valid_days,
+                        settings=settings, intent_k=args.intent_k, churn_days=args.churn_days,
+                        season=args.season, horizon=args.horizon, underage_cost=args.shortage_cost,
+                        overage_cost=args.leftover_cost, progress=not args.quiet, log=_log)
+    files = report_files(str(args.events), events, results, save_model=not args.no_model)
+    _write_all_or_nothing(out, files)
+    with pd_options():
+        for r in results:
+            if r.skipped:
+                print(f"\n{r.title}: skipped, {r.skipped}")
+                continue
+            print(f"\n{r.title}")
+            print(next(iter(r.tables.values())).round(4).to_string(index=False))
+    print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 
 
@@ -365,12 +376,54 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
     n.add_argument("--learning-rate", type=float, default=1e-2,
                    help="Adam learning rate (default 0.01, chosen on lesson 05's validation window)")
-    n.add_argument("--sknn-k", type=int, default=100, help=argparse.SUPPRESS)
-    n.add_argument("--sknn-sample", type=int, default=5000, help=argparse.SUPPRESS)
     n.add_argument("--out", required=True, metavar="DIR", help="new folder for the results")
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(n)
     n.set_defaults(func=cmd_next_item)
+
+    r = sub.add_parser("report", help="the case study's tasks on an event log: tables, figures, summary",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REPORT_EXAMPLES,
+                       description="Run lesson 08's tasks that the data supports: next-item "
+                                   "recommendation (leaderboard and breakdown), purchase intent "
+                                   "(needs views or carts and purchases), churn (needs purchases "
+                                   "over a long enough span) and demand with stock costs (needs "
+                                   "purchases). A task the data cannot support is skipped and the "
+                                   "reason is printed. Writes DIR with the leaderboards as CSV, the "
+                                   "figures as PNG, summary.md (one page), and the best neural "
+                                   "next-item model (model/, loadable with "
+                                   "course_lib.models.serving.load_recommender) with model_card.md; "
+                                   "completely or not at all.")
+    r.add_argument("events", metavar="EVENTS", help="the event log (CSV, CSV.gz, Parquet, JSON Lines)")
+    r.add_argument("--out", required=True, metavar="DIR", help="new folder for the report")
+    r.add_argument("--tasks", default="next-item,intent,churn,demand",
+                   help="comma-separated subset of next-item, intent, churn, demand (default: all)")
+    r.add_argument("--test-days", type=float, default=7, metavar="D",
+                   help="test window of next-item and intent (default 7 days)")
+    r.add_argument("--valid-days", type=float, default=7, metavar="V",
+                   help="validation window before the test, for tuning session-kNN (default 7; 0: no tuning)")
+    r.add_argument("--models", default="pop,markov,sknn,gru4rec",
+                   help="next-item models, from pop, markov, sknn, gru4rec, lstm, srgnn, sasrec "
+                        "(default pop,markov,sknn,gru4rec)")
+    r.add_argument("--epochs", type=int, default=6, help="training epochs of the neural next-item models (default 6)")
+    r.add_argument("--hidden", type=int, default=64, help="hidden units / embedding size (default 64)")
+    r.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
+    r.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
+    r.add_argument("--learning-rate", type=float, default=1e-2, help="Adam learning rate (default 0.01)")
+    r.add_argument("--intent-k", type=int, default=3, metavar="K",
+                   help="purchase intent is predicted after a session's first K events (default 3)")
+    r.add_argument("--churn-days", type=int, metavar="N",
+                   help="churn = no purchase in the next N days (default: 90 with a year of data, "
+                        "else a quarter of the span)")
+    r.add_argument("--season", type=int, default=7, metavar="M", help="seasonal period of daily demand (default 7)")
+    r.add_argument("--horizon", type=int, default=7, metavar="H", help="days ordered for at a time (default 7)")
+    r.add_argument("--shortage-cost", type=float, default=4.0, metavar="CU",
+                   help="money lost per unit of demand not in stock (default 4)")
+    r.add_argument("--leftover-cost", type=float, default=1.0, metavar="CO",
+                   help="money lost per unit left over (default 1)")
+    r.add_argument("--no-model", action="store_true", help="do not save the next-item model")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_mapping_options(r)
+    r.set_defaults(func=cmd_report)
     return parser
 
 

@@ -1,0 +1,83 @@
+"""Metrics for yes/no predictions: purchase intent and churn (lesson 08).
+
+When positives are rare, ROC-AUC looks good for almost any model: it asks
+how often a random positive outranks a random negative, and most negatives
+are easy. PR-AUC (average precision) asks how clean the top of the ranking
+is; a model that ranks at random gets the **base rate**, the share of
+positives, not 0.5. Report all three side by side (Saito & Rehmsmeier 2015).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CLASSIFICATION_COLUMNS = ["model", "ROC-AUC", "PR-AUC", "base rate", "PR-AUC lift",
+                          "precision@top10%", "train_s"]
+
+
+def _check(labels, scores):
+    labels = np.asarray(labels).astype(int)
+    scores = np.asarray(scores, dtype=float)
+    if labels.shape != scores.shape or labels.ndim != 1:
+        raise ValueError("labels and scores must be 1-D and of the same length")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or infinite values")
+    if labels.min(initial=0) < 0 or labels.max(initial=0) > 1:
+        raise ValueError("labels must be 0 or 1")
+    return labels, scores
+
+
+def roc_auc(labels, scores) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    from scipy.stats import rankdata
+
+    labels, scores = _check(labels, scores)
+    n_pos, n_neg = labels.sum(), (1 - labels).sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(scores)  # average ranks: ties count half
+    return float((ranks[labels == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def pr_auc(labels, scores) -> float:
+    """Average precision: the mean of the precision at the rank of each positive.
+
+    Tied scores are treated as one threshold (as scikit-learn does).
+    """
+    labels, scores = _check(labels, scores)
+    n_pos = labels.sum()
+    if n_pos == 0:
+        return float("nan")
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order]
+    last_of_tie = np.r_[s[1:] != s[:-1], True]
+    tp = np.cumsum(y)[last_of_tie]
+    seen = (np.arange(1, len(y) + 1))[last_of_tie]
+    precision = tp / seen
+    recall_gain = np.diff(np.r_[0, tp]) / n_pos
+    return float(np.sum(precision * recall_gain))
+
+
+def precision_at_top(labels, scores, fraction: float = 0.1) -> float:
+    """Share of positives among the ``fraction`` highest-scored cases (who you would contact)."""
+    labels, scores = _check(labels, scores)
+    n = max(1, int(round(fraction * len(labels))))
+    return float(labels[np.argsort(-scores, kind="stable")[:n]].mean())
+
+
+def classification_metrics(labels, scores) -> dict[str, float]:
+    """ROC-AUC, PR-AUC, the base rate, PR-AUC divided by it, and precision in the top 10 %."""
+    base = float(np.mean(np.asarray(labels, dtype=float)))
+    pr = pr_auc(labels, scores)
+    return {"ROC-AUC": roc_auc(labels, scores), "PR-AUC": pr, "base rate": base,
+            "PR-AUC lift": pr / base if base > 0 else float("nan"),
+            "precision@top10%": precision_at_top(labels, scores, 0.1)}
+
+
+def classification_leaderboard(rows) -> pd.DataFrame:
+    """Rows of ``{"model", metrics..., "train_s"}``, best PR-AUC first."""
+    table = pd.DataFrame(rows)
+    for column in CLASSIFICATION_COLUMNS:
+        if column not in table:
+            table[column] = np.nan
+    return table[CLASSIFICATION_COLUMNS].sort_values("PR-AUC", ascending=False, ignore_index=True)

@@ -1,0 +1,92 @@
+"""Saving a trained next-item model and serving recommendations (lesson 08).
+
+A saved recommender is a folder with two files:
+
+* ``model.keras``: the Keras network (architecture and weights), loaded back
+  with ``safe_mode=True`` (Keras then refuses to run code stored in the
+  file, such as lambda layers, so loading a file from someone else cannot
+  execute it);
+* ``recommender.json``: the item vocabulary (code -> item id) and the prefix
+  length, without which the network's outputs mean nothing.
+
+The folder is written completely or not at all: into a temporary folder
+beside it, renamed into place at the end.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from course_lib.prep.sequences import ItemVocab, left_pad
+
+MODEL_FILE, META_FILE = "model.keras", "recommender.json"
+
+
+class Recommender:
+    """``recommend(history, k)``: the ``k`` items most likely next after ``history`` (item ids)."""
+
+    def __init__(self, network: keras.Model, vocab: ItemVocab, max_len: int, name: str = "model"):
+        self.network, self.vocab, self.max_len, self.name = network, vocab, max_len, name
+
+    @classmethod
+    def from_model(cls, model, vocab: ItemVocab) -> "Recommender":
+        """Wrap a fitted :class:`~course_lib.models.session_rnn.SessionRNN` (GRU, LSTM, SASRec)."""
+        if not hasattr(model, "model") or not isinstance(model.model, keras.Model):
+            raise TypeError(f"{type(model).__name__} has no fitted Keras network to save "
+                            "(fit a GRU, LSTM or SASRec model first)")
+        return cls(model.model, vocab, model.max_len, getattr(model, "name", "model"))
+
+    def scores(self, history) -> np.ndarray:
+        """Scores of items 1..n after ``history`` (unknown items in it are skipped)."""
+        codes = self.vocab.encode(list(history))
+        codes = codes[codes > 0]
+        x = left_pad([codes], self.max_len).astype("int32")
+        return keras.ops.convert_to_numpy(self.network(x, training=False))[0, 1:]
+
+    def recommend(self, history, k: int = 10, exclude_seen: bool = False) -> list:
+        """Item ids of the ``k`` best next items, best first."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        scores = self.scores(history)
+        if exclude_seen:
+            seen = self.vocab.encode(list(history))
+            scores[seen[seen > 0] - 1] = -np.inf
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [item.item() if hasattr(item, "item") else item for item in self.vocab.decode(top + 1)]
+
+    def save(self, folder) -> Path:
+        """Write ``folder`` (which must not exist yet) completely or not at all."""
+        folder = Path(folder)
+        if folder.exists():
+            raise FileExistsError(f"{folder} already exists; choose a new folder")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+        try:
+            self.network.save(tmp / MODEL_FILE)
+            items = [item.item() if hasattr(item, "item") else item for item in self.vocab.items]
+            (tmp / META_FILE).write_text(json.dumps(
+                {"name": self.name, "max_len": self.max_len, "items": items}, indent=1))
+            tmp.rename(folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+
+def load_recommender(folder) -> Recommender:
+    """Load a folder written by :meth:`Recommender.save` (Keras safe mode on)."""
+    import course_lib.models.attention  # noqa: F401  (registers SASRec's layers)
+    import course_lib.models.session_rnn  # noqa: F401  (registers the GRU's layers)
+
+    folder = Path(folder)
+    for name in (MODEL_FILE, META_FILE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder / name} is missing: is {folder} a saved recommender?")
+    meta = json.loads((folder / META_FILE).read_text())
+    network = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True)
+    return Recommender(network, ItemVocab(meta["items"]), int(meta["max_len"]), meta.get("name", "model"))

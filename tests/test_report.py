@@ -1,0 +1,127 @@
+"""``course-lib report``: every task the data supports, skipped tasks said plainly,
+a complete folder or nothing, one clear error on bad input."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
+RETAIL = ["--user", "CustomerID", "--session", "InvoiceNo", "--item", "StockCode", "--time",
+          "InvoiceDate", "--price", "UnitPrice", "--quantity", "Quantity", "--default-event",
+          "purchase", "--drop-missing-ids"]
+
+
+def report(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "course_lib", "report", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def shop_csv(tmp_path_factory):
+    import course_lib  # noqa: F401
+    from course_lib.datasets import make_shop
+
+    path = tmp_path_factory.mktemp("shop") / "shop_events.csv"
+    make_shop(20_000, seed=0).events.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_report_on_the_synthetic_shop_runs_all_four_tasks(shop_csv, tmp_path):
+    out = tmp_path / "report"
+    before = shop_csv.read_bytes()
+    result = report(shop_csv, "--out", out, "--epochs", "2", "--models", "pop,markov,sknn,gru4rec")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert shop_csv.read_bytes() == before
+    files = set(os.listdir(out))
+    assert {"next_item_leaderboard.csv", "next_item_breakdown.csv", "intent_leaderboard.csv",
+            "churn_leaderboard.csv", "demand_leaderboard.csv", "stock_costs.csv", "summary.md",
+            "model_card.md", "model", "next_item_mrr.png", "intent_pr_auc.png", "churn_pr_auc.png",
+            "demand_orders.png"} <= files
+    board = pd.read_csv(out / "next_item_leaderboard.csv")
+    assert set(board["model"]) == {"pop", "markov", "sknn(k=20)", "gru4rec"} or len(board) == 4
+    pop = board.set_index("model").loc["pop", "MRR@20"]
+    assert (board["MRR@20"].max()) > 3 * pop
+    intent = pd.read_csv(out / "intent_leaderboard.csv")
+    assert (intent["PR-AUC"] > intent["base rate"]).all()
+    summary = (out / "summary.md").read_text()
+    for heading in ("Next-item recommendation", "Purchase intent", "Churn", "Demand and stock"):
+        assert heading in summary
+    assert "Skipped" not in summary
+    for line in ("[1/4] next-item", "[4/4] demand"):
+        assert line in result.stdout
+    # the saved model serves recommendations
+    import course_lib  # noqa: F401
+    from course_lib.models.serving import load_recommender
+
+    rec = load_recommender(out / "model")
+    first_item = pd.read_csv(shop_csv, nrows=1)["item_id"].iloc[0]
+    assert len(rec.recommend([first_item], 5)) == 5
+
+
+@pytest.mark.skipif(not (DATA / "otto_sample_sessions.jsonl").exists(), reason="no shared data")
+def test_report_on_the_otto_sample_skips_what_it_cannot_support(tmp_path):
+    out = tmp_path / "otto"
+    result = report(DATA / "otto_sample_sessions.jsonl", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = (out / "summary.md").read_text()
+    assert "next_item_leaderboard.csv" in os.listdir(out)
+    assert summary.count("**Skipped:**") == 3, summary
+    assert "too few" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
+def test_report_on_online_retail(tmp_path):
+    out = tmp_path / "retail"
+    result = report(DATA / "online_retail.csv.gz", *RETAIL, "--test-days", "28", "--models",
+                    "pop,markov", "--quiet", "--out", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "every event is a purchase" in result.stdout  # no purchase-intent task, said plainly
+    churn = pd.read_csv(out / "churn_leaderboard.csv")
+    assert (churn["ROC-AUC"] > 0.65).all() and (churn["PR-AUC"] > churn["base rate"]).all()
+    costs = pd.read_csv(out / "stock_costs.csv")
+    assert {"order the forecast", "order the quantile"} == set(costs["policy"])
+    assert "model" not in os.listdir(out)  # no neural model was trained, none is saved
+    summary = (out / "summary.md").read_text()
+    assert summary.count("**Skipped:**") == 1
+
+
+@pytest.mark.parametrize("content, args, expected", [
+    ("user,item,when\n1,a,2024-01-01\n2,b,tomorrow\n", ["--time", "when"],
+     "bad.csv, column 'when', line 3: cannot parse 'tomorrow'"),
+    ("user,item,time\n1,a,2024-01-01\n", ["--tasks", "next-item,weather"], "unknown task(s) ['weather']"),
+    ("user,item,time\n1,a,2024-01-01\n", ["--models", "pop,bert"], "unknown model(s) ['bert']"),
+])
+def test_report_errors_write_nothing(tmp_path, content, args, expected):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    result = report(bad, *args, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr  # one line, no traceback
+    assert expected in result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv"]
+    assert bad.read_text() == content
+
+
+def test_report_refuses_a_folder_with_files(shop_csv, tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = report(shop_csv, "--out", tmp_path)
+    assert result.returncode == 2 and "not an empty folder" in result.stderr
+    assert os.listdir(tmp_path) == ["keep.txt"]
+
+
+def test_report_help_explains_every_option_with_examples():
+    result = subprocess.run([sys.executable, "-m", "course_lib", "report", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    text = result.stdout
+    assert "examples:" in text and "course-lib report" in text
+    for option in ("--out", "--tasks", "--test-days", "--models", "--intent-k", "--churn-days",
+                   "--shortage-cost", "--leftover-cost", "--no-model", "--quiet"):
+        assert option in text
