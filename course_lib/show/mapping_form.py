@@ -1,0 +1,270 @@
+"""A form that maps your file's columns onto the canonical event table (lesson 09).
+
+``column_mapping_form(path)`` reads only the file's header (and a few rows to
+preview), offers one dropdown per canonical column pre-filled with the guesses
+:func:`course_lib.datasets.load_events` would make from the usual column
+names, fields for the reading options, and a **Validate** button that runs
+``load_events`` and shows the profile, or the loader's one-line error.
+
+It works without a browser as well: set the widgets' values in code, call
+:meth:`ColumnMappingForm.validate`, and read :attr:`ColumnMappingForm.mapping`
+(the keyword arguments for ``load_events``), :meth:`ColumnMappingForm.code`
+or :meth:`ColumnMappingForm.command` (the same choice as Python or as a
+``course-lib`` command line). The file is only read, never written.
+"""
+from __future__ import annotations
+
+import html
+import shlex
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+
+from course_lib.datasets.own_data import ALIASES, _jsonl_records, _read_header, load_events
+from course_lib.datasets.profile import format_profile, profile_events
+from course_lib.datasets.schema import EVENT_TYPES, EventLogError
+
+#: keyword of ``load_events`` -> canonical column, in the form's order
+FIELDS = {"user": "user_id", "session": "session_id", "item": "item_id", "time": "timestamp",
+          "event": "event_type", "price": "price", "category": "category", "quantity": "quantity"}
+#: what each canonical column is for (the dropdowns' tooltips)
+HELP = {
+    "user": "who acted; without it each session is its own user",
+    "session": "one visit; without it sessions are cut after the session gap",
+    "item": "the product (required)",
+    "time": "when (required): text, or seconds / milliseconds since 1970",
+    "event": "view / cart / purchase (or synonyms); without it every event is the default event",
+    "price": "optional: unit price",
+    "category": "optional: product category",
+    "quantity": "optional: units",
+}
+REQUIRED = ("item", "time")
+NONE = "(none)"
+CHOOSE = "(choose a column)"
+#: optional columns the form can leave out even when the file has them under a usual name
+DROPPABLE = ("price", "category", "quantity")
+
+
+def file_kind(path) -> str:
+    """``"csv"``, ``"parquet"`` or ``"jsonl"``, from the name, as :func:`load_events` decides."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes[-1:] in ([".parquet"], [".pq"]):
+        return "parquet"
+    if any(s in (".jsonl", ".ndjson", ".json") for s in suffixes):
+        return "jsonl"
+    return "csv"
+
+
+def read_header(path, sep: str | None = None, encoding: str = "utf-8", rows: int = 5):
+    """(column names, separator or None, the first ``rows`` rows as text) of an event log.
+
+    Uses the loader's own readers, so an unreadable file raises the same
+    :class:`EventLogError`. A nested OTTO-style JSON Lines file is shown as
+    its flat records (``session``, ``aid``, ``ts``, ``type``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EventLogError("no such file" if not path.exists() else "is a folder, not a file",
+                            path=path)
+    kind = file_kind(path)
+    if kind == "csv":
+        header, sep = _read_header(path, sep, encoding)
+        try:
+            preview = pd.read_csv(path, sep=sep, nrows=rows, dtype=str, encoding=encoding,
+                                  keep_default_na=False)
+        except (ValueError, UnicodeDecodeError):  # the loader's validation says what is wrong
+            preview = pd.DataFrame(columns=header)
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise EventLogError(f"is not a readable Parquet file ({exc})", path=path) from None
+        header = list(pf.schema_arrow.names)
+        first = next(pf.iter_batches(batch_size=rows), None)
+        preview = first.to_pandas() if first is not None else pd.DataFrame(columns=header)
+    else:
+        records = _jsonl_records(path, encoding, chunk_lines=rows)
+        try:
+            preview = next(records)
+        finally:
+            records.close()
+        header = [c for c in preview.columns if c != "_line"]
+        preview = preview[header]
+    return header, (sep if kind == "csv" else None), preview.head(rows).astype(str)
+
+
+def guess_columns(header: list[str]) -> dict[str, str | None]:
+    """keyword -> the column :func:`load_events` would use when not told (``None``: no guess)."""
+    lower = {h.strip().lower(): h for h in header}
+    guesses = {}
+    for keyword, canon in FIELDS.items():
+        guesses[keyword] = next((lower[a] for a in ALIASES[canon] if a in lower), None)
+    return guesses
+
+
+class ColumnMappingForm:
+    """Lesson 09's column-mapping form; build it with :func:`column_mapping_form`.
+
+    ``dropdowns`` holds one ``Dropdown`` per keyword of ``load_events`` (user,
+    session, item, time, event, price, category, quantity); ``time_format``,
+    ``time_unit``, ``session_gap``, ``default_event`` and ``drop_missing_ids``
+    the reading options. ``widget`` is what to display; ``validate()`` is what
+    the button runs.
+    """
+
+    def __init__(self, path, sep: str | None = None, encoding: str = "utf-8"):
+        self.path = Path(path)
+        self.encoding = encoding
+        self.header, self.sep, self.preview = read_header(self.path, sep, encoding)
+        self.guesses = guess_columns(self.header)
+        self.events: pd.DataFrame | None = None
+        self.error: EventLogError | None = None
+        self.message = ""
+
+        self.dropdowns = {}
+        for keyword in FIELDS:
+            empty = CHOOSE if keyword in REQUIRED else NONE
+            self.dropdowns[keyword] = widgets.Dropdown(
+                options=[empty] + list(self.header), value=self.guesses[keyword] or empty,
+                description=keyword, tooltip=HELP[keyword],
+                layout=widgets.Layout(width="260px"))
+        self.time_format = widgets.Text(
+            value="", description="time format", placeholder="e.g. %d/%m/%Y %H:%M (empty: guess)",
+            layout=widgets.Layout(width="340px"), style={"description_width": "90px"})
+        self.time_unit = widgets.Dropdown(
+            options=[("guess", ""), ("seconds", "s"), ("milliseconds", "ms")], value="",
+            description="time unit", tooltip="for numeric times only",
+            layout=widgets.Layout(width="220px"))
+        self.session_gap = widgets.Text(
+            value="30min", description="session gap",
+            tooltip="inactivity that ends a session (used without a session column)",
+            layout=widgets.Layout(width="220px"), style={"description_width": "90px"})
+        self.default_event = widgets.Dropdown(
+            options=list(EVENT_TYPES), value="view", description="default event",
+            tooltip="every event's type when there is no event column",
+            layout=widgets.Layout(width="220px"), style={"description_width": "90px"})
+        self.drop_missing_ids = widgets.Checkbox(
+            value=False, description="drop rows with an empty id", indent=False)
+        self.button = widgets.Button(description="Validate", button_style="primary", icon="check")
+        self.button.on_click(lambda _: self.validate())
+        self.status = widgets.HTML(value="<i>Choose the columns, then press Validate.</i>")
+
+        preview = widgets.HTML(value=self.preview.to_html(index=False, max_cols=20, border=0))
+        drops = list(self.dropdowns.values())
+        self.widget = widgets.VBox([
+            widgets.HTML(value=f"<b>{html.escape(self.path.name)}</b>: the first rows as written"),
+            preview,
+            widgets.HTML(value="<b>Which column holds what</b> (pre-filled with the usual names)"),
+            widgets.HBox(drops[:4]), widgets.HBox(drops[4:]),
+            widgets.HTML(value="<b>Reading options</b>"),
+            widgets.HBox([self.time_format, self.time_unit]),
+            widgets.HBox([self.session_gap, self.default_event, self.drop_missing_ids]),
+            self.button, self.status,
+        ])
+
+    # ------------------------------------------------------------------ #
+    @property
+    def mapping(self) -> dict:
+        """The keyword arguments for ``load_events(path, **mapping)`` (defaults left out)."""
+        kwargs = {}
+        for keyword, box in self.dropdowns.items():
+            if box.value not in (NONE, CHOOSE):
+                kwargs[keyword] = box.value
+        if self.sep not in (None, ","):
+            kwargs["sep"] = self.sep
+        if self.time_format.value.strip():
+            kwargs["time_format"] = self.time_format.value.strip()
+        if self.time_unit.value:
+            kwargs["time_unit"] = self.time_unit.value
+        if self.encoding.lower().replace("-", "") != "utf8":
+            kwargs["encoding"] = self.encoding
+        if self.session_gap.value.strip() not in ("", "30min"):
+            kwargs["session_gap"] = self.session_gap.value.strip()
+        if self.drop_missing_ids.value:
+            kwargs["drop_missing_ids"] = True
+        if self.default_event.value != "view":
+            kwargs["default_event"] = self.default_event.value
+        return kwargs
+
+    def left_out(self) -> list[str]:
+        """Keywords set to "(none)" although the file has a column under one of their usual names."""
+        return [k for k, box in self.dropdowns.items() if box.value == NONE and self.guesses[k]]
+
+    def _check_choices(self) -> None:
+        for keyword in REQUIRED:
+            if self.dropdowns[keyword].value == CHOOSE:
+                raise EventLogError(f"no column chosen for the {keyword}, which every event log "
+                                    "needs: pick one in its dropdown", path=self.path)
+        for keyword in self.left_out():
+            if keyword not in DROPPABLE:
+                raise EventLogError(
+                    f"{keyword} is set to {NONE}, but this column has one of its usual names, so "
+                    f"load_events would still use it: map it, or rename it in a copy of the file",
+                    path=self.path, column=self.guesses[keyword])
+
+    def validate(self):
+        """Run ``load_events`` with the form's choices: the events, or the :class:`EventLogError`.
+
+        Shows the profile (or the error) under the button and keeps it in
+        ``message``; the events are also kept in ``events``.
+        """
+        self.events, self.error = None, None
+        try:
+            self._check_choices()
+            events = load_events(self.path, **self.mapping)
+            dropped = [FIELDS[k] for k in self.left_out() if FIELDS[k] in events.columns]
+            if dropped:
+                attrs = dict(events.attrs)
+                events = events.drop(columns=dropped)
+                attrs["columns"] = {k: v for k, v in attrs["columns"].items() if k not in dropped}
+                events.attrs.update(attrs)
+        except EventLogError as exc:
+            self.error = exc
+            self.message = f"✘ {exc}"
+            self.status.value = (f"<pre style='color:#b00020; white-space:pre-wrap'>"
+                                 f"{html.escape(self.message)}</pre>")
+            return exc
+        self.events = events
+        mapped = ", ".join(f"{k} <- {v}" for k, v in events.attrs.get("columns", {}).items())
+        lines = [format_profile(profile_events(events), title=f"✔ {self.path.name}: valid event log"),
+                 f"  {'columns':<12} {mapped}"]
+        lines += [f"  note: {note}" for note in events.attrs.get("notes", [])]
+        self.message = "\n".join(lines)
+        self.status.value = f"<pre>{html.escape(self.message)}</pre>"
+        return events
+
+    def code(self, name: str = "events") -> str:
+        """The same choice as one line of Python."""
+        args = [repr(str(self.path))] + [f"{k}={v!r}" for k, v in self.mapping.items()]
+        line = f"{name} = load_events({', '.join(args)})"
+        dropped = [FIELDS[k] for k in self.left_out() if k in DROPPABLE]
+        return line + (f".drop(columns={dropped!r})" if dropped else "")
+
+    def command(self, subcommand: str = "report", out: str | None = "report/") -> str:
+        """The same choice as a ``course-lib`` command line (``validate`` or ``report``)."""
+        parts = ["course-lib", subcommand, str(self.path)]
+        for keyword, value in self.mapping.items():
+            flag = "--" + keyword.replace("_", "-")
+            parts += [flag] if value is True else [flag, str(value)]
+        if subcommand != "validate" and out:
+            parts += ["--out", out]
+        return " ".join(shlex.quote(p) for p in parts)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def column_mapping_form(path, sep: str | None = None, encoding: str = "utf-8") -> ColumnMappingForm:
+    """Lesson 09: a form to map ``path``'s columns, validate them and get the code that does it.
+
+    Display ``form.widget`` (or the form itself) in a notebook; without a
+    browser, set ``form.dropdowns["item"].value = "sku"`` and friends, then
+    call ``form.validate()``. Optional columns left out with "(none)" are
+    dropped from the table even where the loader would find them.
+    """
+    return ColumnMappingForm(path, sep=sep, encoding=encoding)
