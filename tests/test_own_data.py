@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course_lib.datasets import EventLogError, load_events
-from course_lib.datasets.schema import check_canonical
+from course_lib.datasets.own_data import _empty_text, _equals_text
+from course_lib.datasets.schema import check_canonical, id_column
 
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 OTTO = DATA / "otto_sample_sessions.jsonl"
@@ -256,3 +257,56 @@ def test_well_formed_inputs_load_completely(rows):
     assert len(events) == len(rows)
     assert events["timestamp"].min() == min(pd.Timestamp(r[2]).floor("s") for r in rows)
     assert np.isin(events["event_type"].astype(str), ["view", "cart", "purchase"]).all()
+
+
+# --------------------------------------------------------------------------- #
+# typed columns (Parquet) skip the text round trip and give the same table (issue 6, Scale)
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(-5, 10**6) | st.sampled_from([10**18, -(10**18) + 1]),
+                               st.integers(0, 50), st.integers(0, 10_000),
+                               st.sampled_from(["view", "Cart", "ORDER", "wish"]),
+                               st.floats(0, 1e4, allow_nan=False) | st.none()),
+                     min_size=1, max_size=30),
+       with_session=st.booleans())
+def test_parquet_with_typed_columns_loads_like_the_same_csv(tmp_path, rows, with_session):
+    frame = pd.DataFrame(rows, columns=["visitor", "product", "minute", "action", "price"])
+    frame["ts"] = pd.Timestamp("2024-03-01") + pd.to_timedelta(frame.pop("minute"), unit="min")
+    frame["visit"] = frame["visitor"] % 3
+    options = dict(user="visitor", item="product", time="ts", event="action", price="price",
+                   session="visit" if with_session else None)
+    parquet = tmp_path / "typed.parquet"
+    frame.to_parquet(parquet)
+    text = tmp_path / "typed.csv"
+    frame.to_csv(text, index=False)
+    got, want = load_events(parquet, **options), load_events(text, **options)
+    check_canonical(got)
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs["notes"] == want.attrs["notes"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(-(10**18) + 1, 10**18 - 1), min_size=1, max_size=8),
+       text=st.sampled_from(["7", "07", " 7", "-3", "0", "user", "7.0", ""]) | st.integers().map(str))
+def test_typed_comparisons_equal_their_text_versions(values, text):
+    for series in (pd.Series(values, dtype="int64"), pd.Series(values, dtype="float64"),
+                   pd.Series([float(v) for v in values] + [None], dtype="float64"),
+                   pd.Series(values).astype("string")):
+        as_text = series.astype("string").str.strip()
+        want = (as_text == text).fillna(False).to_numpy(dtype=bool)
+        assert _equals_text(series, text).tolist() == want.tolist()
+        empty = (as_text.isna() | (as_text == "")).to_numpy(dtype=bool)
+        assert _empty_text(series).to_numpy(dtype=bool).tolist() == empty.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.integers(-(10**15), 10**15).map(str)
+                       | st.integers(0, 10**6).map(lambda i: f"{i}.0")
+                       | st.integers(0, 999).map(lambda i: f" 00{i} ")
+                       | st.sampled_from(["-0", "12.000", "999999999999999999", "17850."]),
+                       max_size=20))
+def test_integer_ids_written_as_text_become_the_same_int64(values):
+    got = id_column(pd.Series(values, dtype="string", name="user_id"))
+    want = pd.Series([int(float(v)) if "." in v else int(v) for v in values], dtype="int64",
+                     name="user_id")
+    pd.testing.assert_series_equal(got, want)

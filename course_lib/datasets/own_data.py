@@ -262,6 +262,50 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype("string")
 
 
+# Typed columns (Parquet, JSON numbers) skip the round trip through text where
+# the text would say nothing new: an int64 id has no empty value and is already
+# the integer ``id_column`` would make of it. Converting ten million numbers to
+# strings and back was most of the loading time (benchmarks/prep_scaling.md).
+
+def _is_number(values: pd.Series) -> bool:
+    """Integer or float (not boolean) values."""
+    dtype = values.dtype
+    return (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)) \
+        and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _is_plain_int_id(values: pd.Series) -> bool:
+    """Integers that ``id_column`` keeps as they are: no gaps, at most 18 digits."""
+    if not pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    if values.isna().any():
+        return False
+    if len(values) == 0:
+        return True
+    return bool(values.max() < 10**18) and bool(values.min() > -(10**18))
+
+
+def _equals_text(values: pd.Series, text: str) -> np.ndarray:
+    """``values`` written as text and stripped equal ``text`` (boolean array)."""
+    if _is_plain_int_id(values):
+        try:
+            number = int(text)
+        except ValueError:
+            return np.zeros(len(values), dtype=bool)
+        if str(number) != text:  # "007" or " 7" is never what an integer prints as
+            return np.zeros(len(values), dtype=bool)
+        return (values == number).to_numpy()
+    return (_as_text(values).str.strip() == text).fillna(False).to_numpy(dtype=bool)
+
+
+def _empty_text(values: pd.Series) -> pd.Series:
+    """Missing or blank values (numbers are only ever missing)."""
+    if _is_number(values):
+        return values.isna()
+    text = _as_text(values).str.strip()
+    return (text.isna() | (text == "")).astype(bool)
+
+
 def _where(df: pd.DataFrame, i: int) -> dict:
     """Where row ``i`` of a block is: a file line (CSV, JSONL) or a data row (Parquet)."""
     if "_line" in df.columns:
@@ -335,14 +379,12 @@ def _empty_ids(df: pd.DataFrame, cmap: ColumnMap) -> np.ndarray:
     empty = np.zeros(len(df), dtype=bool)
     for canon in ("user_id", "session_id", "item_id"):
         if getattr(cmap, canon) is not None:
-            text = _as_text(df[canon]).str.strip()
-            empty |= (text.isna() | (text == "")).to_numpy()
+            empty |= _empty_text(df[canon]).to_numpy(dtype=bool)
     return empty
 
 
 def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
-    text = _as_text(df[canon]).str.strip()
-    empty = text.isna() | (text == "")
+    empty = _empty_text(df[canon])
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
         raise EventLogError(f"empty id ({int(empty.sum())} rows in this block have none; "
@@ -351,6 +393,8 @@ def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
 
 
 def _to_number(df, canon, source, path, kind):
+    if _is_number(df[canon]):
+        return df[canon]
     text = _as_text(df[canon]).str.strip()
     number = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
     bad = number.isna() & text.notna() & (text != "")
@@ -368,8 +412,9 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
     wraps it for whole event tables (lesson 00).
     """
     gap = pd.Timedelta(gap)
-    order = np.lexsort((timestamp.to_numpy(), pd.factorize(user)[0]))
-    u = pd.factorize(user)[0][order]
+    users = pd.factorize(user)[0]
+    order = np.lexsort((timestamp.to_numpy(), users))
+    u = users[order]
     t = timestamp.to_numpy()[order]
     new = np.ones(len(order), dtype=bool)
     if len(order) > 1:
@@ -388,8 +433,12 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
                        **{c: df[c] for c in extra}})
     # a header line repeated inside the data (two files concatenated)
     repeated = np.ones(len(df), dtype=bool)
-    for canon, src in cmap.items():
-        repeated &= (_as_text(df[canon]).str.strip() == src).fillna(False).to_numpy()
+    # text columns first (cheap to compare), and stop as soon as no row can match
+    for canon, src in sorted(cmap.items(), key=lambda cs: not pd.api.types.is_string_dtype(
+            df[cs[0]].dtype) and not pd.api.types.is_object_dtype(df[cs[0]].dtype)):
+        repeated &= _equals_text(df[canon], src)
+        if not repeated.any():
+            break
     if repeated.any():
         i = int(np.flatnonzero(repeated)[0])
         raise EventLogError("this row repeats the header (were two files joined together?)",
@@ -402,7 +451,8 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
     for canon in ("user_id", "session_id", "item_id"):
         if canon in df.columns:
             _check_ids(df, canon, getattr(cmap, canon), path)
-            df[canon] = _as_text(df[canon]).str.strip()
+            if not _is_plain_int_id(df[canon]):  # those stay int64 in id_column anyway
+                df[canon] = _as_text(df[canon]).str.strip()
     df["timestamp"] = parse_times(df["timestamp"], unit=time_unit, fmt=time_format, path=path,
                                   column=cmap.timestamp, where=lambda i: _where(df, i),
                                   notes=notes)
@@ -532,7 +582,10 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
     order = ["user_id", "session_id", "item_id", "timestamp", "event_type",
              "price", "category", "quantity"]
     events = events[[c for c in order if c in events.columns]]
-    events = events.sort_values("timestamp", kind="stable", ignore_index=True)
+    if not events["timestamp"].is_monotonic_increasing:  # a sorted log is not copied again
+        events = events.sort_values("timestamp", kind="stable", ignore_index=True)
+    else:
+        events = events.reset_index(drop=True)
     events.attrs["source"] = str(path)
     events.attrs["columns"] = {canon: src for canon, src in cmap.items()}
     events.attrs["notes"] = _tidy_notes(notes)

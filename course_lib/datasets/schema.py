@@ -17,6 +17,7 @@ quantity       int64             optional: units (purchases)
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 REQUIRED = ("user_id", "session_id", "item_id", "timestamp", "event_type")
@@ -61,10 +62,16 @@ class EventLogError(ValueError):
 
 def normalise_event_types(values: pd.Series) -> pd.Series:
     """Lower-case event types and map known synonyms onto view/cart/purchase."""
-    text = values.astype("string").str.strip().str.lower()
-    mapped = text.map(lambda v: EVENT_SYNONYMS.get(v, v) if isinstance(v, str) else v)
-    extra = sorted(set(mapped.dropna().unique()) - set(EVENT_TYPES))
-    return pd.Series(pd.Categorical(mapped, categories=list(EVENT_TYPES) + extra),
+    # map each distinct value once, not each row (a log has millions of rows, few types)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques).astype("string").str.strip().str.lower()
+    mapped = [EVENT_SYNONYMS.get(v, v) if isinstance(v, str) else None for v in text]
+    extra = sorted(set(v for v in mapped if v is not None) - set(EVENT_TYPES))
+    categories = list(EVENT_TYPES) + extra
+    position = {c: i for i, c in enumerate(categories)}
+    lookup = np.array([position.get(v, -1) if v is not None else -1 for v in mapped] + [-1],
+                      dtype=np.int64)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], categories=categories),
                      index=values.index, name="event_type")
 
 
@@ -75,8 +82,21 @@ def id_column(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     # "17850" and "17850.0" (an integer column that passed through a float) are ints
     if text.str.fullmatch(r"-?\d{1,18}(\.0*)?").all():
-        return pd.to_numeric(text).astype("int64")
+        return _digits_to_int64(text)
     return text
+
+
+def _digits_to_int64(text: pd.Series) -> pd.Series:
+    """Checked integer text ("-12", "17850.0") to int64, in Arrow (no Python per value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        digits = pc.replace_substring_regex(pa.array(text), pattern=r"\.0*$", replacement="")
+        numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return pd.to_numeric(text).astype("int64")
+    return pd.Series(numbers, index=text.index, name=text.name, dtype="int64")
 
 
 def check_canonical(events: pd.DataFrame) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course_lib.prep.sequences import ItemVocab, prefix_targets, sessions_to_arrays
+from course_lib.prep.sequences import (ItemVocab, group_arrays, prefix_targets,
+                                       sessions_to_arrays)
 from course_lib.prep.split import cut_before_last_days, time_split
 
 
@@ -55,21 +56,21 @@ def sequence_events(events: pd.DataFrame, event_types="auto") -> pd.DataFrame:
     return events[events["event_type"].isin(event_types)]
 
 
-def _sessions(events: pd.DataFrame, vocab: ItemVocab) -> pd.Series:
-    codes = vocab.encode(events["item_id"])
-    frame = pd.DataFrame({"session_id": events["session_id"].to_numpy(), "code": codes})
-    return frame.groupby("session_id", sort=False)["code"].agg(np.asarray)
-
-
 def split_sessions(train_events: pd.DataFrame, test_events: pd.DataFrame, cut=None) -> NextItemSplit:
-    """Encode already-split events (``--train/--test`` files, or :func:`next_item_split`)."""
+    """Encode already-split events (``--train/--test`` files, or :func:`next_item_split`).
+
+    Training sessions keep sessions of two or more items; test sessions lose
+    their unknown items (code 0) first, then those left with fewer than two
+    items. Both keep the order in which sessions first appear.
+    """
     vocab = ItemVocab.from_events(train_events)
-    train = _sessions(train_events, vocab)
-    train = train[train.map(len) >= 2]
-    raw_test = _sessions(test_events, vocab)
-    dropped = int(sum(int((s == 0).sum()) for s in raw_test))
-    test = raw_test.map(lambda s: s[s > 0])
-    test = test[test.map(len) >= 2]
+    sid = "session_id"
+    train = group_arrays(train_events[sid].to_numpy(), vocab.encode(train_events["item_id"]),
+                         min_len=2)
+    test_codes = vocab.encode(test_events["item_id"])
+    known = test_codes > 0
+    dropped = int((~known & test_events[sid].notna().to_numpy()).sum())
+    test = group_arrays(test_events[sid].to_numpy(), test_codes, keep=known, min_len=2)
     cut = pd.Timestamp(cut) if cut is not None else test_events["timestamp"].min()
     return NextItemSplit(vocab, train, test, cut, dropped)
 
@@ -90,20 +91,26 @@ def training_windows(sessions: pd.Series, max_len: int):
     on padded positions. One forward pass then trains on every next item of
     the session: as efficient as GRU4Rec's session-parallel mini-batches.
     """
-    chunks = []
-    for s in sessions:
-        s = np.asarray(s)
-        for start in range(0, max(len(s) - 1, 1), max_len):
-            piece = s[start:start + max_len + 1]
-            if len(piece) >= 2:
-                chunks.append(piece)
-    n = len(chunks)
-    X = np.zeros((n, max_len), dtype=np.int32)
-    Y = np.zeros((n, max_len), dtype=np.int32)
-    for i, piece in enumerate(chunks):
-        k = len(piece) - 1
-        X[i, max_len - k:] = piece[:-1]
-        Y[i, max_len - k:] = piece[1:]
+    sessions = [np.asarray(s) for s in sessions]
+    lengths = np.array([len(s) for s in sessions], dtype=np.int64)
+    if not len(sessions) or lengths.max() < 2:
+        empty = np.zeros((0, max_len), dtype=np.int32)
+        return empty, empty.copy(), empty.astype("float32")
+    codes = np.concatenate(sessions)
+    starts = np.cumsum(lengths) - lengths
+    # a session of n >= 2 items gives ceil((n - 1) / max_len) chunks of up to max_len pairs
+    n_chunks = np.where(lengths >= 2, -(-(lengths - 1) // max_len), 0)
+    owner = np.repeat(np.arange(len(sessions)), n_chunks)
+    first_chunk = np.cumsum(n_chunks) - n_chunks
+    chunk_start = (np.arange(len(owner)) - first_chunk[owner]) * max_len
+    pairs = np.minimum(max_len, lengths[owner] - 1 - chunk_start)   # k targets in the chunk
+    begin = starts[owner] + chunk_start                             # where its inputs begin
+    # column j of a chunk with k pairs holds item begin + j - (max_len - k), if j >= max_len - k
+    pos = begin[:, None] + np.arange(max_len)[None, :] - (max_len - pairs)[:, None]
+    filled = np.arange(max_len)[None, :] >= (max_len - pairs)[:, None]
+    pos = np.where(filled, pos, 0)
+    X = np.where(filled, codes[pos], 0).astype(np.int32)
+    Y = np.where(filled, codes[pos + 1], 0).astype(np.int32)
     return X, Y, (Y > 0).astype("float32")
 
 
