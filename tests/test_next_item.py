@@ -110,6 +110,31 @@ def test_session_knn_matches_a_brute_force_vote():
         assert np.allclose(row[1:] - model.backoff[1:], votes[1:], atol=1e-5)
 
 
+
+@pytest.mark.parametrize("seed", range(5))
+def test_session_knn_sparse_top_k_equals_the_dense_computation(seed):
+    """score() keeps similarities sparse; a dense top-k (ties at the k-th kept) gives the same floats."""
+    rng = np.random.default_rng(seed)
+    n_items = int(rng.integers(3, 12))      # few items: many tied similarities
+    sessions = [rng.integers(1, n_items + 1, int(rng.integers(1, 6))) for _ in range(60)]
+    X = rng.integers(0, n_items + 1, (50, 5))
+    X[rng.random(50) < 0.2] = 0             # some empty prefixes
+    for k in (1, 3, 100):
+        model = SessionKNN(k=k, sample=40).fit(sessions, n_items)
+        Q = np.zeros((len(X), n_items + 1), "float32")
+        for i, prefix in enumerate(X):
+            Q[i, prefix[prefix > 0]] = 1.0
+        S = model.S.toarray()
+        q_norm = np.sqrt(Q.sum(axis=1))
+        sim = (Q @ S.T) / np.maximum(q_norm[:, None] * model.norms[None, :], 1e-9)
+        if k < sim.shape[1]:
+            cut = np.partition(sim, -k, axis=1)[:, -k][:, None]
+            sim = np.where(sim >= cut, sim, 0.0)
+        expected = sim @ S + model.backoff
+        got = model.score(X)
+        assert np.allclose(got[:, 1:], expected[:, 1:], rtol=1e-6, atol=1e-7)
+        assert np.isneginf(got[:, 0]).all()
+
 @pytest.mark.slow
 def test_gru_beats_popularity_and_markov(shop_split):
     from course_lib.models.session_rnn import SessionRNN

@@ -74,7 +74,14 @@ class PaddingAwareCausalMask(keras.layers.Layer):
 
 def build_sasrec(n_codes: int, max_len: int, *, dim: int = 64, blocks: int = 2, heads: int = 1,
                  dropout: float = 0.2, every_step: bool = True):
-    """SASRec: item + position embeddings, causal self-attention blocks, tied item scores."""
+    """SASRec: item + position embeddings, causal self-attention blocks, tied item scores.
+
+    Dropout is applied once, to the input embeddings (like our GRU's), not
+    also inside every block as in the paper: on lesson 05's validation window
+    the extra dropout layers made six epochs of training about twice as slow
+    on a CPU (each draws fresh random numbers) and the model worse
+    (MRR@20 0.48 against 0.54 with one block).
+    """
     items = keras.Input((max_len,), dtype="int32", name="items")
     embedding = keras.layers.Embedding(n_codes, dim, name="item_embedding")
     x = Positions(max_len, dim, name="positions")(embedding(items))
@@ -82,13 +89,12 @@ def build_sasrec(n_codes: int, max_len: int, *, dim: int = 64, blocks: int = 2, 
     mask = PaddingAwareCausalMask(name="attention_mask")(items)
     for b in range(blocks):
         y = keras.layers.LayerNormalization(name=f"norm_att_{b}")(x)
-        y = keras.layers.MultiHeadAttention(heads, dim // heads, dropout=dropout,
+        y = keras.layers.MultiHeadAttention(heads, dim // heads,
                                             name=f"attention_{b}")(y, y, attention_mask=mask)
-        x = x + keras.layers.Dropout(dropout)(y)
+        x = x + y
         y = keras.layers.LayerNormalization(name=f"norm_ffn_{b}")(x)
         y = keras.layers.Dense(dim, activation="relu", name=f"ffn_in_{b}")(y)
-        y = keras.layers.Dense(dim, name=f"ffn_out_{b}")(keras.layers.Dropout(dropout)(y))
-        x = x + keras.layers.Dropout(dropout)(y)
+        x = x + keras.layers.Dense(dim, name=f"ffn_out_{b}")(y)
     x = keras.layers.LayerNormalization(name="norm_out")(x)
     if not every_step:
         x = LastStep(name="last_step")(x)

@@ -104,12 +104,20 @@ class SessionKNN:
                           shape=(len(X), self.n_items + 1))
         Q.data[:] = 1.0
         q_norm = np.sqrt(np.asarray(Q.sum(axis=1)).ravel())
-        sim = (Q @ self.S.T).toarray()
-        sim /= np.maximum(q_norm[:, None] * self.norms[None, :], 1e-9)
+        # kept sparse: most pairs of sessions share no item, and a similarity of 0 never votes
+        sim = (Q @ self.S.T).tocsr()
+        sim.sort_indices()
+        owner = np.repeat(np.arange(len(X)), np.diff(sim.indptr))
+        sim.data /= np.maximum(q_norm[owner] * self.norms[sim.indices], 1e-9)
         k = min(self.k, sim.shape[1])
         if k < sim.shape[1]:
-            cut = np.partition(sim, -k, axis=1)[:, -k][:, None]
-            sim = np.where(sim >= cut, sim, 0.0)
-        scores = np.asarray(self.S.T @ sim.T).T + self.backoff
+            # each row keeps its k largest similarities and any tied with the k-th;
+            # a row with fewer than k neighbours keeps them all
+            counts = np.diff(sim.indptr)
+            ranked = sim.data[np.lexsort((-sim.data, owner))]
+            kth = np.minimum(sim.indptr[:-1] + k - 1, max(len(ranked) - 1, 0))
+            cut = np.where(counts >= k, ranked[kth] if len(ranked) else 0, 0).astype(sim.data.dtype)
+            sim.data = np.where(sim.data >= cut[owner], sim.data, 0).astype(sim.data.dtype)
+        scores = (sim @ self.S).toarray() + self.backoff
         scores[:, 0] = PAD_SCORE
         return scores

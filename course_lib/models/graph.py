@@ -164,22 +164,21 @@ def session_graphs(X):
     """
     X = np.asarray(X)
     n, L = X.shape
+    present = X > 0
+    same = (X[:, :, None] == X[:, None, :]) & present[:, :, None]
+    first = np.argmax(same, axis=2)                      # first position viewing the same item
+    is_first = present & (first == np.arange(L))
+    node_of_first = np.cumsum(is_first, axis=1) - 1      # nodes in order of first view
+    alias = np.where(present, np.take_along_axis(node_of_first, first, axis=1), 0).astype("int32")
     nodes = np.zeros((n, L), "int32")
-    alias = np.zeros((n, L), "int32")
+    rows, cols = np.nonzero(is_first)
+    nodes[rows, node_of_first[rows, cols]] = X[rows, cols]
     A_in = np.zeros((n, L, L), "float32")
     A_out = np.zeros((n, L, L), "float32")
-    for b in range(n):
-        row = X[b]
-        items = row[row > 0]
-        uniq, first = np.unique(items, return_index=True)
-        order = uniq[np.argsort(first)]
-        index = {item: i for i, item in enumerate(order)}
-        nodes[b, :len(order)] = order
-        pos = np.array([index[i] for i in items])
-        alias[b, L - len(items):] = pos
-        for u, v in zip(pos[:-1], pos[1:]):
-            A_out[b, u, v] = 1.0
-            A_in[b, v, u] = 1.0
+    b, t = np.nonzero(present[:, :-1] & present[:, 1:])  # each transition u -> v of a prefix
+    u, v = alias[b, t], alias[b, t + 1]
+    A_out[b, u, v] = 1.0
+    A_in[b, v, u] = 1.0
     A_out /= np.maximum(A_out.sum(axis=2, keepdims=True), 1)
     A_in /= np.maximum(A_in.sum(axis=2, keepdims=True), 1)
     return nodes, alias, A_in, A_out
@@ -263,7 +262,7 @@ class SRGNN:
         return self
 
     def score(self, X, batch_size: int = 1024):
-        out = predict_in_fixed_batches(lambda part: self.net(self._inputs(part), training=False),
+        out = predict_in_fixed_batches(lambda part: self.net.predict_on_batch(self._inputs(part)),
                                        np.asarray(X, "int32"), batch_size)
         out[:, 0] = -np.inf
         return out
