@@ -176,7 +176,8 @@ def next_item_task(events: pd.DataFrame, *, test_days: float = 7, valid_days: fl
     return result
 
 
-def _classification_board(models, train, test, progress: bool):
+def classification_board(models, train, test, progress: bool = True):
+    """Fit each yes/no model on ``train``, score ``test``: the leaderboard, best PR-AUC first."""
     from tqdm.auto import tqdm
 
     from course_lib.evaluate.classification import classification_leaderboard, classification_metrics
@@ -210,7 +211,7 @@ def intent_task(events: pd.DataFrame, *, k: int = 3, test_days: float = 7,
         return result
     models = [RuleScore("carts", name="rule: carts so far"), FeatureModel("logistic"),
               FeatureModel("boosting"), SequenceClassifier(use_items=False)]
-    board = _classification_board(models, train, test, progress)
+    board = classification_board(models, train, test, progress)
     result.tables = {"intent_leaderboard": board}
     result.figures["intent_pr_auc"] = _bar_figure(board, "PR-AUC", f"purchase intent after {k} events",
                                                   test.base_rate, "base rate")
@@ -250,7 +251,7 @@ def churn_task(events: pd.DataFrame, *, horizon_days: int | None = None,
         return result
     models = [RuleScore("recency_days", name="rule: days since last order"), FeatureModel("logistic"),
               FeatureModel("boosting"), SequenceClassifier(use_items=False)]
-    board = _classification_board(models, train, test, progress)
+    board = classification_board(models, train, test, progress)
     result.tables = {"churn_leaderboard": board}
     result.figures["churn_pr_auc"] = _bar_figure(board, "PR-AUC", f"churn within {horizon} days",
                                                  test.base_rate, "base rate")
@@ -337,8 +338,9 @@ def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) 
             continue
         lines.append("")
         lines += [f"- {note}" for note in r.notes]
-        first = next(iter(r.tables))
-        lines += ["", _markdown_table(r.tables[first].round(4)), ""]
+        if r.tables:
+            first = next(iter(r.tables))
+            lines += ["", _markdown_table(r.tables[first].round(4)), ""]
         lines += [f"![{name}]({name}.png)" for name in r.figures] + [""]
         lines.append(f"*{r.seconds:.0f} s; tables: {', '.join(n + '.csv' for n in r.tables)}*")
         lines.append("")
@@ -404,7 +406,8 @@ def _model_files(source: str, result: TaskResult) -> dict:
     from course_lib.show.model_card import model_card
 
     board, fitted, split = result.extra["board"], result.extra["fitted"], result.extra["split"]
-    neural = [m for m in board["model"] if m in ("gru4rec", "lstm4rec", "sasrec")]
+    # a fixed order of preference, never the test score (that would choose on the test window)
+    neural = [m for m in ("gru4rec", "sasrec", "lstm4rec") if m in fitted]
     if not neural:
         return {}
     name = neural[0]

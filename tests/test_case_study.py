@@ -293,3 +293,37 @@ def test_load_recommender_names_the_missing_file(tmp_path):
     (tmp_path / "model.keras").write_text("")
     with pytest.raises(FileNotFoundError, match="recommender.json is missing"):
         load_recommender(tmp_path)
+
+
+def test_precision_at_top_does_not_depend_on_input_order():
+    labels = np.array([1, 0, 0, 1, 0, 0, 0, 0, 0, 0] * 10)
+    scores = np.array([2, 1, 1, 1, 1, 0, 0, 0, 0, 0] * 10, dtype=float)  # the cut falls in a tie
+    rng = np.random.default_rng(0)
+    values = set()
+    for _ in range(5):
+        order = rng.permutation(len(labels))
+        values.add(round(precision_at_top(labels[order], scores[order], 0.2), 12))
+    assert len(values) == 1
+    # 10 cases score 2 (all positive); 10 more come from 40 tied at 1, of which 10 are positive
+    assert values.pop() == pytest.approx((10 + 10 * 10 / 40) / 20)
+
+
+def test_labels_must_be_zero_or_one():
+    with pytest.raises(ValueError, match="0 or 1"):
+        roc_auc([0, 0.7, 1], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="no cases"):
+        pr_auc([], [])
+
+
+def test_unknown_history_items_are_skipped_with_a_warning(fitted_gru):
+    from course_lib.models.serving import Recommender
+
+    split, model = fitted_gru
+    rec = Recommender.from_model(model, split.vocab)
+    known = split.vocab.decode(split.test.iloc[0][:2]).tolist()
+    with pytest.warns(UserWarning, match="not in the model's vocabulary"):
+        with_unknown = rec.recommend([str(known[0]), known[1]], 5)
+    assert with_unknown == rec.recommend([known[1]], 5)
+    with pytest.raises(TypeError, match="cannot be saved"):
+        from course_lib.models.baselines import MarkovChain
+        Recommender.from_model(MarkovChain(), split.vocab)

@@ -16,15 +16,17 @@ CLASSIFICATION_COLUMNS = ["model", "ROC-AUC", "PR-AUC", "base rate", "PR-AUC lif
 
 
 def _check(labels, scores):
-    labels = np.asarray(labels).astype(int)
+    labels = np.asarray(labels)
     scores = np.asarray(scores, dtype=float)
     if labels.shape != scores.shape or labels.ndim != 1:
         raise ValueError("labels and scores must be 1-D and of the same length")
+    if len(labels) == 0:
+        raise ValueError("no cases to score")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError("labels must be 0 or 1")
     if not np.isfinite(scores).all():
         raise ValueError("scores contain NaN or infinite values")
-    if labels.min(initial=0) < 0 or labels.max(initial=0) > 1:
-        raise ValueError("labels must be 0 or 1")
-    return labels, scores
+    return labels.astype(int), scores
 
 
 def roc_auc(labels, scores) -> float:
@@ -59,10 +61,18 @@ def pr_auc(labels, scores) -> float:
 
 
 def precision_at_top(labels, scores, fraction: float = 0.1) -> float:
-    """Share of positives among the ``fraction`` highest-scored cases (who you would contact)."""
+    """Share of positives among the ``fraction`` highest-scored cases (who you would contact).
+
+    Cases tied with the last one taken count in proportion (the expected
+    precision when ties are broken at random), so the order of the input
+    never matters.
+    """
     labels, scores = _check(labels, scores)
     n = max(1, int(round(fraction * len(labels))))
-    return float(labels[np.argsort(-scores, kind="stable")[:n]].mean())
+    cut = np.sort(scores)[::-1][n - 1]
+    above, tied = scores > cut, scores == cut
+    share_of_ties = (n - above.sum()) / tied.sum()
+    return float((labels[above].sum() + share_of_ties * labels[tied].sum()) / n)
 
 
 def classification_metrics(labels, scores) -> dict[str, float]:

@@ -5,8 +5,9 @@ A unit short costs ``underage_cost`` (the margin lost, and a disappointed
 customer), a unit left over costs ``overage_cost`` (holding, markdown,
 waste). The expected cost is smallest when ``q`` is the
 ``underage / (underage + overage)`` quantile of the demand distribution:
-the **critical ratio**. A point forecast (the mean) is the right order
-only when the two costs are equal.
+the **critical ratio**. The median is the right order only when the two
+costs are equal; this module handles the usual case, where a shortage
+costs more (a ratio above 0.5).
 
 The rolling-origin evaluator gives every forecaster's interval; asked for
 the central interval at level ``2 * ratio - 1``, its upper end **is** the
@@ -66,6 +67,6 @@ def stock_leaderboard(forecasts: pd.DataFrame, underage_cost: float, overage_cos
     if baseline is not None:
         ref = table.loc[(table["model"] == baseline) & (table["policy"] == "order the forecast"),
                         "money lost"]
-        if len(ref):
+        if len(ref) and float(ref.iloc[0]) > 0:
             table["saving"] = 1 - table["money lost"] / float(ref.iloc[0])
     return table.sort_values("money lost", ignore_index=True)

@@ -20,6 +20,10 @@ import numpy as np
 from course_lib.prep.sequences import ItemVocab
 
 
+def _scale(sd):
+    return np.where(sd > 1e-6, sd, 1.0).astype("float32")
+
+
 class RuleScore:
     """A single feature as the score (``sign=-1`` when smaller means more likely)."""
 
@@ -121,9 +125,10 @@ class SequenceClassifier:
         keras.utils.set_random_seed(self.seed)
         self.columns = list(examples.features.columns)
         f = examples.features.to_numpy(dtype="float32")
-        self.mean, self.sd = f.mean(0), f.std(0) + 1e-6
+        # a column constant in training gets scale 1, not 1e-6 (which would blow up at test time)
+        self.mean, self.sd = f.mean(0), _scale(f.std(0))
         self.step_mean = examples.steps.mean((0, 1))
-        self.step_sd = examples.steps.std((0, 1)) + 1e-6
+        self.step_sd = _scale(examples.steps.std((0, 1)))
         self.vocab = None
         if self.use_items and examples.items is not None:
             seen = examples.items[examples.items != None]  # noqa: E711

@@ -36,14 +36,22 @@ class Recommender:
     @classmethod
     def from_model(cls, model, vocab: ItemVocab) -> "Recommender":
         """Wrap a fitted :class:`~course_lib.models.session_rnn.SessionRNN` (GRU, LSTM, SASRec)."""
-        if not hasattr(model, "model") or not isinstance(model.model, keras.Model):
-            raise TypeError(f"{type(model).__name__} has no fitted Keras network to save "
-                            "(fit a GRU, LSTM or SASRec model first)")
+        if not hasattr(model, "max_len") or not isinstance(getattr(model, "model", None), keras.Model):
+            raise TypeError(f"{type(model).__name__} cannot be saved as a Recommender: it takes a "
+                            "fitted GRU, LSTM or SASRec model (SessionRNN or SASRec)")
         return cls(model.model, vocab, model.max_len, getattr(model, "name", "model"))
 
     def scores(self, history) -> np.ndarray:
-        """Scores of items 1..n after ``history`` (unknown items in it are skipped)."""
-        codes = self.vocab.encode(list(history))
+        """Scores of items 1..n after ``history``; items the model never saw are skipped, with a warning."""
+        history = list(history)
+        codes = self.vocab.encode(history)
+        if (codes == 0).any():
+            import warnings
+
+            unknown = [h for h, c in zip(history, codes) if c == 0][:5]
+            warnings.warn(f"{int((codes == 0).sum())} item(s) of the history are not in the model's "
+                          f"vocabulary and are skipped, e.g. {unknown} (check the id type: 152 and "
+                          f"'152' differ)", stacklevel=3)
         codes = codes[codes > 0]
         x = left_pad([codes], self.max_len).astype("int32")
         return keras.ops.convert_to_numpy(self.network(x, training=False))[0, 1:]

@@ -56,7 +56,8 @@ def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
     best = leaderboard.iloc[0]
     if len(chosen) and best["model"] != model_name:
         lines.append(f"- On this test window {best['model']} scored higher (MRR@20 {best['MRR@20']:.3f} "
-                     f"against {chosen.iloc[0]['MRR@20']:.3f}): the simpler model may serve as well.")
+                     f"against {chosen.iloc[0]['MRR@20']:.3f}); this model was not chosen for its "
+                     "test score, but weigh the other one before relying on this.")
     lines += ["- Items first seen after training cannot be recommended until the model is retrained.",
               "- Offline metrics on past sessions are not the same as what a shopper would click; "
               "confirm with an online test before relying on it."]
