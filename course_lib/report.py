@@ -211,11 +211,16 @@ def intent_task(events: pd.DataFrame, *, k: int = 3, test_days: float = 7,
         return result
     models = [RuleScore("carts", name="rule: carts so far"), FeatureModel("logistic"),
               FeatureModel("boosting"), SequenceClassifier(use_items=False)]
-    board = classification_board(models, train, test, progress)
-    result.tables = {"intent_leaderboard": board}
-    result.figures["intent_pr_auc"] = _bar_figure(board, "PR-AUC", f"purchase intent after {k} events",
-                                                  test.base_rate, "base rate")
     result.notes.append(f"Training: {train.describe()}; test (last {test_days:g} days): {test.describe()}.")
+    return _yes_no_result(result, models, train, test, f"purchase intent after {k} events", progress)
+
+
+def _yes_no_result(result: TaskResult, models, train, test, title: str, progress: bool) -> TaskResult:
+    """Leaderboard, PR-AUC figure against the base rate, and the best model in one sentence."""
+    board = classification_board(models, train, test, progress)
+    result.tables = {f"{result.name}_leaderboard": board}
+    result.figures[f"{result.name}_pr_auc"] = _bar_figure(board, "PR-AUC", title, test.base_rate,
+                                                          "base rate")
     best = board.iloc[0]
     result.notes.append(f"Best: {best['model']} with PR-AUC {best['PR-AUC']:.3f} against a base rate "
                         f"of {best['base rate']:.3f} (ROC-AUC {best['ROC-AUC']:.3f}).")
@@ -251,16 +256,9 @@ def churn_task(events: pd.DataFrame, *, horizon_days: int | None = None,
         return result
     models = [RuleScore("recency_days", name="rule: days since last order"), FeatureModel("logistic"),
               FeatureModel("boosting"), SequenceClassifier(use_items=False)]
-    board = classification_board(models, train, test, progress)
-    result.tables = {"churn_leaderboard": board}
-    result.figures["churn_pr_auc"] = _bar_figure(board, "PR-AUC", f"churn within {horizon} days",
-                                                 test.base_rate, "base rate")
     result.notes.append(f"Training cut-off {pd.Timestamp(train.time[0]):%Y-%m-%d}: {train.describe()}; "
                         f"test cut-off {pd.Timestamp(test.time[0]):%Y-%m-%d}: {test.describe()}.")
-    best = board.iloc[0]
-    result.notes.append(f"Best: {best['model']} with PR-AUC {best['PR-AUC']:.3f} against a base rate "
-                        f"of {best['base rate']:.3f} (ROC-AUC {best['ROC-AUC']:.3f}).")
-    return result
+    return _yes_no_result(result, models, train, test, f"churn within {horizon} days", progress)
 
 
 def demand_task(events: pd.DataFrame, *, season: int = 7, horizon: int = 7, underage_cost: float = 4.0,

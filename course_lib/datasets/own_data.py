@@ -464,6 +464,16 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
     return df.drop(columns=extra)
 
 
+def open_parquet(path):
+    """A pyarrow ParquetFile, or one clear error if the file is not Parquet (also lesson 09's form)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise EventLogError(f"is not a readable Parquet file ({exc})", path=path) from None
+
+
 def load_events(path, *, user=None, session=None, item=None, time=None, event=None,
                 price=None, category=None, quantity=None, sep=None, time_unit=None,
                 time_format=None, encoding="utf-8", session_gap="30min",
@@ -513,12 +523,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
                                         drop_missing_ids))
     elif kind == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as exc:  # pyarrow raises several types for a bad file
-            raise EventLogError(f"is not a readable Parquet file ({exc})", path=path) from None
+        pf = open_parquet(path)
         header = list(pf.schema_arrow.names)
         cmap = resolve_columns(path, header, mapping)
         offset = 0

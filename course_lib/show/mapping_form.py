@@ -21,7 +21,8 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from course_lib.datasets.own_data import ALIASES, _jsonl_records, _read_header, load_events
+from course_lib.datasets.own_data import (ALIASES, _jsonl_records, _read_header, load_events,
+                                         open_parquet)
 from course_lib.datasets.profile import format_profile, profile_events
 from course_lib.datasets.schema import EVENT_TYPES, EventLogError
 
@@ -76,12 +77,7 @@ def read_header(path, sep: str | None = None, encoding: str = "utf-8", rows: int
         except (ValueError, UnicodeDecodeError):  # the loader's validation says what is wrong
             preview = pd.DataFrame(columns=header)
     elif kind == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as exc:  # pyarrow raises several types for a bad file
-            raise EventLogError(f"is not a readable Parquet file ({exc})", path=path) from None
+        pf = open_parquet(path)
         header = list(pf.schema_arrow.names)
         first = next(pf.iter_batches(batch_size=rows), None)
         preview = first.to_pandas() if first is not None else pd.DataFrame(columns=header)
