@@ -266,7 +266,8 @@ def demand_task(events: pd.DataFrame, *, season: int = 7, horizon: int = 7, unde
     """Task 4: daily demand forecasts, and the money each one loses as a stock order."""
     from course_lib.evaluate.rolling import leaderboard, rolling_origin
     from course_lib.evaluate.stock import critical_ratio, interval_level_for, stock_leaderboard
-    from course_lib.models.forecasters import ARMAForecast, SeasonalNaiveForecast, weekday_indicators
+    from course_lib.models.forecasters import (ARMAForecast, NaiveForecast, SeasonalNaiveForecast,
+                                              weekday_indicators)
     from course_lib.prep.series import daily_series
 
     result = TaskResult("demand", "Demand and stock")
@@ -284,7 +285,7 @@ def demand_task(events: pd.DataFrame, *, season: int = 7, horizon: int = 7, unde
     ratio = critical_ratio(underage_cost, overage_cost)
     exog = weekday_indicators(series.index)
     log = bool((series >= 0).all())
-    models = [SeasonalNaiveForecast(season),
+    models = [NaiveForecast(), SeasonalNaiveForecast(season),
               ARMAForecast((0, 1, 1), exog_columns=list(exog.columns), log=log,
                            name="ARIMA(0,1,1) + weekday" + (" log" if log else ""))]
     rolled = rolling_origin(series, models, horizon=horizon, initial=initial, m=season, exog=exog,

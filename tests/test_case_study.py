@@ -266,7 +266,8 @@ def test_saved_recommender_loads_in_safe_mode_and_recommends_the_same(fitted_gru
     np.testing.assert_allclose(loaded.scores(split.vocab.decode(row[row > 0])), expected, atol=1e-5)
     top = loaded.recommend(history, 5, exclude_seen=True)
     assert not set(top) & set(history) and len(top) == 5
-    assert loaded.recommend(["never-seen-item"], 3) == rec.recommend([], 3)
+    with pytest.warns(UserWarning, match="never-seen-item"):
+        assert loaded.recommend(["never-seen-item"], 3) == rec.recommend([], 3)
     with pytest.raises(FileExistsError):
         rec.save(folder)
 
