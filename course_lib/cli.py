@@ -295,8 +295,11 @@ def cmd_report(args) -> int:
             if r.skipped:
                 print(f"\n{r.title}: skipped, {r.skipped}")
                 continue
-            print(f"\n{r.title}")
-            print(next(iter(r.tables.values())).round(4).to_string(index=False))
+            for name, table in r.tables.items():
+                if name.endswith("breakdown"):
+                    continue  # in the CSV and the summary; too long for the terminal
+                print(f"\n{r.title}: {name.replace('_', ' ')}")
+                print(table.round(4).to_string(index=False))
     print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 
