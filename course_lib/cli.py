@@ -310,6 +310,26 @@ def pd_options():
     return pd.option_context("display.width", 160, "display.max_columns", 20)
 
 
+def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models: str) -> None:
+    """The next-item models and their settings (``next-item`` and ``report``)."""
+    parser.add_argument("--valid-days", type=float, default=7, metavar="V",
+                        help="validation window before the test, for tuning session-kNN "
+                             "(default 7; 0: no tuning)")
+    parser.add_argument("--models", default=default_models,
+                        help="comma-separated next-item models, from: pop, markov, sknn, gru4rec, "
+                             f"lstm, srgnn, sasrec (default {default_models}; srgnn and sasrec "
+                             "are the slowest)")
+    parser.add_argument("--epochs", type=int, default=6,
+                        help="training epochs of gru4rec/lstm/sasrec (default 6; srgnn trains 2/3 "
+                             "as many on batches twice as large; sasrec has one block)")
+    parser.add_argument("--hidden", type=int, default=64,
+                        help="hidden units / embedding size of the neural models (default 64)")
+    parser.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
+    parser.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
+    parser.add_argument("--learning-rate", type=float, default=1e-2,
+                        help="Adam learning rate (default 0.01, chosen on lesson 05's validation window)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-lib", description="Tools of the e-commerce behaviour-prediction workbook.",
@@ -367,18 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--train", metavar="FILE", help="training events, when the data arrives split")
     n.add_argument("--test", metavar="FILE", help="test events, when the data arrives split")
     n.add_argument("--test-days", type=float, default=7, metavar="D", help="test window (default 7 days)")
-    n.add_argument("--valid-days", type=float, default=7, metavar="V",
-                   help="validation window before the test, for tuning session-kNN (default 7; 0: no tuning)")
-    n.add_argument("--models", default="pop,markov,sknn,gru4rec,lstm",
-                   help="comma-separated, from: pop, markov, sknn, gru4rec, lstm, srgnn, sasrec "
-                        "(default: the first five; srgnn and sasrec are the slowest)")
-    n.add_argument("--epochs", type=int, default=6,
-                   help="training epochs of gru4rec/lstm (default 6; srgnn trains 2/3 as many on batches twice as large; sasrec has one block)")
-    n.add_argument("--hidden", type=int, default=64, help="hidden units of gru4rec/lstm (default 64)")
-    n.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
-    n.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
-    n.add_argument("--learning-rate", type=float, default=1e-2,
-                   help="Adam learning rate (default 0.01, chosen on lesson 05's validation window)")
+    _add_next_item_model_options(n, "pop,markov,sknn,gru4rec,lstm")
     n.add_argument("--out", required=True, metavar="DIR", help="new folder for the results")
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(n)
@@ -402,16 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated subset of next-item, intent, churn, demand (default: all)")
     r.add_argument("--test-days", type=float, default=7, metavar="D",
                    help="test window of next-item and intent (default 7 days)")
-    r.add_argument("--valid-days", type=float, default=7, metavar="V",
-                   help="validation window before the test, for tuning session-kNN (default 7; 0: no tuning)")
-    r.add_argument("--models", default="pop,markov,sknn,gru4rec",
-                   help="next-item models, from pop, markov, sknn, gru4rec, lstm, srgnn, sasrec "
-                        "(default pop,markov,sknn,gru4rec)")
-    r.add_argument("--epochs", type=int, default=6, help="training epochs of the neural next-item models (default 6)")
-    r.add_argument("--hidden", type=int, default=64, help="hidden units / embedding size (default 64)")
-    r.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
-    r.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
-    r.add_argument("--learning-rate", type=float, default=1e-2, help="Adam learning rate (default 0.01)")
+    _add_next_item_model_options(r, "pop,markov,sknn,gru4rec")
     r.add_argument("--intent-k", type=int, default=3, metavar="K",
                    help="purchase intent is predicted after a session's first K events (default 3)")
     r.add_argument("--churn-days", type=int, metavar="N",
