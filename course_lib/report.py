@@ -321,14 +321,10 @@ def demand_task(events: pd.DataFrame, *, season: int = 7, horizon: int = 7, unde
     return result
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
-    from course_lib.show.model_card import _table
-
-    return _table(frame)
-
-
 def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) -> str:
     """The one-page summary: data, then each task's table, notes and figure (or why it was skipped)."""
+    from course_lib.show.model_card import markdown_table
+
     lines = [f"# Report: {source}", "", "```", profile_text, "```", ""]
     for i, r in enumerate(results, 1):
         lines.append(f"## {i} · {r.title}")
@@ -339,7 +335,7 @@ def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) 
         lines += [f"- {note}" for note in r.notes]
         if r.tables:
             first = next(iter(r.tables))
-            lines += ["", _markdown_table(r.tables[first].round(4)), ""]
+            lines += ["", markdown_table(r.tables[first].round(4)), ""]
         lines += [f"![{name}]({name}.png)" for name in r.figures] + [""]
         lines.append(f"*{r.seconds:.0f} s; tables: {', '.join(n + '.csv' for n in r.tables)}*")
         lines.append("")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 
-def _table(frame: pd.DataFrame, digits: int = 3) -> str:
+def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A DataFrame as a Markdown table, floats to ``digits`` places (model card, report summary)."""
     frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
@@ -46,11 +47,11 @@ def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
         f"Every next item of every test session is ranked against the full catalogue (ties count "
         f"against the target), beside the simple baselines.{headline}",
         "",
-        _table(leaderboard.drop(columns=[c for c in ("predict_s", "params") if c in leaderboard])),
+        markdown_table(leaderboard.drop(columns=[c for c in ("predict_s", "params") if c in leaderboard])),
     ]
     if breakdown is not None and len(breakdown):
         lines += ["", "Where it does well and where it does not:", "",
-                  _table(breakdown[breakdown["model"] == model_name].drop(columns="model"))]
+                  markdown_table(breakdown[breakdown["model"] == model_name].drop(columns="model"))]
     lines += ["", "## Limits"]
     lines += [f"- {limit}" for limit in limits]
     best = leaderboard.iloc[0]
