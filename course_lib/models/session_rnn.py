@@ -1,5 +1,18 @@
 """GRU4Rec-style session models in Keras (lesson 05, used again in 06-08).
 
+What makes GRU4Rec work, and what this implementation keeps, is told in
+:data:`WHAT_MAKES_GRU4REC_WORK` (lesson 05 prints it).
+
+``build_session_networks(..., cell="lstm")`` gives the LSTM variant.
+"""
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from course_lib.models.base import KerasNextItemModel
+
+WHAT_MAKES_GRU4REC_WORK = """\
 What makes GRU4Rec work, and what this implementation keeps
 (Hidasi et al. 2016; Hidasi & Karatzoglou 2018; Hidasi & Czapp 2023):
 
@@ -15,15 +28,7 @@ What makes GRU4Rec work, and what this implementation keeps
   tuned on the validation window;
 * no masks: padding is left-side and the recurrence runs over it, which
   keeps Keras on its fast fused path; batches all have the same shape.
-
-``build_session_networks(..., cell="lstm")`` gives the LSTM variant.
 """
-from __future__ import annotations
-
-import keras
-from keras import ops
-
-from course_lib.models.base import KerasNextItemModel
 
 
 @keras.saving.register_keras_serializable(package="course_lib")
