@@ -21,8 +21,8 @@ from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODE
                                        ChurnSettings, DemandSettings, ForecastSettings,
                                        IntentSettings, NextItemSettings, Settings, SettingsError)
 
-# The tasks are imported inside the commands that run them: they load Keras, JAX and
-# statsmodels (several seconds), which `--help` and `validate` never need.
+# The tasks are imported inside the commands that run them ("lazy"): they load Keras, JAX
+# and statsmodels (several seconds), which `--help` and `validate` never need.
 
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
@@ -86,6 +86,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_forecast(args) -> int:
+    # lazy: see the note at the top
     from course_lib.tasks.forecast import (forecast_files, forecast_task, series_from_events,
                                            series_from_values)
 
@@ -126,7 +127,7 @@ def next_item_settings(args, models: str) -> NextItemSettings:
 
 
 def cmd_next_item(args) -> int:
-    from course_lib.evaluate.next_item import LEADERBOARD_COLUMNS
+    # lazy: see the note at the top
     from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
 
     out = new_output_folder(args.out)
@@ -145,7 +146,7 @@ def cmd_next_item(args) -> int:
         raise EventLogError("give an event log (EVENTS) or --train and --test files")
     result = leaderboard_task(split, earlier, settings, source=source, progress=not args.quiet,
                               log=_log)
-    board = result.leaderboard[LEADERBOARD_COLUMNS]
+    board = result.leaderboard
     write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
     _print_table(board, 4)
     print(f"written: {out}/leaderboard.csv")
@@ -177,6 +178,7 @@ def cmd_report(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # figures are only saved: no window, before pyplot is loaded
+    # lazy: see the note at the top
     from course_lib.tasks.report import report_files, run_tasks
 
     out = new_output_folder(args.out)
