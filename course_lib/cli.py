@@ -118,6 +118,7 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 
+
 def next_item_settings(args, models: str) -> NextItemSettings:
     """The next-item options of ``next-item`` and ``report`` as settings."""
     return NextItemSettings(models=tuple(models.split(",")), test_days=args.test_days,

@@ -25,7 +25,6 @@ import argparse
 import io
 import platform
 import sys
-import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 

@@ -110,8 +110,8 @@ class KerasNextItemModel(NextItemBase):
     ``on_epoch_end`` or ``on_train_end``: the training network's weights are
     the scoring network's).
 
-    A subclass implements :meth:`build`, and overrides :meth:`examples` and
-    :meth:`network_inputs` where its data differ.
+    A subclass implements :meth:`build`, and overrides :meth:`examples`,
+    :meth:`network_inputs` or :meth:`loss` where its data or its loss differ.
     """
 
     #: True when the scoring network takes left-padded prefixes as they are,
@@ -137,14 +137,17 @@ class KerasNextItemModel(NextItemBase):
         """What the networks take for left-padded prefixes ``X`` (by default ``X`` itself)."""
         return X
 
+    def loss(self) -> keras.losses.Loss:
+        """The training loss: by default cross-entropy over the whole catalogue (full softmax)."""
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
     # ------------------------------------------------------------ written once for all
     def _fit(self, sessions, n_items: int, *, progress: bool = False, callbacks=()):
         keras.utils.set_random_seed(self.seed)
         X, Y, W = pad_to_whole_batches(self.batch_size, *self.examples(sessions))
         self.train_network, self.network = self.build(n_items + 1)
-        self.train_network.compile(
-            optimizer=keras.optimizers.Adam(self.learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        self.train_network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
+                                   loss=self.loss())
         # tqdm's Keras callback: one bar over epochs, with the loss (costs nothing measurable:
         # benchmarks/progress_callbacks.md)
         shown = [TqdmCallback(self.epochs, verbose=0, desc="training")] if progress else []

@@ -7,6 +7,8 @@ are for people: figures and prose.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from course_lib.models.attention import SASRec
 from course_lib.models.base import NextItemModel
 from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
@@ -34,25 +36,30 @@ def label(key: str) -> str:
     return LABELS.get(key, key)
 
 
+def _neural(s: NextItemSettings, **changes) -> dict:
+    """The settings every neural model shares, with ``changes``."""
+    return {"max_len": s.max_len, "epochs": s.epochs, "batch_size": s.batch_size,
+            "learning_rate": s.learning_rate, **changes}
+
+
+# key -> constructor: a fresh, unfitted model with the hyper-parameters of the settings
+CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
+    "pop": lambda s: Popularity(),
+    "markov": lambda s: MarkovChain(),
+    "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample),
+    "gru4rec": lambda s: SessionRNN(cell="gru", hidden=s.hidden, **_neural(s)),
+    "lstm": lambda s: SessionRNN(cell="lstm", hidden=s.hidden, **_neural(s)),
+    "srgnn": lambda s: SRGNN(dim=s.hidden, **_neural(s, epochs=s.srgnn_epochs,
+                                                     batch_size=s.srgnn_batch_size)),
+    "sasrec": lambda s: SASRec(dim=s.hidden, blocks=s.sasrec_blocks, **_neural(s)),
+}
+
+
 def make_model(key: str, settings: NextItemSettings) -> NextItemModel:
     """A fresh, unfitted model for ``key``, with the hyper-parameters of ``settings``."""
-    s = settings
-    neural = dict(max_len=s.max_len, epochs=s.epochs, batch_size=s.batch_size,
-                  learning_rate=s.learning_rate)
-    if key == "pop":
-        return Popularity()
-    if key == "markov":
-        return MarkovChain()
-    if key == "sknn":
-        return SessionKNN(k=s.sknn_k, sample=s.sknn_sample)
-    if key in ("gru4rec", "lstm"):
-        return SessionRNN(cell="gru" if key == "gru4rec" else "lstm", hidden=s.hidden, **neural)
-    if key == "srgnn":
-        return SRGNN(dim=s.hidden, **{**neural, "epochs": s.srgnn_epochs,
-                                      "batch_size": s.srgnn_batch_size})
-    if key == "sasrec":
-        return SASRec(dim=s.hidden, blocks=s.sasrec_blocks, **neural)
-    raise KeyError(f"unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
+    if key not in CONSTRUCTORS:
+        raise KeyError(f"unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
+    return CONSTRUCTORS[key](settings)
 
 
 def make_models(settings: NextItemSettings) -> list[NextItemModel]:
