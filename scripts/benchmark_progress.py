@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import platform
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -85,6 +86,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "progress_callbacks.md"))
     args = parser.parse_args(argv)
 
+    load_before = os.getloadavg()[0]
     split = next_item_split(make_shop(args.events, seed=0).events, 14)
     X, _ = split.test_prefixes(10)
     settings = dict(hidden=64, max_len=10, batch_size=256, epochs=args.epochs, learning_rate=1e-2)
@@ -116,7 +118,8 @@ def main(argv=None) -> int:
         f"`python scripts/benchmark_progress.py --events {args.events} --epochs {args.epochs} "
         f"--rounds {args.rounds}` on {platform.machine()}, {platform.python_version()}, "
         f"Keras {keras.__version__} ({keras.backend.backend()}), tqdm {tqdm.__version__}; "
-        f"{len(split.train):,} training sessions, lesson 05's GRU.",
+        f"{len(split.train):,} training sessions, lesson 05's GRU; load average "
+        f"{load_before:.1f} at the start (on a busy machine, compare only within one run).",
         "",
         "| variant | train seconds (each round) | median | same scores as `none` |",
         "|---|---|---|---|",
