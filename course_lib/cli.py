@@ -1,14 +1,28 @@
 """The ``course-lib`` command line (also ``python -m course_lib``).
 
-It only composes the library's layers; every step it runs is one a lesson
-shows. ``course-lib validate EVENTS`` reads an event log and prints its
-profile, or one clear error; it writes nothing.
+It only composes the library's layers. Each command turns its options into
+settings (:mod:`course_lib.tasks.settings`), loads the data
+(:mod:`course_lib.datasets`), runs one task (:mod:`course_lib.tasks`) and
+writes one new folder with :func:`course_lib.files.write_folder`, completely
+or not at all. ``course-lib validate EVENTS`` reads an event log and prints
+its profile, or one clear error; it writes nothing.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+import pandas as pd
+
+from course_lib.datasets import (EventLogError, MissingDataError, format_profile, load_events,
+                                 load_series, profile_events)
+from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
+from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
+                                       ChurnSettings, DemandSettings, ForecastSettings,
+                                       IntentSettings, NextItemSettings, Settings, SettingsError)
+
+# The tasks are imported inside the commands that run them ("lazy"): they load Keras, JAX
+# and statsmodels (several seconds), which `--help` and `validate` never need.
 
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
@@ -52,8 +66,6 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
 
 def load_from_args(args):
     """The canonical event table described by the parsed options."""
-    from course_lib.datasets import load_events
-
     return load_events(args.events, user=args.user, session=args.session, item=args.item,
                        time=args.time, event=args.event, price=args.price,
                        category=args.category, quantity=args.quantity, sep=args.sep,
@@ -64,8 +76,6 @@ def load_from_args(args):
 
 
 def cmd_validate(args) -> int:
-    from course_lib.datasets import format_profile, profile_events
-
     events = load_from_args(args)
     print(format_profile(profile_events(events), title=f"{args.events}: valid event log"))
     mapped = ", ".join(f"{k} <- {v}" for k, v in events.attrs.get("columns", {}).items())
@@ -75,113 +85,29 @@ def cmd_validate(args) -> int:
     return 0
 
 
-_PERIOD = {"D": "day", "W": "week", "M": "month", "MS": "month", "ME": "month"}
-
-
-def _series_from_args(args):
-    """The series to forecast: read as it is (--value) or aggregated from events."""
-    from course_lib.datasets import load_series
-    from course_lib.prep import daily_series, trading_days
-
-    if args.value:
-        series = load_series(args.events, time=args.time or "date", value=args.value,
-                             sep=args.sep, time_format=args.time_format, encoding=args.encoding)
-        series = series.resample(args.freq).sum()
-        what = f"{args.value} per {_PERIOD.get(args.freq.upper(), args.freq)}"
-    else:
-        events = load_from_args(args)
-        has_purchases = (events["event_type"] == "purchase").any()
-        kind = "purchase" if has_purchases else None
-        series = daily_series(events, event_type=kind, value=args.count, freq=args.freq)
-        what = (f"{args.count} of {'purchase' if kind else 'all'} events per "
-                f"{_PERIOD.get(args.freq.upper(), args.freq)}")
-    if args.trading_days:
-        series = trading_days(series)
-        what += ", trading days only"
-    return series.rename("value"), what
-
-
-def _new_output_folder(path) -> Path:
-    """``--out``: a folder that does not exist yet, or is empty (checked before any work)."""
-    from course_lib.datasets import EventLogError
-
-    out = Path(path)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise EventLogError("exists and is not an empty folder; choose a new --out", path=out)
-    return out
-
-
-def _write_all_or_nothing(out: Path, files: dict) -> None:
-    """Write ``files`` (name -> callable(path)) into a new folder ``out``, atomically."""
-    import shutil
-    import tempfile
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        for name, write in files.items():
-            write(tmp / name)
-        if out.exists():
-            out.rmdir()  # empty (checked before any work)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def cmd_forecast(args) -> int:
-    from course_lib.datasets import EventLogError
+    # lazy: see the note at the top
+    from course_lib.tasks.forecast import (forecast_files, forecast_task, series_from_events,
+                                           series_from_values)
 
-    out = _new_output_folder(args.out)
-    series, what = _series_from_args(args)
-    m, h = args.season, args.horizon
-    initial = args.initial or max(3 * m, int(0.6 * len(series)))
-    if len(series) < initial + h or initial <= 2 * m:
-        raise EventLogError(f"the series has {len(series)} values ({what}); rolling-origin "
-                            f"evaluation needs more than {max(initial, 2 * m) + h} "
-                            f"(initial window + horizon {h})", path=args.events)
-
-    from course_lib.evaluate.rolling import leaderboard, rolling_origin
-    from course_lib.models.forecasters import standard_forecasters, weekday_indicators
-
-    exog = weekday_indicators(series.index) if args.freq.upper() == "D" else None
-    columns = list(exog.columns) if exog is not None and exog.shape[1] else None
-    models = standard_forecasters(series.iloc[:initial].to_numpy(), m, weekday_columns=columns)
-    print(f"{args.events}: {len(series)} values ({what}), {series.index[0]:%Y-%m-%d} to "
-          f"{series.index[-1]:%Y-%m-%d}; initial window {initial}, horizon {h}, step "
-          f"{args.step or h}, seasonal period m={m}", flush=True)
-    result = rolling_origin(series, models, horizon=h, initial=initial, m=m, step=args.step,
-                            exog=exog, progress=not args.quiet)
-    board = leaderboard(result)
-
-    def write_plot(path):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from course_lib.show.plots import plot_rolling_forecasts
-
-        fig, ax = plt.subplots(figsize=(12, 4))
-        names = list(dict.fromkeys([board["model"].iloc[0], f"seasonal naive (m={m})"]))
-        plot_rolling_forecasts(series, result.forecasts, names, ax=ax,
-                               title=f"{Path(args.events).name}: {what}")
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-
-    _write_all_or_nothing(out, {
-        "leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f"),
-        "forecasts.csv": lambda p: result.forecasts.to_csv(p, index=False, float_format="%.4f"),
-        "series.csv": lambda p: series.rename_axis("date").to_csv(p),
-        "forecast.png": write_plot,
-    })
-    with pd_options():
-        print(board.round(3).to_string(index=False))
-    best = board.iloc[0]
-    skill = f", skill {best['skill']:+.1%} against seasonal naive" if "skill" in board else ""
-    print(f"best: {best['model']} with MASE(m={m}) {best[f'MASE(m={m})']:.3f}{skill}")
-    print(f"written: {out}/leaderboard.csv, forecasts.csv, series.csv, forecast.png")
+    out = new_output_folder(args.out)
+    settings = ForecastSettings(season=args.season, horizon=args.horizon, initial=args.initial,
+                                step=args.step, count=args.count, freq=args.freq,
+                                trading_days=args.trading_days)
+    if args.value:
+        values = load_series(args.events, time=args.time or "date", value=args.value, sep=args.sep,
+                             time_format=args.time_format, encoding=args.encoding)
+        series, what = series_from_values(values, args.value, settings)
+    else:
+        series, what = series_from_events(load_from_args(args), settings)
+    result = forecast_task(series, what, settings, source=str(args.events),
+                           progress=not args.quiet, log=_log)
+    files = forecast_files(result)
+    write_folder(out, files)
+    _print_table(result.leaderboard, 3)
+    for note in result.notes:
+        print(note)
+    print(f"written: {out}/{', '.join(files)}")
     return 0
 
 
@@ -192,68 +118,40 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 
-def _settings_from_args(args, names):
-    from course_lib.report import NextItemSettings
 
-    return NextItemSettings(models=tuple(names), max_len=args.max_len, hidden=args.hidden,
+def next_item_settings(args, models: str) -> NextItemSettings:
+    """The next-item options of ``next-item`` and ``report`` as settings."""
+    return NextItemSettings(models=tuple(models.split(",")), test_days=args.test_days,
+                            valid_days=args.valid_days, max_len=args.max_len, hidden=args.hidden,
                             epochs=args.epochs, batch_size=args.batch_size,
                             learning_rate=args.learning_rate)
 
 
-def _model_names(text: str) -> list[str]:
-    from course_lib.datasets import EventLogError
-    from course_lib.report import NEXT_ITEM_MODELS
-
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in NEXT_ITEM_MODELS]
-    if unknown or not names:
-        raise EventLogError(f"unknown model(s) {unknown}; choose from {', '.join(NEXT_ITEM_MODELS)}",
-                            column="--models")
-    return names
-
-
 def cmd_next_item(args) -> int:
-    from course_lib.datasets import EventLogError
-    from course_lib.evaluate.next_item import LEADERBOARD_COLUMNS
-    from course_lib.prep.next_item import next_item_split, sequence_events, split_sessions
-    from course_lib.report import next_item_leaderboard, tune_sknn
+    # lazy: see the note at the top
+    from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
 
-    out = _new_output_folder(args.out)
-    settings = _settings_from_args(args, _model_names(args.models))
+    out = new_output_folder(args.out)
+    settings = next_item_settings(args, args.models)
     if args.train or args.test:
         if not (args.train and args.test) or args.events:
             raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
-        args.events = args.train
-        train_events = sequence_events(load_from_args(args))
-        args.events = args.test
-        test_events = sequence_events(load_from_args(args))
+        train_events = load_from_args(argparse.Namespace(**{**vars(args), "events": args.train}))
+        test_events = load_from_args(argparse.Namespace(**{**vars(args), "events": args.test}))
         source = f"{args.train} + {args.test}"
-        split = split_sessions(train_events, test_events)
-        earlier = train_events
-    else:
-        if not args.events:
-            raise EventLogError("give an event log (EVENTS) or --train and --test files")
-        events = sequence_events(load_from_args(args))
+        split, earlier = split_given(train_events, test_events)
+    elif args.events:
         source = str(args.events)
-        split = next_item_split(events, args.test_days, event_types=None)
-        earlier = events[events["timestamp"] < split.cut]
-    if len(split.train) < 2 or len(split.test) < 1:
-        raise EventLogError(f"too little data for the protocol: {split.describe()}; try another "
-                            "--test-days", path=source)
-    print(f"{source}: {split.describe()}", flush=True)
-    tune_sknn(earlier, args.valid_days, settings, log=_log)
-    board, _ = next_item_leaderboard(split, settings, progress=not args.quiet, log=_log)
-    _write_all_or_nothing(out, {
-        "leaderboard.csv": lambda p: board[LEADERBOARD_COLUMNS].to_csv(p, index=False, float_format="%.4f"),
-    })
-    with pd_options():
-        print(board.round(4).to_string(index=False))
+        split, earlier = split_log(load_from_args(args), settings, source)
+    else:
+        raise EventLogError("give an event log (EVENTS) or --train and --test files")
+    result = leaderboard_task(split, earlier, settings, source=source, progress=not args.quiet,
+                              log=_log)
+    board = result.leaderboard
+    write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
+    _print_table(board, 4)
     print(f"written: {out}/leaderboard.csv")
     return 0
-
-
-def _log(message: str) -> None:
-    print(message, flush=True)
 
 
 REPORT_EXAMPLES = """examples:
@@ -266,74 +164,86 @@ REPORT_EXAMPLES = """examples:
 """
 
 
+def report_settings(args) -> Settings:
+    """The options of ``report`` as settings."""
+    return Settings(
+        tasks=tuple(args.tasks.split(",")),
+        next_item=next_item_settings(args, args.models),
+        intent=IntentSettings(k=args.intent_k, test_days=args.test_days),
+        churn=ChurnSettings(horizon_days=args.churn_days),
+        demand=DemandSettings(season=args.season, horizon=args.horizon,
+                              underage_cost=args.shortage_cost, overage_cost=args.leftover_cost))
+
+
 def cmd_report(args) -> int:
     import matplotlib
 
-    matplotlib.use("Agg")
-    from course_lib.datasets import EventLogError
-    from course_lib.report import TASKS, run_tasks, report_files
+    matplotlib.use("Agg")  # figures are only saved: no window, before pyplot is loaded
+    # lazy: see the note at the top
+    from course_lib.tasks.report import report_files, run_tasks
 
-    out = _new_output_folder(args.out)
-    tasks = [t.strip().replace("-", "_") for t in args.tasks.split(",") if t.strip()]
-    unknown = [t for t in tasks if t not in TASKS]
-    if unknown or not tasks:
-        raise EventLogError(f"unknown task(s) {unknown}; choose from "
-                            f"{', '.join(t.replace('_', '-') for t in TASKS)}", column="--tasks")
-    settings = _settings_from_args(args, _model_names(args.models))
+    out = new_output_folder(args.out)
+    settings = report_settings(args)
     events = load_from_args(args)
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
          f"{events['item_id'].nunique():,} items, {events['timestamp'].min():%Y-%m-%d} to "
          f"{events['timestamp'].max():%Y-%m-%d}")
-    results = run_tasks(events, tasks=tasks, test_days=args.test_days, valid_days=args.valid_days,
-                        settings=settings, intent_k=args.intent_k, churn_days=args.churn_days,
-                        season=args.season, horizon=args.horizon, underage_cost=args.shortage_cost,
-                        overage_cost=args.leftover_cost, progress=not args.quiet, log=_log)
+    results = run_tasks(events, settings, progress=not args.quiet, log=_log)
     files = report_files(str(args.events), events, results, save_model=not args.no_model)
-    _write_all_or_nothing(out, files)
-    with pd_options():
-        for r in results:
-            if r.skipped:
-                print(f"\n{r.title}: skipped, {r.skipped}")
-                continue
-            for name, table in r.tables.items():
-                if name.endswith("breakdown"):
-                    continue  # in the CSV and the summary; too long for the terminal
-                print(f"\n{r.title}: {name.replace('_', ' ')}")
-                print(table.round(4).to_string(index=False))
+    write_folder(out, files)
+    for r in results:
+        if r.skipped:
+            print(f"\n{r.title}: skipped, {r.skipped}")
+            continue
+        for name, table in r.tables.items():
+            if name.endswith("breakdown"):
+                continue  # in the CSV and the summary; too long for the terminal
+            print(f"\n{r.title}: {name.replace('_', ' ')}")
+            _print_table(table, 4)
     print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 
 
-def pd_options():
-    import pandas as pd
-
-    return pd.option_context("display.width", 160, "display.max_columns", 20)
+def _log(message: str) -> None:
+    print(message, flush=True)
 
 
-def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models: str) -> None:
-    """The next-item models and their settings (``next-item`` and ``report``)."""
-    parser.add_argument("--valid-days", type=float, default=7, metavar="V",
+def _print_table(table: pd.DataFrame, digits: int) -> None:
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(table.round(digits).to_string(index=False))
+
+
+def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models: tuple) -> None:
+    """The next-item models and their settings (``next-item`` and ``report``); defaults from
+    :class:`~course_lib.tasks.settings.NextItemSettings`."""
+    d = NextItemSettings()
+    models = ",".join(default_models)
+    parser.add_argument("--valid-days", type=float, default=d.valid_days, metavar="V",
                         help="validation window before the test, for tuning session-kNN "
-                             "(default 7; 0: no tuning)")
-    parser.add_argument("--models", default=default_models,
-                        help="comma-separated next-item models, from: pop, markov, sknn, gru4rec, "
-                             f"lstm, srgnn, sasrec (default {default_models}; srgnn and sasrec "
-                             "are the slowest)")
-    parser.add_argument("--epochs", type=int, default=6,
-                        help="training epochs of gru4rec/lstm/sasrec (default 6; srgnn trains 2/3 "
-                             "as many on batches twice as large; sasrec has one block)")
-    parser.add_argument("--hidden", type=int, default=64,
-                        help="hidden units / embedding size of the neural models (default 64)")
-    parser.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
-    parser.add_argument("--batch-size", type=int, default=256, help="training batch size (default 256)")
-    parser.add_argument("--learning-rate", type=float, default=1e-2,
-                        help="Adam learning rate (default 0.01, chosen on lesson 05's validation window)")
+                             f"(default {d.valid_days:g}; 0: no tuning)")
+    parser.add_argument("--models", default=models,
+                        help=f"comma-separated next-item models, from: {', '.join(MODEL_KEYS)} "
+                             f"(default {models}; srgnn and sasrec are the slowest)")
+    parser.add_argument("--epochs", type=int, default=d.epochs,
+                        help=f"training epochs of gru4rec/lstm/sasrec (default {d.epochs}; srgnn "
+                             "trains 2/3 as many on batches twice as large; sasrec has "
+                             f"{d.sasrec_blocks} block)")
+    parser.add_argument("--hidden", type=int, default=d.hidden,
+                        help=f"hidden units / embedding size of the neural models (default {d.hidden})")
+    parser.add_argument("--max-len", type=int, default=d.max_len,
+                        help=f"prefix length kept (default {d.max_len})")
+    parser.add_argument("--batch-size", type=int, default=d.batch_size,
+                        help=f"training batch size (default {d.batch_size})")
+    parser.add_argument("--learning-rate", type=float, default=d.learning_rate,
+                        help=f"Adam learning rate (default {d.learning_rate:g}, chosen on lesson "
+                             "05's validation window)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-lib", description="Tools of the e-commerce behaviour-prediction workbook.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
+    fd, ni, it, dm = ForecastSettings(), NextItemSettings(), IntentSettings(), DemandSettings()
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check an event log and print its profile (writes nothing)",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
@@ -357,15 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
     f.add_argument("--value", metavar="COL", help="the value column of a series file "
                    "(its time column is --time, default 'date')")
-    f.add_argument("--count", default="events", choices=["events", "quantity", "revenue", "sessions"],
-                   help="what to count per day in an event log (default: events; purchases "
+    f.add_argument("--count", default=fd.count, choices=["events", "quantity", "revenue", "sessions"],
+                   help=f"what to count per day in an event log (default: {fd.count}; purchases "
                         "only when the log has any)")
-    f.add_argument("--freq", default="D", help="aggregation frequency (default D, daily)")
-    f.add_argument("--season", type=int, default=7, metavar="M",
-                   help="seasonal period m for seasonal naive, SARIMA and MASE (default 7)")
-    f.add_argument("--horizon", type=int, default=7, metavar="H", help="steps ahead (default 7)")
+    f.add_argument("--freq", default=fd.freq, help=f"aggregation frequency (default {fd.freq}, daily)")
+    f.add_argument("--season", type=int, default=fd.season, metavar="M",
+                   help=f"seasonal period m for seasonal naive, SARIMA and MASE (default {fd.season})")
+    f.add_argument("--horizon", type=int, default=fd.horizon, metavar="H",
+                   help=f"steps ahead (default {fd.horizon})")
     f.add_argument("--initial", type=int, metavar="N",
-                   help="length of the first training window (default: 60%% of the series)")
+                   help=f"length of the first training window (default: {fd.initial_share * 100:.0f}%% of "
+                        f"the series, at least {fd.initial_seasons} seasons)")
     f.add_argument("--step", type=int, metavar="S", help="origin step (default: the horizon)")
     f.add_argument("--trading-days", action="store_true",
                    help="drop days with a zero value (a shop that was closed)")
@@ -386,8 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("events", nargs="?", metavar="EVENTS", help="the event log (or use --train/--test)")
     n.add_argument("--train", metavar="FILE", help="training events, when the data arrives split")
     n.add_argument("--test", metavar="FILE", help="test events, when the data arrives split")
-    n.add_argument("--test-days", type=float, default=7, metavar="D", help="test window (default 7 days)")
-    _add_next_item_model_options(n, "pop,markov,sknn,gru4rec,lstm")
+    n.add_argument("--test-days", type=float, default=ni.test_days, metavar="D",
+                   help=f"test window (default {ni.test_days:g} days)")
+    _add_next_item_model_options(n, NEXT_ITEM_MODELS)
     n.add_argument("--out", required=True, metavar="DIR", help="new folder for the results")
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(n)
@@ -407,22 +320,25 @@ def build_parser() -> argparse.ArgumentParser:
                                    "completely or not at all.")
     r.add_argument("events", metavar="EVENTS", help="the event log (CSV, CSV.gz, Parquet, JSON Lines)")
     r.add_argument("--out", required=True, metavar="DIR", help="new folder for the report")
-    r.add_argument("--tasks", default="next-item,intent,churn,demand",
-                   help="comma-separated subset of next-item, intent, churn, demand (default: all)")
-    r.add_argument("--test-days", type=float, default=7, metavar="D",
-                   help="test window of next-item and intent (default 7 days)")
-    _add_next_item_model_options(r, "pop,markov,sknn,gru4rec")
-    r.add_argument("--intent-k", type=int, default=3, metavar="K",
-                   help="purchase intent is predicted after a session's first K events (default 3)")
+    tasks = ", ".join(t.replace("_", "-") for t in TASKS)
+    r.add_argument("--tasks", default=tasks.replace(" ", ""),
+                   help=f"comma-separated subset of {tasks} (default: all)")
+    r.add_argument("--test-days", type=float, default=ni.test_days, metavar="D",
+                   help=f"test window of next-item and intent (default {ni.test_days:g} days)")
+    _add_next_item_model_options(r, REPORT_MODELS)
+    r.add_argument("--intent-k", type=int, default=it.k, metavar="K",
+                   help=f"purchase intent is predicted after a session's first K events (default {it.k})")
     r.add_argument("--churn-days", type=int, metavar="N",
                    help="churn = no purchase in the next N days (default: 90 with a year of data, "
                         "else a quarter of the span)")
-    r.add_argument("--season", type=int, default=7, metavar="M", help="seasonal period of daily demand (default 7)")
-    r.add_argument("--horizon", type=int, default=7, metavar="H", help="days ordered for at a time (default 7)")
-    r.add_argument("--shortage-cost", type=float, default=4.0, metavar="CU",
-                   help="money lost per unit of demand not in stock (default 4)")
-    r.add_argument("--leftover-cost", type=float, default=1.0, metavar="CO",
-                   help="money lost per unit left over (default 1)")
+    r.add_argument("--season", type=int, default=dm.season, metavar="M",
+                   help=f"seasonal period of daily demand (default {dm.season})")
+    r.add_argument("--horizon", type=int, default=dm.horizon, metavar="H",
+                   help=f"days ordered for at a time (default {dm.horizon})")
+    r.add_argument("--shortage-cost", type=float, default=dm.underage_cost, metavar="CU",
+                   help=f"money lost per unit of demand not in stock (default {dm.underage_cost:g})")
+    r.add_argument("--leftover-cost", type=float, default=dm.overage_cost, metavar="CO",
+                   help=f"money lost per unit left over (default {dm.overage_cost:g})")
     r.add_argument("--no-model", action="store_true", help="do not save the next-item model")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(r)
@@ -431,12 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from course_lib.datasets import EventLogError, MissingDataError
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (EventLogError, MissingDataError) as exc:
+    except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError) as exc:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
 

@@ -29,7 +29,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_lib.show.exercise import NOT_ATTEMPTED, verdict_text  # noqa: E402
+from course_lib.course.exercise import NOT_ATTEMPTED, verdict_text  # noqa: E402
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 CODE_BLOCK = re.compile(r"^[ \t]*# BEGIN SOLUTION\n.*?^[ \t]*# END SOLUTION[ \t]*\n?", re.M | re.S)

@@ -213,7 +213,8 @@ def test_stock_leaderboard_policies_and_saving():
         "model": ["seasonal naive (m=7)"] * 3 + ["good"] * 3,
         "actual": [10, 12, 14] * 2, "mean": [10, 10, 10, 11, 12, 13],
         "lower": [8] * 6, "upper": [12, 12, 12, 12, 13, 14]})
-    table = stock_leaderboard(forecasts, 4, 1).set_index(["model", "policy"])
+    assert "saving" not in stock_leaderboard(forecasts, 4, 1)  # no baseline named, no saving
+    table = stock_leaderboard(forecasts, 4, 1, baseline="seasonal naive (m=7)").set_index(["model", "policy"])
     assert table.loc[("seasonal naive (m=7)", "order the forecast"), "money lost"] == 4 * (2 + 4)
     assert table.loc[("good", "order the quantile"), "money lost"] == 2 + 1 + 0
     assert table.loc[("seasonal naive (m=7)", "order the forecast"), "saving"] == 0

@@ -119,7 +119,7 @@ def test_forecast_errors_write_nothing(tmp_path, case):
         (out / "keep.txt").write_text("mine")
         expected = "exists and is not an empty folder"
     elif case == "too short":
-        expected = "needs more than"
+        expected = "needs at least"
     elif case == "bad value":
         rows[5] = "2024-01-06,lots"
         expected = "column 'v', line 7: cannot read 'lots'"

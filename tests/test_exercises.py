@@ -10,7 +10,7 @@ import pytest
 
 from course_lib.datasets import make_shop
 from course_lib.prep import daily_series, time_split
-from course_lib.show import lesson00_checks as check
+from course_lib.course import lesson00_checks as check
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from course_lib.datasets import make_shop
-from course_lib.show import lesson09_checks as check
+from course_lib.course import lesson09_checks as check
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "boutique_events.csv.gz"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from course_lib.datasets import EventLogError, load_events
-from course_lib.show.mapping_form import column_mapping_form, guess_columns
+from course_lib.course.mapping_form import column_mapping_form, guess_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "boutique_events.csv.gz"

@@ -151,7 +151,7 @@ def test_gru_beats_popularity_and_markov(shop_split):
 
 def test_evaluation_ranks_against_all_items_with_ties():
     class Constant:
-        name = "constant"
+        name, params, train_seconds = "constant", 0, 0.0
 
         def score(self, X):
             return np.zeros((len(X), 51))

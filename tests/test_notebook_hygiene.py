@@ -68,3 +68,20 @@ def test_lesson_has_the_book_shape(path):
     assert "import course_lib" in imports and "SEED" in imports
     tail = "".join(c[-1]["source"])
     assert "## Summary" in tail and "exercises/" in tail
+
+
+DOCSTRING_CUT = re.compile(r"__doc__\s*\.\s*split\(")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_lesson_cuts_text_out_of_a_docstring(path):
+    """Text a lesson prints has a home of its own (a module constant), so rewording a
+    docstring cannot break a lesson."""
+    for cell in cells(path):
+        source = "".join(cell["source"])
+        assert not DOCSTRING_CUT.search(source), f"{path.name}: {source[:80]}"
+
+
+def test_the_docstring_check_catches_a_cut():
+    assert DOCSTRING_CUT.search('print(session_rnn.__doc__.split("What makes")[1])')
+    assert not DOCSTRING_CUT.search("print(session_rnn.WHAT_MAKES_GRU4REC_WORK)")

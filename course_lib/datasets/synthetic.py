@@ -5,7 +5,20 @@ The generator is deterministic by seed and vectorised, so a lesson-sized shop
 (about 20,000 events) takes well under a second and 10 million events a
 minute or so.
 
-How the shop works (all of it is exposed in :attr:`Shop.truth`):
+How the shop works is told in :data:`HOW_THE_SHOP_WORKS` (lesson 00 prints it);
+all of it is exposed in :attr:`Shop.truth`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from course_lib.datasets.schema import EVENT_TYPES
+
+HOW_THE_SHOP_WORKS = """\
+How the shop works (all of it is exposed in `Shop.truth`):
 
 * **Catalogue.** Items belong to categories that come in complementary pairs
   (phones and cases, coffee and mugs...). Inside a category popularity is
@@ -28,14 +41,6 @@ How the shop works (all of it is exposed in :attr:`Shop.truth`):
 * **Demand.** Sessions per day follow a weekly profile, a log-linear trend
   and promotion days that lift traffic and conversion by known factors.
 """
-from __future__ import annotations
-
-from dataclasses import asdict, dataclass, field, replace
-
-import numpy as np
-import pandas as pd
-
-from course_lib.datasets.schema import EVENT_TYPES
 
 #: Category names in complementary pairs: category 2k complements 2k+1.
 CATEGORY_NAMES = (

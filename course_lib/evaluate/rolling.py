@@ -27,6 +27,7 @@ class RollingResult:
     m: int
     horizon: int
     level: float
+    baseline: str | None = None  # name of the seasonal naive benchmark, if it was evaluated
 
 
 def origins(n: int, initial: int, horizon: int, step: int) -> list[int]:
@@ -78,8 +79,9 @@ def rolling_origin(series: pd.Series, forecasters, *, horizon: int, initial: int
                 "lower": fc["lower"].to_numpy(), "upper": fc["upper"].to_numpy()}))
             bar.update()
     bar.close()
+    baseline = next((f.name for f in forecasters if f.key == "seasonal_naive"), None)
     return RollingResult(pd.DataFrame(score_rows), pd.concat(forecast_rows, ignore_index=True),
-                         m=m, horizon=horizon, level=level)
+                         m=m, horizon=horizon, level=level, baseline=baseline)
 
 
 def leaderboard(result: RollingResult, baseline: str | None = None) -> pd.DataFrame:
@@ -91,7 +93,7 @@ def leaderboard(result: RollingResult, baseline: str | None = None) -> pd.DataFr
     is the share of actual values inside the prediction intervals (the
     nominal level is ``result.level``).
     """
-    baseline = baseline or f"seasonal naive (m={result.m})"
+    baseline = baseline or result.baseline
     s = result.scores
     table = s.groupby("model", sort=False).agg(
         MAE=("MAE", "mean"), RMSE=("SE", lambda v: float(np.sqrt(np.mean(v)))),

@@ -47,8 +47,8 @@ def stock_leaderboard(forecasts: pd.DataFrame, underage_cost: float, overage_cos
     ``interval_level_for(critical_ratio(...))``. Policy "order the forecast"
     stocks the point forecast; "order the quantile" stocks the interval's
     upper end. Orders are whole units, never negative. ``saving`` compares
-    with ``baseline`` (default: the seasonal naive model's point forecast,
-    what a shop without a model would order).
+    with the point forecast of ``baseline``, usually :attr:`RollingResult.baseline`
+    (the seasonal naive model, what a shop without a model would order).
     """
     rows = []
     for model, f in forecasts.groupby("model", sort=False):
@@ -61,9 +61,6 @@ def stock_leaderboard(forecasts: pd.DataFrame, underage_cost: float, overage_cos
                          "units short": np.maximum(demand - order, 0).sum(),
                          "units left": np.maximum(order - demand, 0).sum()})
     table = pd.DataFrame(rows)
-    if baseline is None:
-        naive = [m for m in table["model"] if m.startswith("seasonal naive")]
-        baseline = naive[0] if naive else None
     if baseline is not None:
         ref = table.loc[(table["model"] == baseline) & (table["policy"] == "order the forecast"),
                         "money lost"]

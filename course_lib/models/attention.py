@@ -13,7 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib.models.session_rnn import LastStep, SessionRNN, TiedOutput, EmbeddingMatrix
+from course_lib.models.base import KerasNextItemModel
+from course_lib.models.session_rnn import EmbeddingMatrix, LastStep, TiedOutput
 
 
 def scaled_dot_product_attention(q, k, v, causal: bool = True):
@@ -73,14 +74,16 @@ class PaddingAwareCausalMask(keras.layers.Layer):
 
 
 def build_sasrec(n_codes: int, max_len: int, *, dim: int = 64, blocks: int = 2, heads: int = 1,
-                 dropout: float = 0.2, every_step: bool = True):
+                 dropout: float = 0.2):
     """SASRec: item + position embeddings, causal self-attention blocks, tied item scores.
 
-    Dropout is applied once, to the input embeddings (like our GRU's), not
-    also inside every block as in the paper: on lesson 05's validation window
-    the extra dropout layers made six epochs of training about twice as slow
-    on a CPU (each draws fresh random numbers) and the model worse
-    (MRR@20 0.48 against 0.54 with one block).
+    Returns (training network, scoring network), sharing every layer: scores
+    at every position, and after the last one. Dropout is applied once, to
+    the input embeddings (like our GRU's), not also inside every block as in
+    the paper: on lesson 05's validation window the extra dropout layers made
+    six epochs of training about twice as slow on a CPU (each draws fresh
+    random numbers) and the model worse (MRR@20 0.48 against 0.54 with one
+    block).
     """
     items = keras.Input((max_len,), dtype="int32", name="items")
     embedding = keras.layers.Embedding(n_codes, dim, name="item_embedding")
@@ -96,23 +99,24 @@ def build_sasrec(n_codes: int, max_len: int, *, dim: int = 64, blocks: int = 2, 
         y = keras.layers.Dense(dim, activation="relu", name=f"ffn_in_{b}")(y)
         x = x + keras.layers.Dense(dim, name=f"ffn_out_{b}")(y)
     x = keras.layers.LayerNormalization(name="norm_out")(x)
-    if not every_step:
-        x = LastStep(name="last_step")(x)
-    scores = TiedOutput(n_codes, name="tied_scores")([x, EmbeddingMatrix(embedding)(items)])
-    return keras.Model(items, scores, name="sasrec")
+    output, matrix = TiedOutput(n_codes, name="tied_scores"), EmbeddingMatrix(embedding)(items)
+    every_step = output([x, matrix])
+    last = output([LastStep(name="last_step")(x), matrix])
+    return keras.Model(items, every_step, name="sasrec"), keras.Model(items, last, name="sasrec")
 
 
-class SASRec(SessionRNN):
+class SASRec(KerasNextItemModel):
     """SASRec-style recommender, trained like the GRU: every next item, full softmax (lesson 07)."""
+
+    name = "sasrec"
 
     def __init__(self, dim: int = 64, blocks: int = 2, heads: int = 1, max_len: int = 10,
                  epochs: int = 6, batch_size: int = 256, learning_rate: float = 3e-3,
                  dropout: float = 0.2, seed: int = 0):
-        super().__init__(hidden=dim, max_len=max_len, epochs=epochs, batch_size=batch_size,
-                         learning_rate=learning_rate, dropout=dropout, seed=seed)
-        self.blocks, self.heads = blocks, heads
-        self.name = "sasrec"
+        super().__init__(max_len=max_len, epochs=epochs, batch_size=batch_size,
+                         learning_rate=learning_rate, seed=seed)
+        self.dim, self.blocks, self.heads, self.dropout = dim, blocks, heads, dropout
 
-    def _build(self, n_codes: int, every_step: bool):
-        return build_sasrec(n_codes, self.max_len, dim=self.hidden, blocks=self.blocks,
-                            heads=self.heads, dropout=self.dropout, every_step=every_step)
+    def build(self, n_codes: int):
+        return build_sasrec(n_codes, self.max_len, dim=self.dim, blocks=self.blocks,
+                            heads=self.heads, dropout=self.dropout)

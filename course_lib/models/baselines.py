@@ -1,17 +1,18 @@
 """Next-item baselines: popularity, first-order Markov, session-kNN (lessons 05-08).
 
-All share one interface: ``fit(sessions, n_items)`` with sessions as arrays
-of item codes 1..n_items, and ``score(X)`` for left-padded prefixes X of shape
-(batch, max_len), returning (batch, n_items + 1) scores (column 0, padding,
-is never recommended). They are strong: a neural model is only interesting if
-it beats the best of them, tuned on the same validation window.
+All keep the next-item contract of :mod:`course_lib.models.base`:
+``fit(sessions, n_items)`` with sessions as arrays of item codes 1..n_items,
+and ``score(X)`` for left-padded prefixes X of shape (batch, max_len),
+returning (batch, n_items + 1) scores (column 0, padding, is never
+recommended). They are strong: a neural model is only interesting if it beats
+the best of them, tuned on the same validation window.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-PAD_SCORE = -np.inf
+from course_lib.models.base import PAD_SCORE, NextItemBase
 
 
 def _last_items(X):
@@ -29,23 +30,22 @@ def popularity_backoff(sessions, n_items: int, top: float) -> np.ndarray:
     return np.where(finite, pop / (pop[finite].max() + 1) * top, 0).astype("float32")
 
 
-class Popularity:
+class Popularity(NextItemBase):
     """Most popular items in training, the same list for everyone."""
 
     name = "pop"
 
-    def fit(self, sessions, n_items: int, progress: bool = False):
+    def _fit(self, sessions, n_items: int, *, progress: bool = False):
         codes = np.concatenate(list(sessions)) if len(sessions) else np.zeros(0, int)
         self.counts = np.bincount(codes, minlength=n_items + 1).astype("float32")
         self.counts[0] = PAD_SCORE
         self.params = 0
-        return self
 
     def score(self, X):
         return np.broadcast_to(self.counts, (len(X), len(self.counts))).copy()
 
 
-class MarkovChain:
+class MarkovChain(NextItemBase):
     """First-order Markov chain: how often each item followed the last one.
 
     Items never seen after it fall back to popularity (scaled below one
@@ -54,14 +54,13 @@ class MarkovChain:
 
     name = "markov"
 
-    def fit(self, sessions, n_items: int, progress: bool = False):
+    def _fit(self, sessions, n_items: int, *, progress: bool = False):
         prev = np.concatenate([s[:-1] for s in sessions])
         nxt = np.concatenate([s[1:] for s in sessions])
         self.T = sp.csr_matrix((np.ones(len(prev), "float32"), (prev, nxt)),
                                shape=(n_items + 1, n_items + 1))
         self.backoff = popularity_backoff(sessions, n_items, top=0.5)
         self.params = int(self.T.nnz)
-        return self
 
     def score(self, X):
         scores = self.T[_last_items(X)].toarray() + self.backoff
@@ -69,7 +68,7 @@ class MarkovChain:
         return scores
 
 
-class SessionKNN:
+class SessionKNN(NextItemBase):
     """Session-based k-nearest neighbours (Jannach & Ludewig, 2017).
 
     The current session's items are compared (cosine) with the ``sample``
@@ -77,11 +76,12 @@ class SessionKNN:
     items with their similarity. Popularity breaks the remaining ties.
     """
 
+    name = "sknn"
+
     def __init__(self, k: int = 100, sample: int = 2000):
         self.k, self.sample = k, sample
-        self.name = f"sknn(k={k})"
 
-    def fit(self, sessions, n_items: int, progress: bool = False):
+    def _fit(self, sessions, n_items: int, *, progress: bool = False):
         recent = list(sessions)[-self.sample:]
         rows = np.repeat(np.arange(len(recent)), [len(s) for s in recent])
         cols = np.concatenate(recent)
@@ -93,7 +93,6 @@ class SessionKNN:
         self.backoff = popularity_backoff(sessions, n_items, top=1e-3)
         self.params = int(S.nnz)
         self.n_items = n_items
-        return self
 
     def score(self, X):
         X = np.asarray(X)

@@ -1,12 +1,27 @@
-"""Predicting in batches of one fixed shape (lessons 04-07).
+"""Batches of one fixed shape, for training and for predicting (lessons 04-08).
 
 Keras on JAX compiles a model again for every new batch shape, and a smaller
-last batch counts as one: pad it with zeros, predict, and cut the padding off.
+last batch counts as one. The course's one rule: fill the last batch with
+rows of zeros. In training those rows get weight 0, so they change nothing
+but the shape; in prediction their outputs are cut off.
 """
 from __future__ import annotations
 
 import keras
 import numpy as np
+
+
+def pad_to_whole_batches(batch_size: int, *arrays):
+    """``arrays`` (same length) with rows of zeros appended up to a multiple of ``batch_size``.
+
+    Give the sample weights as one of the arrays: their appended rows are 0,
+    so the padding adds nothing to the loss.
+    """
+    n = len(arrays[0])
+    extra = (-n) % batch_size
+    if not extra:
+        return arrays
+    return tuple(np.concatenate([a, np.zeros((extra, *a.shape[1:]), a.dtype)]) for a in arrays)
 
 
 def predict_in_fixed_batches(predict, X, batch_size: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import time
 import keras
 import numpy as np
 
+from course_lib.models.batching import predict_in_fixed_batches
 from course_lib.prep.sequences import ItemVocab
 
 
@@ -146,8 +147,6 @@ class SequenceClassifier:
         return self
 
     def score(self, examples):
-        from course_lib.models.batching import predict_in_fixed_batches
-
         inputs = self._inputs(examples)
         names = list(inputs)
         stacked = [inputs[k] for k in names]

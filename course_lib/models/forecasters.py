@@ -29,8 +29,9 @@ def _frame(mean, sd, level):
 
 
 class Forecaster:
-    """Base class: a name, ``fit`` and ``predict``."""
+    """Base class: a stable ``key`` (the kind of model), a display ``name``, ``fit`` and ``predict``."""
 
+    key = "forecaster"
     name = "forecaster"
 
     def fit(self, y, exog=None):
@@ -46,7 +47,7 @@ class Forecaster:
 class MeanForecast(Forecaster):
     """Every future value is the mean of the past."""
 
-    name = "mean"
+    key = name = "mean"
 
     def fit(self, y, exog=None):
         self.y = np.asarray(y, float)
@@ -61,7 +62,7 @@ class MeanForecast(Forecaster):
 class NaiveForecast(Forecaster):
     """Every future value is the last observed value."""
 
-    name = "naive"
+    key = name = "naive"
 
     def fit(self, y, exog=None):
         self.y = np.asarray(y, float)
@@ -74,7 +75,13 @@ class NaiveForecast(Forecaster):
 
 
 class SeasonalNaiveForecast(Forecaster):
-    """Each future value repeats the value one season (``m`` steps) earlier."""
+    """Each future value repeats the value one season (``m`` steps) earlier.
+
+    The benchmark MASE and ``skill`` are measured against: found by its key
+    ``seasonal_naive``, whatever its name says.
+    """
+
+    key = "seasonal_naive"
 
     def __init__(self, m: int):
         self.m = m
@@ -98,7 +105,7 @@ class SeasonalNaiveForecast(Forecaster):
 class DriftForecast(Forecaster):
     """The line from the first to the last observation, extended."""
 
-    name = "drift"
+    key = name = "drift"
 
     def fit(self, y, exog=None):
         self.y = np.asarray(y, float)
@@ -126,6 +133,8 @@ class ARMAForecast(Forecaster):
     the columns of the evaluator's ``exog`` table this model uses (weekday
     dummies, a promotion flag); without it the model uses none.
     """
+
+    key = "arma"
 
     def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend: str | None = "c",
                  log: bool = False, name: str | None = None, maxiter: int = 200,

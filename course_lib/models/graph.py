@@ -19,7 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib.models.batching import predict_in_fixed_batches
+from course_lib.models.base import PAD_SCORE, KerasNextItemModel
+from course_lib.prep.sequences import prefix_targets, sessions_to_arrays
 
 
 def transition_edges(sessions, n_nodes: int, undirected: bool = True):
@@ -82,55 +83,54 @@ class GraphConv(keras.layers.Layer):
         return self.activation(agg + self.bias)
 
 
-class GraphItemModel:
+class GraphItemModel(KerasNextItemModel):
     """Item embeddings smoothed by a GCN over the item-transition graph (lesson 06).
 
     Scores the next item as the dot product between the (graph-convolved)
     embedding of the last item viewed and every item's embedding. Trained on
-    all training transitions with cross-entropy over the catalogue. Same
-    ``fit``/``score`` interface as the baselines.
+    all training transitions with cross-entropy over the catalogue.
     """
 
     name = "gcn-items"
+    takes_prefixes = False  # it reads only the last item
 
     def __init__(self, dim: int = 64, layers: int = 1, epochs: int = 4, batch_size: int = 512,
                  learning_rate: float = 1e-2, seed: int = 0):
-        self.dim, self.layers, self.epochs = dim, layers, epochs
-        self.batch_size, self.learning_rate, self.seed = batch_size, learning_rate, seed
+        super().__init__(max_len=1, epochs=epochs, batch_size=batch_size,
+                         learning_rate=learning_rate, seed=seed)
+        self.dim, self.layers = dim, layers
 
-    def fit(self, sessions, n_items: int, progress: bool = False):
-        keras.utils.set_random_seed(self.seed)
-        n = n_items + 1
-        s, r, c = transition_edges(sessions, n)
-        s, r, w = gcn_normalise(s, r, n)
-        self.graph = (s, r, w)
-        table = keras.layers.Embedding(n, self.dim, name="items")
-        self.embedding = table
-        self.convs = [GraphConv(self.dim, s, r, w, n, name=f"gcn_{i}") for i in range(self.layers)]
-        model = _GraphScorer(table, self.convs, n)
-        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    def examples(self, sessions):
+        """Every transition of the training sessions: previous item -> next item."""
         prev = np.concatenate([x[:-1] for x in sessions]).astype("int32")
         nxt = np.concatenate([x[1:] for x in sessions]).astype("int32")
-        extra = (-len(prev)) % self.batch_size
-        rng = np.random.default_rng(self.seed)
-        pick = np.concatenate([np.arange(len(prev)), rng.choice(len(prev), extra)])
-        model.fit(prev[pick], nxt[pick], batch_size=self.batch_size, epochs=self.epochs,
-                  shuffle=True, verbose=0)
-        self.model = model
-        self.params = int(model.count_params())
-        self.states = keras.ops.convert_to_numpy(model.node_states())  # fixed once trained
-        return self
+        return prev[:, None], nxt, np.ones(len(nxt), "float32")
+
+    def network_inputs(self, X):
+        return np.asarray(X)[:, -1]
+
+    def build(self, n_codes: int):
+        s, r, w = self.graph
+        self.embedding = keras.layers.Embedding(n_codes, self.dim, name="items")
+        self.convs = [GraphConv(self.dim, s, r, w, n_codes, name=f"gcn_{i}") for i in range(self.layers)]
+        network = _GraphScorer(self.embedding, self.convs, n_codes)
+        return network, network
+
+    def _fit(self, sessions, n_items: int, *, progress: bool = False, callbacks=()):
+        n_codes = n_items + 1
+        senders, receivers, _ = transition_edges(sessions, n_codes)
+        self.graph = gcn_normalise(senders, receivers, n_codes)  # fixed: build() uses it
+        super()._fit(sessions, n_items, progress=progress, callbacks=callbacks)
 
     def item_vectors(self) -> np.ndarray:
-        """The final (graph-convolved) item embeddings, one row per code."""
-        return self.states
+        """The (graph-convolved) item embeddings, one row per code."""
+        return keras.ops.convert_to_numpy(self.network.node_states())
 
     def score(self, X):
-        states = self.states
+        states = self.item_vectors()
         last = np.asarray(X)[:, -1]
         scores = states[last] @ states.T
-        scores[:, 0] = -np.inf
+        scores[:, 0] = PAD_SCORE
         return scores
 
 
@@ -225,44 +225,27 @@ class SRGNNNet(keras.Model):
         return {**super().get_config(), "n_codes": self.n_codes, "dim": self.dim, "steps": self.steps}
 
 
-class SRGNN:
-    """SR-GNN-style next-item model with the baselines' interface (lesson 06)."""
+class SRGNN(KerasNextItemModel):
+    """SR-GNN-style next-item model (lesson 06): each prefix as a session graph."""
 
     name = "srgnn"
+    takes_prefixes = False  # its network takes the session graphs too
 
     def __init__(self, dim: int = 64, steps: int = 1, max_len: int = 10, epochs: int = 4,
                  batch_size: int = 256, learning_rate: float = 1e-2, seed: int = 0):
-        self.dim, self.steps, self.max_len, self.epochs = dim, steps, max_len, epochs
-        self.batch_size, self.learning_rate, self.seed = batch_size, learning_rate, seed
+        super().__init__(max_len=max_len, epochs=epochs, batch_size=batch_size,
+                         learning_rate=learning_rate, seed=seed)
+        self.dim, self.steps = dim, steps
 
-    def _inputs(self, X):
-        return [np.asarray(X, "int32"), *session_graphs(X)]
-
-    def fit(self, sessions, n_items: int, progress: bool = False):
-        from course_lib.prep.sequences import prefix_targets, sessions_to_arrays
-
-        keras.utils.set_random_seed(self.seed)
+    def examples(self, sessions):
+        """Every prefix of every session (the last ``max_len`` items) and its next item."""
         codes, starts = sessions_to_arrays(sessions)
         X, y = prefix_targets(codes, starts, self.max_len)
-        extra = (-len(X)) % self.batch_size
-        pick = np.concatenate([np.arange(len(X)),
-                               np.random.default_rng(self.seed).choice(len(X), extra)])
-        X, y = X[pick], y[pick]
-        self.net = SRGNNNet(n_items + 1, self.dim, self.steps)
-        self.net.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        callbacks = []
-        if progress:
-            from course_lib.models.session_rnn import _TqdmEpochs
+        return X, y, np.ones(len(y), "float32")
 
-            callbacks = [_TqdmEpochs(self.epochs)]
-        self.net.fit(self._inputs(X), y, batch_size=self.batch_size, epochs=self.epochs,
-                     shuffle=True, verbose=0, callbacks=callbacks)
-        self.params = int(self.net.count_params())
-        return self
+    def network_inputs(self, X):
+        return [np.asarray(X, "int32"), *session_graphs(X)]
 
-    def score(self, X, batch_size: int = 1024):
-        out = predict_in_fixed_batches(lambda part: self.net.predict_on_batch(self._inputs(part)),
-                                       np.asarray(X, "int32"), batch_size)
-        out[:, 0] = -np.inf
-        return out
+    def build(self, n_codes: int):
+        network = SRGNNNet(n_codes, self.dim, self.steps)
+        return network, network

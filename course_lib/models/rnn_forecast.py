@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from statistics import NormalDist
 
+import keras
 import numpy as np
 import pandas as pd
 
+from course_lib.models.batching import pad_to_whole_batches, predict_in_fixed_batches
 from course_lib.models.forecasters import Forecaster
 
 
 class RNNForecast(Forecaster):
     """GRU (or simple RNN) over a sliding window, direct multi-step output."""
+
+    key = "rnn"
 
     _compiled: dict = {}  # configuration -> (model, initial weights), shared by copies
 
@@ -33,8 +37,6 @@ class RNNForecast(Forecaster):
         self.name = name or f"{'GRU' if cell == 'gru' else 'RNN'}({units}) window {window}"
 
     def _model(self):
-        import keras
-
         key = (self.window, self.horizon, self.units, self.cell, self.learning_rate, self.seed)
         if key not in self._compiled:
             keras.utils.set_random_seed(self.seed)
@@ -60,12 +62,11 @@ class RNNForecast(Forecaster):
         X, Y = self._windows(z)
         if len(X) < 2:
             raise ValueError(f"need more than window + horizon = {self.window + self.horizon} values")
-        rng = np.random.default_rng(self.seed)
-        extra = (-len(X)) % self.batch_size  # whole batches only: one compiled shape
-        pick = np.concatenate([np.arange(len(X)), rng.choice(len(X), extra)])
+        # whole batches only (zero-weight rows): one compiled shape
+        Xb, Yb, W = pad_to_whole_batches(self.batch_size, X, Y, np.ones(len(X), "float32"))
         model, initial = self._model()
         model.set_weights(initial)
-        model.fit(X[pick], Y[pick], batch_size=self.batch_size, epochs=self.epochs, verbose=0,
+        model.fit(Xb, Yb, sample_weight=W, batch_size=self.batch_size, epochs=self.epochs, verbose=0,
                   shuffle=True)
         fitted = self._predict_scaled(model, X)
         self.step_sd = (Y - fitted).std(axis=0)  # in-sample spread of each step's error
@@ -74,8 +75,6 @@ class RNNForecast(Forecaster):
         return self
 
     def _predict_scaled(self, model, X):
-        from course_lib.models.batching import predict_in_fixed_batches
-
         return predict_in_fixed_batches(lambda part: model(part, training=False), X, self.batch_size)
 
     def predict(self, h, exog_future=None, level=0.95):

@@ -9,19 +9,20 @@ A saved recommender is a folder with two files:
 * ``recommender.json``: the item vocabulary (code -> item id) and the prefix
   length, without which the network's outputs mean nothing.
 
-The folder is written completely or not at all: into a temporary folder
-beside it, renamed into place at the end.
+The folder is written completely or not at all, by
+:func:`course_lib.files.write_folder`.
 """
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from course_lib.files import write_folder
+from course_lib.models import attention, session_rnn  # noqa: F401  (register their layers for loading)
+from course_lib.models.base import KerasNextItemModel
 from course_lib.prep.sequences import ItemVocab, left_pad
 
 MODEL_FILE, META_FILE = "model.keras", "recommender.json"
@@ -35,11 +36,12 @@ class Recommender:
 
     @classmethod
     def from_model(cls, model, vocab: ItemVocab) -> "Recommender":
-        """Wrap a fitted :class:`~course_lib.models.session_rnn.SessionRNN` (GRU, LSTM, SASRec)."""
-        if not hasattr(model, "max_len") or not isinstance(getattr(model, "model", None), keras.Model):
+        """Wrap a fitted Keras model whose network reads prefixes (GRU, LSTM, SASRec)."""
+        if not (isinstance(model, KerasNextItemModel) and model.takes_prefixes
+                and hasattr(model, "network")):
             raise TypeError(f"{type(model).__name__} cannot be saved as a Recommender: it takes a "
                             "fitted GRU, LSTM or SASRec model (SessionRNN or SASRec)")
-        return cls(model.model, vocab, model.max_len, getattr(model, "name", "model"))
+        return cls(model.network, vocab, model.max_len, model.name)
 
     def scores(self, history) -> np.ndarray:
         """Scores of items 1..n after ``history``; items the model never saw are skipped, with a warning."""
@@ -68,29 +70,15 @@ class Recommender:
         return [item.item() if hasattr(item, "item") else item for item in self.vocab.decode(top + 1)]
 
     def save(self, folder) -> Path:
-        """Write ``folder`` (which must not exist yet) completely or not at all."""
-        folder = Path(folder)
-        if folder.exists():
-            raise FileExistsError(f"{folder} already exists; choose a new folder")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-        try:
-            self.network.save(tmp / MODEL_FILE)
-            items = [item.item() if hasattr(item, "item") else item for item in self.vocab.items]
-            (tmp / META_FILE).write_text(json.dumps(
-                {"name": self.name, "max_len": self.max_len, "items": items}, indent=1))
-            tmp.rename(folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return folder
+        """Write ``folder`` (new, or an empty folder) completely or not at all."""
+        items = [item.item() if hasattr(item, "item") else item for item in self.vocab.items]
+        meta = json.dumps({"name": self.name, "max_len": self.max_len, "items": items}, indent=1)
+        return write_folder(folder, {MODEL_FILE: self.network.save,
+                                     META_FILE: lambda path: path.write_text(meta)})
 
 
 def load_recommender(folder) -> Recommender:
     """Load a folder written by :meth:`Recommender.save` (Keras safe mode on)."""
-    import course_lib.models.attention  # noqa: F401  (registers SASRec's layers)
-    import course_lib.models.session_rnn  # noqa: F401  (registers the GRU's layers)
-
     folder = Path(folder)
     for name in (MODEL_FILE, META_FILE):
         if not (folder / name).is_file():

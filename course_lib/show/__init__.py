@@ -1,1 +1,1 @@
-"""Layer 5, showing: plots, widgets and exercise checkers."""
+"""Layer 5, showing: plots, diagrams, widgets, the model card, and `show_source`."""

@@ -162,3 +162,38 @@ def plot_rolling_forecasts(series: pd.Series, forecasts: pd.DataFrame, models, n
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(title or f"the last {len(origins)} rolling-origin forecasts with their intervals")
     return ax
+
+
+def plot_metric_bars(table: pd.DataFrame, metric: str, ax=None, title: str = "",
+                     reference: float | None = None, reference_label: str = "", labels=None):
+    """One bar per row of a leaderboard (its first row on top), with an optional reference line.
+
+    ``labels`` maps the ``model`` column to display labels (lesson 08, ``course-lib report``).
+    """
+    ax = _axes(ax, size=(7, 0.45 * len(table) + 1.2))
+    ordered = table.iloc[::-1]
+    names = ordered["model"].astype(str)
+    if labels:
+        names = names.map(lambda name: labels.get(name, name))
+    ax.barh(names, ordered[metric], color="tab:blue")
+    if reference is not None:
+        ax.axvline(reference, color="tab:red", ls="--", lw=1, label=reference_label)
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel(metric)
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_stock_orders(series: pd.Series, forecasts: pd.DataFrame, model: str, ratio: float,
+                      ax=None, what: str = "demand"):
+    """A daily series, one model's rolling-origin forecasts, and the orders at the ``ratio``
+    quantile (the interval's upper end), rounded and never negative (lesson 08, ``report``)."""
+    ax = _axes(ax, size=(10, 3.2))
+    ax.plot(series.index, series.to_numpy(), color="0.3", lw=1, label=f"daily {what}")
+    f = forecasts[forecasts["model"] == model]
+    ax.plot(f["date"], f["mean"], color="tab:blue", lw=1, label=f"{model}: forecast")
+    ax.plot(f["date"], np.maximum(np.round(f["upper"]), 0), color="tab:orange", lw=1,
+            label=f"order ({ratio:.0%} quantile)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("demand and stock orders from rolling origins", fontsize=10)
+    return ax

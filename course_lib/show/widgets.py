@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from course_lib.show.plots import plot_user_timeline
+from course_lib.models.arma import is_invertible, is_stationary, simulate_arma
+from course_lib.show.plots import plot_acf_pacf, plot_user_timeline
 
 
 def user_timeline_explorer(events: pd.DataFrame, n_users: int = 30):
@@ -46,9 +47,6 @@ def arma_simulator(kind: str = "AR", n: int = 300, lags: int = 20, seed: int = 0
     ``kind="AR"`` gives sliders for phi_1 and phi_2, ``kind="MA"`` for theta_1 and
     theta_2. The simulation is :func:`course_lib.models.arma.simulate_arma`.
     """
-    from course_lib.models.arma import is_invertible, is_stationary, simulate_arma
-    from course_lib.show.plots import plot_acf_pacf
-
     symbol = "φ" if kind.upper() == "AR" else "θ"
     first = widgets.FloatSlider(value=0.6, min=-1.2, max=1.2, step=0.05, description=f"{symbol}₁",
                                 continuous_update=False)

@@ -5,7 +5,7 @@ import numpy as np
 
 from course_lib.evaluate.forecast import mae, mase
 from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def mase_by_hand(answer, actual, forecast, train, m: int) -> None:

@@ -1,6 +1,6 @@
 """Exercise feedback: "not attempted", "wrong, hint: ..." or "correct" (every lesson).
 
-Each lesson's checkers (``course_lib.show.lessonNN_checks``) compute the
+Each lesson's checkers (``course_lib.course.lessonNN_checks``) compute the
 right answer from the same data the learner has, compare, and report with
 :func:`report`. The texts come from here only, so the exercise generator
 (``scripts/make_exercises.py``) can write the "not attempted" verdict the

@@ -5,7 +5,7 @@ import numpy as np
 
 from course_lib.evaluate.ranking import target_ranks
 from course_lib.models.cells import lstm_forward, sigmoid
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def lstm_step(answer, x, W, U, b) -> None:

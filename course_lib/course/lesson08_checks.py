@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def order_quantity(answer, demand_draws, underage_cost: float, overage_cost: float) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def session_conversion_rate(answer, events: pd.DataFrame) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.models.graph import dense_propagation, gcn_normalise, session_graphs
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def gcn_weight(answer, senders, receivers, n_nodes: int, u: int, v: int) -> None:

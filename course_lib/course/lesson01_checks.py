@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.models.arma import ar_roots, simulate_arma
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 #: The "mystery" series of exercise 01.2 is an AR process of this order.
 MYSTERY_AR = [0.5, -0.3, 0.35]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from course_lib.models.arma import simulate_arma, theoretical_acf
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 #: The "mystery" series of exercise 02.3 is an MA process with these coefficients.
 MYSTERY_MA = [0.7, 0.6]

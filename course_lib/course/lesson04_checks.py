@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.models.cells import rnn_forward
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def two_rnn_steps(answer, x, W, U, b) -> None:

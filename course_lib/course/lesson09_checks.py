@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from course_lib.datasets import EventLogError, load_events
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, is_missing, report
 
 
 def time_format(answer, texts, expected) -> None:

@@ -1,0 +1,57 @@
+"""Writing an output folder completely or not at all (the command line, the report, saved models).
+
+Every folder the course writes for a user (``course-lib forecast --out``,
+``course-lib report --out``, a saved recommender) goes through
+:func:`write_folder`: the files are written into a temporary folder beside
+the target, which is renamed into place only when every file is written.
+A failure half-way leaves nothing behind, and an existing folder with files
+in it is never touched.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+
+class FolderNotEmptyError(FileExistsError):
+    """The output folder exists and holds files (or is a file): choose a new one."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        super().__init__(f"{path}: exists and is not an empty folder; choose a new one")
+
+
+def new_output_folder(path) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, if it does not exist yet or is an empty folder.
+
+    Call it before any long work, so that a wrong ``--out`` fails at once.
+    """
+    out = Path(path)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FolderNotEmptyError(out)
+    return out
+
+
+def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
+    """Write ``files`` (name -> ``write(path)``) into the new folder ``out``, atomically.
+
+    Each writer gets the path of its file (or sub-folder) inside a temporary
+    folder; the temporary folder becomes ``out`` only after every writer has
+    returned. If one raises, the temporary folder is removed and the error
+    goes on; ``out`` is left as it was.
+    """
+    out = new_output_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        for name, write in files.items():
+            write(tmp / name)
+        if out.exists():
+            out.rmdir()  # empty: checked by new_output_folder
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,93 @@
+"""``course-lib forecast``: a rolling-origin leaderboard of a daily series (lesson 03 on any file).
+
+The benchmarks (mean, naive, seasonal naive, drift) and the ARMA family of
+lesson 03 (:func:`~course_lib.models.forecasters.standard_forecasters`),
+evaluated from rolling origins with MASE against seasonal naive.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from course_lib.datasets import EventLogError
+from course_lib.evaluate.rolling import leaderboard, rolling_origin
+from course_lib.models.forecasters import standard_forecasters, weekday_indicators
+from course_lib.prep import daily_series, trading_days
+from course_lib.show.plots import plot_rolling_forecasts
+from course_lib.tasks.results import ForecastResult
+from course_lib.tasks.settings import ForecastSettings
+
+_PERIOD = {"D": "day", "W": "week", "M": "month", "MS": "month", "ME": "month"}
+
+
+def _per(freq: str) -> str:
+    return _PERIOD.get(freq.upper(), freq)
+
+
+def series_from_values(series: pd.Series, value: str, settings: ForecastSettings) -> tuple[pd.Series, str]:
+    """A series read from a file (``load_series``), summed per ``settings.freq``; and what it counts."""
+    series = series.resample(settings.freq).sum()
+    return _finish(series, f"{value} per {_per(settings.freq)}", settings)
+
+
+def series_from_events(events: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Series, str]:
+    """``settings.count`` of purchase events (of all events, if the log has no purchases) per period."""
+    kind = "purchase" if (events["event_type"] == "purchase").any() else None
+    series = daily_series(events, event_type=kind, value=settings.count, freq=settings.freq)
+    what = f"{settings.count} of {kind or 'all'} events per {_per(settings.freq)}"
+    return _finish(series, what, settings)
+
+
+def _finish(series: pd.Series, what: str, settings: ForecastSettings) -> tuple[pd.Series, str]:
+    if settings.trading_days:
+        series = trading_days(series)
+        what += ", trading days only"
+    return series.rename("value"), what
+
+
+def forecast_task(series: pd.Series, what: str, settings: ForecastSettings | None = None, *,
+                  source: str = "series", progress: bool = True, log=print) -> ForecastResult:
+    """Evaluate the standard forecasters on ``series`` from rolling origins."""
+    s = settings or ForecastSettings()
+    problem = s.too_short(len(series))
+    if problem:
+        raise EventLogError(f"the series ({what}) is too short: {problem}", path=source)
+    initial, m, h = s.initial_window(len(series)), s.season, s.horizon
+    exog = weekday_indicators(series.index) if s.freq.upper() == "D" else None
+    columns = list(exog.columns) if exog is not None and exog.shape[1] else None
+    models = standard_forecasters(series.iloc[:initial].to_numpy(), m, weekday_columns=columns)
+    log(f"{source}: {len(series)} values ({what}), {series.index[0]:%Y-%m-%d} to "
+        f"{series.index[-1]:%Y-%m-%d}; initial window {initial}, horizon {h}, step "
+        f"{s.step or h}, seasonal period m={m}")
+    rolled = rolling_origin(series, models, horizon=h, initial=initial, m=m, step=s.step,
+                            exog=exog, progress=progress)
+    board = leaderboard(rolled)
+    fig, ax = plt.subplots(figsize=(12, 4))
+    plot_rolling_forecasts(series, rolled.forecasts,
+                           list(dict.fromkeys([board["model"].iloc[0], rolled.baseline])),
+                           ax=ax, title=f"{Path(source).name}: {what}")
+    fig.tight_layout()
+    best = board.iloc[0]
+    skill = f", skill {best['skill']:+.1%} against seasonal naive" if "skill" in board else ""
+    result = ForecastResult("forecast", f"Forecasts of {what}", series=series, what=what,
+                            rolled=rolled, leaderboard=board)
+    result.tables = {"leaderboard": board, "forecasts": rolled.forecasts}
+    result.figures = {"forecast": fig}
+    result.notes = [f"best: {best['model']} with MASE(m={m}) {best[f'MASE(m={m})']:.3f}{skill}"]
+    return result
+
+
+def forecast_files(result: ForecastResult) -> dict:
+    """name -> writer(path): leaderboard.csv, forecasts.csv, series.csv, forecast.png."""
+    def write_plot(path, fig=result.figures["forecast"]):
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+    return {
+        "leaderboard.csv": lambda p: result.leaderboard.to_csv(p, index=False, float_format="%.4f"),
+        "forecasts.csv": lambda p: result.rolled.forecasts.to_csv(p, index=False, float_format="%.4f"),
+        "series.csv": lambda p: result.series.rename_axis("date").to_csv(p),
+        "forecast.png": write_plot,
+    }

@@ -1,0 +1,67 @@
+"""The next-item models by stable key, and their display labels (lessons 08-09, ``course-lib``).
+
+A key names a kind of model and never changes with its hyper-parameters: the
+leaderboards, the CSV files, ``--models`` and the saved model all use it
+(``sknn``, never ``sknn(k=20)``: the chosen k is reported beside it). Labels
+are for people: figures and prose.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from course_lib.models.attention import SASRec
+from course_lib.models.base import NextItemModel
+from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.graph import SRGNN
+from course_lib.models.session_rnn import SessionRNN
+from course_lib.tasks.settings import MODEL_KEYS, NextItemSettings
+
+LABELS = {
+    "pop": "popularity",
+    "markov": "Markov chain",
+    "sknn": "session-kNN",
+    "gru4rec": "GRU4Rec",
+    "lstm": "LSTM",
+    "srgnn": "SR-GNN",
+    "sasrec": "SASRec",
+}
+BASELINES = ("pop", "markov", "sknn")
+NEURAL = ("gru4rec", "lstm", "srgnn", "sasrec")
+# neural models a Recommender can save, in a fixed order of preference (never the test score)
+SERVABLE = ("gru4rec", "sasrec", "lstm")
+
+
+def label(key: str) -> str:
+    """The display label of a model key (the key itself if it has none)."""
+    return LABELS.get(key, key)
+
+
+def _neural(s: NextItemSettings, **changes) -> dict:
+    """The settings every neural model shares, with ``changes``."""
+    return {"max_len": s.max_len, "epochs": s.epochs, "batch_size": s.batch_size,
+            "learning_rate": s.learning_rate, **changes}
+
+
+# key -> constructor: a fresh, unfitted model with the hyper-parameters of the settings
+CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
+    "pop": lambda s: Popularity(),
+    "markov": lambda s: MarkovChain(),
+    "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample),
+    "gru4rec": lambda s: SessionRNN(cell="gru", hidden=s.hidden, **_neural(s)),
+    "lstm": lambda s: SessionRNN(cell="lstm", hidden=s.hidden, **_neural(s)),
+    "srgnn": lambda s: SRGNN(dim=s.hidden, **_neural(s, epochs=s.srgnn_epochs,
+                                                     batch_size=s.srgnn_batch_size)),
+    "sasrec": lambda s: SASRec(dim=s.hidden, blocks=s.sasrec_blocks, **_neural(s)),
+}
+
+
+def make_model(key: str, settings: NextItemSettings) -> NextItemModel:
+    """A fresh, unfitted model for ``key``, with the hyper-parameters of ``settings``."""
+    if key not in CONSTRUCTORS:
+        raise KeyError(f"unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
+    return CONSTRUCTORS[key](settings)
+
+
+def make_models(settings: NextItemSettings) -> list[NextItemModel]:
+    """Fresh, unfitted models in the order of ``settings.models``."""
+    return [make_model(key, settings) for key in settings.models]

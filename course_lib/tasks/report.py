@@ -1,0 +1,104 @@
+"""``course-lib report``: the case study's tasks on any event log, and the report folder (lessons 08-09).
+
+:func:`run_tasks` runs the tasks of the settings in order and times each; a
+task the data cannot support is skipped with the reason, said plainly (no
+purchase events: no purchase-intent task). :func:`report_files` turns the
+results into the files of the report folder (leaderboards as CSV, figures
+as PNG, a one-page ``summary.md``, the saved next-item model and its card),
+which :func:`course_lib.files.write_folder` writes completely or not at all.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from course_lib.datasets import format_profile, profile_events
+from course_lib.models.serving import Recommender
+from course_lib.show.model_card import markdown_table, model_card
+from course_lib.tasks.churn import churn_task
+from course_lib.tasks.demand import demand_task
+from course_lib.tasks.intent import intent_task
+from course_lib.tasks.next_item import next_item_task
+from course_lib.tasks.registry import SERVABLE
+from course_lib.tasks.results import NextItemResult, TaskResult
+from course_lib.tasks.settings import Settings
+
+
+def run_tasks(events: pd.DataFrame, settings: Settings | None = None, *, progress: bool = True,
+              log=print) -> list[TaskResult]:
+    """Run ``settings.tasks`` in order on ``events``, timing each; skipped tasks say why."""
+    s = settings or Settings()
+    runners = {
+        "next_item": lambda: next_item_task(events, s.next_item, progress=progress, log=log),
+        "intent": lambda: intent_task(events, s.intent, progress=progress),
+        "churn": lambda: churn_task(events, s.churn, progress=progress),
+        "demand": lambda: demand_task(events, s.demand, progress=progress),
+    }
+    results = []
+    for i, name in enumerate(s.tasks, 1):
+        log(f"[{i}/{len(s.tasks)}] {name.replace('_', '-')} ...")
+        start = time.perf_counter()
+        result = runners[name]()
+        result.seconds = time.perf_counter() - start
+        log(f"      skipped: {result.skipped}" if result.skipped else
+            f"      done in {result.seconds:.0f} s")
+        results.append(result)
+    return results
+
+
+def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) -> str:
+    """The one-page summary: data, then each task's table, notes and figure (or why it was skipped)."""
+    lines = [f"# Report: {source}", "", "```", profile_text, "```", ""]
+    for i, r in enumerate(results, 1):
+        lines.append(f"## {i} · {r.title}")
+        if r.skipped:
+            lines += ["", f"**Skipped:** {r.skipped}.", ""]
+            continue
+        lines.append("")
+        lines += [f"- {note}" for note in r.notes]
+        if r.tables:
+            first = next(iter(r.tables))
+            lines += ["", markdown_table(r.tables[first].round(4)), ""]
+        lines += [f"![{name}]({name}.png)" for name in r.figures] + [""]
+        lines.append(f"*{r.seconds:.0f} s; tables: {', '.join(n + '.csv' for n in r.tables)}*")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def report_files(source: str, events: pd.DataFrame, results: list[TaskResult],
+                 save_model: bool = True) -> dict:
+    """name -> writer(path) for every file of the report folder (see :func:`~course_lib.files.write_folder`)."""
+    files = {}
+    for r in results:
+        for name, table in r.tables.items():
+            files[f"{name}.csv"] = lambda p, t=table: t.to_csv(p, index=False, float_format="%.4f")
+        for name, fig in r.figures.items():
+            def write_figure(p, fig=fig):
+                fig.savefig(p, dpi=110)
+                plt.close(fig)
+            files[f"{name}.png"] = write_figure
+    profile = format_profile(profile_events(events), title=source)
+    files["summary.md"] = lambda p: Path(p).write_text(summary_markdown(source, profile, results))
+    next_item = next((r for r in results if isinstance(r, NextItemResult) and not r.skipped), None)
+    if save_model and next_item is not None:
+        files.update(model_files(source, next_item))
+    return files
+
+
+def model_files(source: str, result: NextItemResult) -> dict:
+    """The neural next-item model to ship, saved with its model card (nothing if none was trained).
+
+    The model is chosen by a fixed order of preference (``registry.SERVABLE``),
+    never by its test score: that would choose on the test window.
+    """
+    servable = [key for key in SERVABLE if key in result.models]
+    if not servable:
+        return {}
+    key = servable[0]
+    recommender = Recommender.from_model(result.models[key], result.split.vocab)
+    card = model_card(model_name=key, data=f"Events from {source}", split=result.split,
+                      leaderboard=result.leaderboard, breakdown=result.breakdown)
+    return {"model": recommender.save, "model_card.md": lambda p: Path(p).write_text(card)}

@@ -1,0 +1,45 @@
+"""``course_lib.files``: one folder writer for the command line, the report and saved models,
+completely or not at all."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
+
+
+def test_write_folder_writes_every_file_and_sub_folder(tmp_path):
+    def sub_folder(path):
+        write_folder(path, {"inner.txt": lambda p: p.write_text("inner")})
+
+    out = write_folder(tmp_path / "deep" / "out", {"a.txt": lambda p: p.write_text("a"),
+                                                   "model": sub_folder})
+    assert sorted(os.listdir(out)) == ["a.txt", "model"]
+    assert (out / "model" / "inner.txt").read_text() == "inner"
+    assert os.listdir(tmp_path / "deep") == ["out"]  # no temporary folder left beside it
+
+
+def test_a_failing_writer_leaves_nothing(tmp_path):
+    def broken(path):
+        path.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_folder(tmp_path / "out", {"a.txt": lambda p: p.write_text("a"), "b.txt": broken})
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_empty_folder_is_used_a_folder_with_files_never(tmp_path):
+    (tmp_path / "empty").mkdir()
+    write_folder(tmp_path / "empty", {"a.txt": lambda p: p.write_text("a")})
+    assert os.listdir(tmp_path / "empty") == ["a.txt"]
+    with pytest.raises(FolderNotEmptyError, match="exists and is not an empty folder"):
+        new_output_folder(tmp_path / "empty")
+    with pytest.raises(FileExistsError):  # FolderNotEmptyError is one
+        write_folder(tmp_path / "empty", {"b.txt": lambda p: p.write_text("b")})
+    assert os.listdir(tmp_path / "empty") == ["a.txt"]
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(FolderNotEmptyError):
+        new_output_folder(tmp_path / "file")
+    assert (tmp_path / "file").read_text() == "mine"

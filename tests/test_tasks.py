@@ -1,0 +1,115 @@
+"""The task layer (``course_lib.tasks``): frozen settings, the model registry, typed results."""
+from __future__ import annotations
+
+import dataclasses
+
+import course_lib  # noqa: F401  (chooses the Keras backend first)
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib.datasets import make_shop
+from course_lib.evaluate.classification import classification_metrics
+from course_lib.evaluate.rolling import leaderboard, rolling_origin
+from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
+from course_lib.tasks import registry
+from course_lib.tasks.next_item import next_item_task, tune_sknn
+from course_lib.tasks.results import NextItemResult
+from course_lib.tasks.settings import (MODEL_KEYS, ChurnSettings, DemandSettings, ForecastSettings,
+                                       NextItemSettings, Settings, SettingsError)
+from course_lib.tasks.yes_no import yes_no_metrics
+
+
+def test_settings_are_frozen_and_changed_by_copy():
+    settings = NextItemSettings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.epochs = 3
+    quick = dataclasses.replace(settings, epochs=3)
+    assert quick.epochs == 3 and settings.epochs == 6
+    assert Settings().next_item.models == ("pop", "markov", "sknn", "gru4rec")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: NextItemSettings(models=("pop", "lstm4rec")), "unknown model(s) ['lstm4rec']"),
+    (lambda: NextItemSettings(models=()), "unknown model(s) []"),
+    (lambda: NextItemSettings(epochs=0), "epochs must be at least 1"),
+    (lambda: Settings(tasks=("next-item", "weather")), "unknown task(s) ['weather']"),
+])
+def test_settings_refuse_what_cannot_work(make, message):
+    with pytest.raises(SettingsError) as error:
+        make()
+    assert message in str(error.value)
+
+
+def test_the_registry_builds_every_key_with_the_settings_hyper_parameters():
+    assert set(registry.CONSTRUCTORS) == set(registry.LABELS) == set(MODEL_KEYS)  # each key: both
+    settings = NextItemSettings(models=MODEL_KEYS, hidden=16, epochs=3, batch_size=64, sknn_k=7)
+    models = registry.make_models(settings)
+    assert [m.name for m in models] == list(MODEL_KEYS)  # the key is the model's name, nothing more
+    by_key = {m.name: m for m in models}
+    assert by_key["sknn"].k == 7
+    assert by_key["lstm"].cell == "lstm" and by_key["lstm"].hidden == 16
+    assert by_key["srgnn"].epochs == 2 and by_key["srgnn"].batch_size == 128  # 2/3 the epochs, 2x the batch
+    assert by_key["sasrec"].blocks == 1 and by_key["sasrec"].dim == 16
+    assert registry.label("gru4rec") == "GRU4Rec" and registry.label("other") == "other"
+    with pytest.raises(KeyError):
+        registry.make_model("bert", settings)
+
+
+def test_rules_of_thumb_live_in_the_settings():
+    events = pd.DataFrame({"timestamp": pd.to_datetime(["2024-01-01", "2024-03-01"])})
+    assert ChurnSettings().horizon(events) == 15          # a quarter of 60 days
+    assert ChurnSettings(horizon_days=30).horizon(events) == 30
+    assert ChurnSettings.history_weeks(90) == 24 and ChurnSettings.history_weeks(7) == 4
+    demand, forecast = DemandSettings(), ForecastSettings()
+    assert demand.initial_window(100) == forecast.initial_window(100) == 60   # 60 %
+    assert demand.initial_window(30) == 28                                    # at least 4 seasons
+    assert DemandSettings(initial=40).initial_window(30) == 40
+    assert "needs at least 35 values" in demand.too_short(34) and demand.too_short(35) is None
+    assert "more than two seasons" in ForecastSettings(initial=14).too_short(100)
+    settings = NextItemSettings()
+    test = pd.Series([np.arange(2), np.arange(9), np.arange(9)])   # predictions from sessions of 2, 9, 9
+    assert settings.long_from(test) == 9
+    assert settings.long_from(pd.Series([np.arange(2)] * 3)) == 3                # the floor
+
+
+def test_the_forecast_baseline_is_found_by_its_key_not_its_name():
+    y = pd.Series(np.tile([5.0, 9.0, 7.0], 12) + np.arange(36) * 0.1,
+                  index=pd.date_range("2024-01-01", periods=36))
+    renamed = SeasonalNaiveForecast(3)
+    renamed.name = "last week again"
+    result = rolling_origin(y, [NaiveForecast(), renamed], horizon=3, initial=24, m=3, progress=False)
+    assert result.baseline == "last week again"
+    board = leaderboard(result).set_index("model")
+    assert board.loc["last week again", "skill"] == pytest.approx(0.0)
+    assert board.loc["naive", "skill"] < 0
+
+
+def test_yes_no_metrics_of_scikit_learn_agree_with_the_lesson_s_own():
+    rng = np.random.default_rng(0)
+    labels = (rng.random(300) < 0.2).astype(int)
+    scores = labels * 0.5 + rng.random(300).round(1)   # ties on purpose
+    ours, theirs = classification_metrics(labels, scores), yes_no_metrics(labels, scores)
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        assert theirs[key] == pytest.approx(ours[key], abs=1e-12), key
+
+
+@pytest.mark.slow
+def test_tune_sknn_returns_new_settings_and_the_task_a_typed_result():
+    events = make_shop(20_000, seed=0).events
+    settings = NextItemSettings(models=("pop", "markov", "sknn"), sknn_ks=(5, 50),
+                                sknn_samples=(300,))
+    views = events[events["event_type"] == "view"]
+    earlier = views[views["timestamp"] < views["timestamp"].max() - pd.Timedelta(days=7)]
+    tuned, choice = tune_sknn(earlier, settings, log=lambda message: None)
+    assert choice in settings.sknn_grid and (tuned.sknn_k, tuned.sknn_sample) == (choice["k"], 300)
+    assert (settings.sknn_k, settings.sknn_sample) == (100, 5000)   # the caller's settings unchanged
+    assert tune_sknn(earlier, dataclasses.replace(settings, valid_days=0))[1] is None
+    result = next_item_task(events, settings, progress=False, log=lambda message: None)
+    assert isinstance(result, NextItemResult) and result.skipped is None
+    assert list(result.models) == ["pop", "markov", "sknn"] and result.tuned == choice
+    assert result.models["sknn"].k == choice["k"]
+    assert sorted(result.leaderboard["model"]) == ["markov", "pop", "sknn"]
+    assert set(result.breakdown["model"]) == {"pop", "markov", "sknn"}
+    assert set(result.tables) == {"next_item_leaderboard", "next_item_breakdown"}
