@@ -39,7 +39,7 @@ def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 
     """
     import matplotlib.pyplot as plt
 
-    from course_lib.evaluate.uplift import budget_table, budget_verdict, uplift_leaderboard, uplift_row
+    from course_lib.evaluate.uplift import budget_table, budget_verdict, uplift_leaderboard, uplift_rows
     from course_lib.models.uplift import choose_on_training, make_uplift_model
     from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
     from course_lib.show.uplift_plots import plot_profit, plot_qini_curves
@@ -87,21 +87,14 @@ def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 
     if truth is not None:
         truth = truth.set_index("user_id").loc[test.user_id]
         truth_values = truth["true_uplift"].to_numpy()
-    rows, scores = [], {}
-    for model in candidates:
-        model.fit(train)
-        scores[model.name] = model.predict(test)
-        rows.append(uplift_row(model.name, test.outcome, test.treatment, scores[model.name], truth_values,
-                               model.train_seconds, n_boot=n_boot, seed=seed))
+    scores = {m.name: m.fit(train).predict(test) for m in candidates}
     reference = candidates[0]  # the logistic two-model learner: its halves are the usual scores
     without, with_ = reference.predict_outcomes(test)
     others = {"churn risk (no coupon)": 1 - without, "response probability (with coupon)": with_}
     if truth_values is not None:
         others["true uplift (synthetic truth)"] = truth_values
-    for name, score in others.items():
-        rows.append(uplift_row(name, test.outcome, test.treatment, score, truth_values, n_boot=n_boot,
-                               seed=seed))
-    board = uplift_leaderboard(rows)
+    board = uplift_leaderboard(uplift_rows(test.outcome, test.treatment, {**scores, **others}, truth_values,
+                                           {m.name: m.train_seconds for m in candidates}, n_boot, seed))
 
     rankings = {"uplift": scores[chosen.name], "churn risk": others["churn risk (no coupon)"],
                 "response probability": others["response probability (with coupon)"]}

@@ -39,6 +39,7 @@ def plot_qini_curves(outcome, treatment, rankings: dict, ax=None, title: str = "
 
 def plot_profit(table: pd.DataFrame, ax=None, title: str = "Profit of each targeting plan"):
     """The budget table as horizontal bars with their 95 % intervals."""
+    new = ax is None
     ax = _axes(ax, (7, 0.32 * len(table) + 1.2))
     rows = table.iloc[::-1]
     colours = ["#009e73" if "uplift" in t else "#d55e00" if "churn" in t else "#0072b2"
@@ -49,6 +50,8 @@ def plot_profit(table: pd.DataFrame, ax=None, title: str = "Profit of each targe
     ax.set_xlabel("estimated profit against sending no coupon (95 % interval)")
     ax.set_title(title, fontsize=10)
     ax.tick_params(axis="y", labelsize=8)
+    if new:
+        ax.figure.tight_layout()
     return ax
 
 
