@@ -39,8 +39,9 @@ def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 
     """
     import matplotlib.pyplot as plt
 
-    from course_lib.evaluate.uplift import budget_table, budget_verdict, uplift_leaderboard, uplift_rows
-    from course_lib.models.uplift import choose_on_training, make_uplift_model
+    from course_lib.evaluate.uplift import (budget_table, budget_verdict, choose_on_training,
+                                            uplift_leaderboard, uplift_rows)
+    from course_lib.models.uplift import make_uplift_model
     from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
     from course_lib.show.uplift_plots import plot_profit, plot_qini_curves
 

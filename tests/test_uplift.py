@@ -11,9 +11,9 @@ import pytest
 from course_lib.datasets import make_shop
 from course_lib.datasets.campaign import SEGMENTS, make_campaign
 from course_lib.evaluate.uplift import (auuc, bootstrap_intervals, budget_table, budget_verdict,
-                                        correlation_with_truth, perfect_score, qini_coefficient,
-                                        qini_curve, uplift_at, uplift_curve)
-from course_lib.models.uplift import ClassTransformationUplift, TwoModelUplift, choose_on_training
+                                        choose_on_training, correlation_with_truth, perfect_score,
+                                        qini_coefficient, qini_curve, uplift_at, uplift_curve)
+from course_lib.models.uplift import ClassTransformationUplift, TwoModelUplift
 from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
 
 

@@ -134,34 +134,3 @@ def make_uplift_model(approach: str, base: str = "logistic", sequence: bool = Fa
     if approach not in kinds:
         raise ValueError(f"approach must be one of {list(kinds)}, not {approach!r}")
     return kinds[approach](base=base, sequence=sequence, seed=seed)
-
-
-def choose_on_training(candidates, train, folds: int = 3, seed: int = 0, log=None):
-    """The candidate with the best mean Qini coefficient over ``folds`` folds of the training campaign.
-
-    Customers are split at random into folds (the campaign's assignment was
-    random, so each fold is a small campaign of its own); every candidate is
-    fitted on the other folds and scored on the held-out one. The test
-    campaign is never looked at. Returns (best candidate, unfitted; table of
-    mean Qini per candidate).
-    """
-    import pandas as pd
-
-    from course_lib.evaluate.uplift import qini_coefficient
-
-    rng = np.random.default_rng(seed)
-    fold = rng.permutation(len(train)) % folds
-    rows = []
-    for model in candidates:
-        scores = []
-        for k in range(folds):
-            fitted = type(model)(**model.get_params()).fit(train.subset(fold != k))
-            held = train.subset(fold == k)
-            scores.append(qini_coefficient(held.outcome, held.treatment, fitted.predict(held)))
-        rows.append({"model": model.name, "Qini (training folds)": float(np.mean(scores)),
-                     "spread": float(np.std(scores))})
-        if log:
-            log(f"{model.name}: mean Qini {np.mean(scores):.3f} over {folds} training folds")
-    table = pd.DataFrame(rows)
-    best = candidates[int(table["Qini (training folds)"].idxmax())]
-    return best, table.sort_values("Qini (training folds)", ascending=False, ignore_index=True)
