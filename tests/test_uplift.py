@@ -266,7 +266,9 @@ def test_assignments_from_a_log():
     (lambda e: e.drop(columns="treatment"), "no treatment column"),
     (lambda e: e.assign(treatment=np.nan), "empty"),
     (lambda e: e.assign(treatment=e["treatment"].where(e["treatment"].isna(), 1.0)), "same group"),
-    (lambda e: e.assign(treatment=e["treatment"] * 2), "1 \\(treated\\) or 0"),
+    (lambda e: e.assign(treatment=e["treatment"] * 2),
+     "1 \\(treated\\) or 0 \\(control\\) only; row \\d+ holds '2.0'"),
+    (lambda e: e.assign(treatment=e["treatment"].map({1.0: "yes", 0.0: "no"})), "row \\d+ holds '(yes|no)'"),
 ])
 def test_why_a_log_has_no_uplift_task(campaign, change, reason):
     ok, why = has_treatment(change(campaign.events))

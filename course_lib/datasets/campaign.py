@@ -38,7 +38,7 @@ window removed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -91,8 +91,6 @@ def make_campaign(shop: Shop, config: CampaignConfig | None = None, **overrides)
     and the test campaign whose window ends with the data. Deterministic by
     ``seed`` and the shop's seed; ``shop`` is not modified.
     """
-    from dataclasses import replace
-
     config = replace(config or CampaignConfig(), **overrides)
     n_days, w = shop.config.n_days, config.window_days
     starts = tuple(config.starts) or (n_days - 2 * w, n_days - w)

@@ -316,8 +316,8 @@ def _profit(y, t, w, margin, coupon_cost, send_cost):
 
 
 def budget_table(outcome, treatment, rankings: dict, *, margin: float, coupon_cost: float,
-                 send_cost: float = 0.0, fractions=(0.1, 0.2, 0.5), truth: pd.DataFrame | None = None, n_boot: int = 500,
-                 level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+                 send_cost: float = 0.0, fractions=(0.1, 0.2, 0.5), truth: pd.DataFrame | None = None,
+                 n_boot: int = 500, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """Profit of sending coupons to the top ``fractions`` of each ranking, everyone, no one.
 
     ``rankings`` maps a rule's name to its scores (higher: target first).

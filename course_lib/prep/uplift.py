@@ -102,12 +102,16 @@ def has_treatment(events: pd.DataFrame) -> tuple[bool, str]:
     if "treatment" not in events:
         return False, ("the log has no treatment column (map the column that says who was sent the "
                        "coupon or shown the ad, 1 or 0, on each customer's assignment row)")
-    values = pd.to_numeric(events["treatment"], errors="coerce")
-    given = values.notna()
+    raw = events["treatment"]
+    values = pd.to_numeric(raw, errors="coerce")
+    given = raw.notna()
     if not given.any():
         return False, "the treatment column is empty: no customer was assigned to a campaign"
-    if set(values[given].unique()) - {0, 1}:
-        return False, "the treatment column must hold 1 (treated) or 0 (control) only"
+    bad = given & ~values.isin([0, 1])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        return False, (f"the treatment column must hold 1 (treated) or 0 (control) only; row {row} holds "
+                       f"'{raw[bad].iloc[0]}'")
     if values[given].nunique() < 2:
         return False, ("every assigned customer is in the same group: without a held-out control "
                        "group (or without treated customers) no effect can be measured")
