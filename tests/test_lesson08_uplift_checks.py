@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.show import lesson08_uplift_checks as check
+from course_lib.course import lesson08_uplift_checks as check
 
 
 def verdict(capsys, fn, *args, **kwargs):

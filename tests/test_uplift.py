@@ -276,7 +276,7 @@ def test_why_a_log_has_no_uplift_task(campaign, change, reason):
 
 
 def test_uplift_task_runs_and_skips(shop):
-    from course_lib.report_uplift import uplift_task
+    from course_lib.tasks.uplift import uplift_task
 
     small = make_shop(150_000, seed=2, n_days=120)
     c = make_campaign(small)

@@ -26,7 +26,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_lib.report import TaskResult
+import matplotlib.pyplot as plt
+
+from course_lib.evaluate.uplift import (budget_table, budget_verdict, choose_on_training,
+                                        uplift_leaderboard, uplift_rows)
+from course_lib.models.uplift import make_uplift_model
+from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
+from course_lib.show.uplift_plots import plot_profit, plot_qini_curves
+from course_lib.tasks.results import TaskResult
 
 
 def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 25.0,
@@ -37,14 +44,6 @@ def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 
     ``truth`` (synthetic shop only): one row per test customer with
     ``user_id``, ``true_uplift`` and ``p_with`` (``make_campaign(...).customers_of("test")``).
     """
-    import matplotlib.pyplot as plt
-
-    from course_lib.evaluate.uplift import (budget_table, budget_verdict, choose_on_training,
-                                            uplift_leaderboard, uplift_rows)
-    from course_lib.models.uplift import make_uplift_model
-    from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
-    from course_lib.show.uplift_plots import plot_profit, plot_qini_curves
-
     result = TaskResult("uplift", "Uplift: whom to send the coupon")
     ok, why = has_treatment(events)
     if not ok:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.show.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
 def _top(score, share: float) -> set:
