@@ -15,13 +15,13 @@ from __future__ import annotations
 import pandas as pd
 
 from course_lib.datasets import EventLogError
-from course_lib.evaluate.next_item import breakdown, fit_and_evaluate, leaderboard
+from course_lib.evaluate.next_item import breakdown, fit_and_evaluate, leaderboard, verdict
 from course_lib.evaluate.tuning import (TrainingRule, TuningResult, chosen_settings_table,
                                         tune_models, tuned_model, validation_sample)
 from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_events,
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars
-from course_lib.tasks.registry import LABELS, grid, make_model
+from course_lib.tasks.registry import BASELINES, LABELS, grid, make_model
 from course_lib.tasks.results import NextItemResult
 from course_lib.tasks.settings import NextItemSettings
 
@@ -118,7 +118,7 @@ def leaderboard_task(split: NextItemSplit, earlier: pd.DataFrame, settings: Next
     if tuned:
         tables["chosen_settings"] = chosen_settings_table(tuned)
     return NextItemResult("next_item", "Next-item recommendation", tables=tables,
-                          notes=chosen_notes(tuned, settings), split=split,
+                          notes=[*chosen_notes(tuned, settings), verdict(board, BASELINES)], split=split,
                           models={m.name: m for m in fitted}, leaderboard=board, tuned=tuned)
 
 
@@ -154,9 +154,7 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
                           reference_label="popularity", labels=LABELS)
     ax.figure.tight_layout()
     result.figures["next_item_mrr"] = ax.figure
-    best = board.iloc[0]
-    result.notes.append(f"Best: {best['model']} with MRR@20 {best['MRR@20']:.3f} "
-                        f"(HR@20 {best['HR@20']:.3f}).")
+    result.notes.append(f"On the test window: {verdict(board, BASELINES)}")
     result.split, result.models, result.tuned = split, {m.name: m for m in fitted}, tuned
     result.leaderboard, result.breakdown = board, parts
     return result
