@@ -46,21 +46,49 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
                    "when there is no session column (default: 30min)")
     r.add_argument("--drop-missing-ids", action="store_true",
                    help="skip rows with an empty user/session/item id instead of failing")
-    r.add_argument("--default-event", default="view",
-                   help="event type when there is no event column (default: view)")
+    r.add_argument("--default-event", metavar="TYPE",
+                   help="event type of every row when there is no event column (default: "
+                        "guessed and said in a note: purchase when an invoice, order or amount "
+                        "column, or quantities other than 1, suggest a sales log; else view)")
+    r.add_argument("--clean-sales", action="store_true",
+                   help="drop lines with a quantity or price of zero or less (cancellations, "
+                        "returns, adjustments); counted in a note")
+    x = parser.add_argument_group("leaving a column out (even when it has a usual name)")
+    for keyword in NO_COLUMN:
+        x.add_argument(f"--no-{keyword}", action="store_true",
+                       help=f"no {keyword} column: {NO_COLUMN[keyword]}")
+
+
+#: ``--no-KEYWORD``: what the loader does without that column
+NO_COLUMN = {
+    "user": "each session is its own user (e.g. --session InvoiceNo --no-user)",
+    "session": "sessions are cut after --session-gap of inactivity",
+    "item": "a purchases table of customer, date and amount (churn and demand only)",
+    "event": "every row is a --default-event",
+    "price": "the file's price column is ignored",
+    "category": "the file's category column is ignored",
+    "quantity": "the file's quantity column is ignored",
+}
 
 
 def load_from_args(args):
     """The canonical event table described by the parsed options."""
     from course_lib.datasets import load_events
 
+    exclude = [k for k in NO_COLUMN if getattr(args, f"no_{k}", False)]
     return load_events(args.events, user=args.user, session=args.session, item=args.item,
                        time=args.time, event=args.event, price=args.price,
-                       category=args.category, quantity=args.quantity, sep=args.sep,
-                       time_unit=args.time_unit, time_format=args.time_format,
+                       category=args.category, quantity=args.quantity, exclude=exclude,
+                       sep=args.sep, time_unit=args.time_unit, time_format=args.time_format,
                        encoding=args.encoding, session_gap=args.session_gap,
                        drop_missing_ids=args.drop_missing_ids,
-                       default_event=args.default_event)
+                       default_event=args.default_event, clean_sales=args.clean_sales)
+
+
+def _print_notes(events) -> None:
+    """The loader's notes: every choice it made for the user (validate, report, next-item, forecast)."""
+    for note in events.attrs.get("notes", []):
+        print(f"  note: {note}", flush=True)
 
 
 def cmd_validate(args) -> int:
@@ -70,8 +98,7 @@ def cmd_validate(args) -> int:
     print(format_profile(profile_events(events), title=f"{args.events}: valid event log"))
     mapped = ", ".join(f"{k} <- {v}" for k, v in events.attrs.get("columns", {}).items())
     print(f"  {'columns':<12} {mapped}")
-    for note in events.attrs.get("notes", []):
-        print(f"  note: {note}")
+    _print_notes(events)
     return 0
 
 
@@ -90,6 +117,7 @@ def _series_from_args(args):
         what = f"{args.value} per {_PERIOD.get(args.freq.upper(), args.freq)}"
     else:
         events = load_from_args(args)
+        _print_notes(events)
         has_purchases = (events["event_type"] == "purchase").any()
         kind = "purchase" if has_purchases else None
         series = daily_series(events, event_type=kind, value=args.count, freq=args.freq)
@@ -212,6 +240,19 @@ def _model_names(text: str) -> list[str]:
     return names
 
 
+def _next_item_events(args):
+    """The events of ``args.events``, notes printed; one clear error without an item column."""
+    from course_lib.datasets import EventLogError
+
+    events = load_from_args(args)
+    print(f"{args.events}:", flush=True)
+    _print_notes(events)
+    if "item_id" not in events.columns:
+        raise EventLogError("no item column, which next-item recommendation needs: map one "
+                            "with --item COL", path=args.events)
+    return events
+
+
 def cmd_next_item(args) -> int:
     from course_lib.datasets import EventLogError
     from course_lib.evaluate.next_item import LEADERBOARD_COLUMNS
@@ -224,16 +265,16 @@ def cmd_next_item(args) -> int:
         if not (args.train and args.test) or args.events:
             raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
         args.events = args.train
-        train_events = sequence_events(load_from_args(args))
+        train_events = sequence_events(_next_item_events(args))
         args.events = args.test
-        test_events = sequence_events(load_from_args(args))
+        test_events = sequence_events(_next_item_events(args))
         source = f"{args.train} + {args.test}"
         split = split_sessions(train_events, test_events)
         earlier = train_events
     else:
         if not args.events:
             raise EventLogError("give an event log (EVENTS) or --train and --test files")
-        events = sequence_events(load_from_args(args))
+        events = sequence_events(_next_item_events(args))
         source = str(args.events)
         split = next_item_split(events, args.test_days, event_types=None)
         earlier = events[events["timestamp"] < split.cut]
@@ -281,9 +322,10 @@ def cmd_report(args) -> int:
                             f"{', '.join(t.replace('_', '-') for t in TASKS)}", column="--tasks")
     settings = _settings_from_args(args, _model_names(args.models))
     events = load_from_args(args)
+    items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
-         f"{events['item_id'].nunique():,} items, {events['timestamp'].min():%Y-%m-%d} to "
-         f"{events['timestamp'].max():%Y-%m-%d}")
+         f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
+    _print_notes(events)
     results = run_tasks(events, tasks=tasks, test_days=args.test_days, valid_days=args.valid_days,
                         settings=settings, intent_k=args.intent_k, churn_days=args.churn_days,
                         season=args.season, horizon=args.horizon, underage_cost=args.shortage_cost,

@@ -22,7 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import event_type_hint
+
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn", "sasrec")
+
+#: why a task that needs items is skipped on a log without an item column
+NO_ITEMS = "the log has no item column (map one with --item COL / item=)"
 
 
 @dataclass
@@ -142,6 +147,9 @@ def next_item_task(events: pd.DataFrame, *, test_days: float = 7, valid_days: fl
 
     settings = settings or NextItemSettings()
     result = TaskResult("next_item", "Next-item recommendation")
+    if "item_id" not in events.columns:
+        result.skipped = NO_ITEMS
+        return result
     seq = sequence_events(events)
     kinds = sorted(seq["event_type"].astype(str).unique())
     try:
@@ -201,7 +209,10 @@ def intent_task(events: pd.DataFrame, *, k: int = 3, test_days: float = 7,
     result = TaskResult("intent", f"Purchase intent after {k} events")
     ok, why = has_intent_task(events)
     if not ok:
-        result.skipped = why
+        result.skipped = why + event_type_hint(events)
+        return result
+    if "item_id" not in events.columns:
+        result.skipped = NO_ITEMS
         return result
     examples = intent_examples(events, k=k)
     train, test = split_by_time(examples, cut_before_last_days(events, test_days))
@@ -244,7 +255,8 @@ def churn_task(events: pd.DataFrame, *, horizon_days: int | None = None,
     horizon = churn_horizon(events, horizon_days)
     result = TaskResult("churn", f"Churn: no purchase in the next {horizon} days")
     if not (events["event_type"] == "purchase").any():
-        result.skipped = "the log has no purchase events, so no customer can be seen to stop buying"
+        result.skipped = ("the log has no purchase events, so no customer can be seen to stop buying"
+                          + event_type_hint(events))
         return result
     try:
         train, test = churn_train_test(events, horizon_days=horizon, weeks=min(26, max(4, horizon // 7 * 2)))
@@ -273,7 +285,8 @@ def demand_task(events: pd.DataFrame, *, season: int = 7, horizon: int = 7, unde
     result = TaskResult("demand", "Demand and stock")
     purchases = events["event_type"] == "purchase"
     if not purchases.any():
-        result.skipped = "the log has no purchase events, so there is no demand to stock for"
+        result.skipped = ("the log has no purchase events, so there is no demand to stock for"
+                          + event_type_hint(events))
         return result
     units = "quantity" if "quantity" in events and events.loc[purchases, "quantity"].notna().all() else "events"
     series = daily_series(events, value=units).astype(float)

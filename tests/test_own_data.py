@@ -110,7 +110,10 @@ def test_gzip_csv(tmp_path):
 @pytest.mark.parametrize("text, options, expected", [
     ("", {}, r"events\.csv: the file is empty"),
     ("user_id,item_id,timestamp\n", {}, "header but no rows"),
-    ("user_id,product,timestamp\nu,i,2024-01-01\n", {}, r"no column for item_id.*--item"),
+    ("customer,product,timestamp\nu,i,2024-01-01\n", {}, r"no column for user_id or session_id.*--user"),
+    ("user_id,product,timestamp\nu,i,2024-01-01\n", {"exclude": ["time"]}, r"time cannot be excluded"),
+    (GOOD, {"user": "user_id", "exclude": ["user"]}, r"user is both mapped \(to 'user_id'\) and excluded"),
+    (GOOD, {"exclude": ["basket"]}, r"unknown column role 'basket'"),
     (GOOD, {"item": "itm"}, r"column 'itm': not found.*Did you mean 'item_id'"),
     (GOOD.replace("2024-01-01 10:01:00", "yesterday"), {},
      r"column 'timestamp', line 3: cannot parse 'yesterday' as a time"),
@@ -187,7 +190,7 @@ def test_malformed_inputs_always_get_a_located_error(rows, kind, data):
     k = data.draw(st.integers(0, len(rows) - 1), label="row")  # data row, file line k + 2
     options, expect = {}, []
     if kind == "misnamed column":
-        col = data.draw(st.sampled_from(["item_id", "timestamp"]))
+        col = data.draw(st.sampled_from(["user_id", "timestamp"]))  # an item is optional
         lines[0] = lines[0].replace(col, col.upper() + "X")
         expect = ["no column for " + col]
     elif kind == "bad timestamp":
