@@ -214,13 +214,16 @@ def test_the_widget_can_be_built_for_display(example):
 def test_the_example_is_small_and_regenerates_identically(tmp_path):
     assert EXAMPLE.stat().st_size < 500_000
     out = tmp_path / "again.csv.gz"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_example_data.py"), "--out", str(out)],
-                            capture_output=True, text=True)
+    purchases = tmp_path / "purchases.csv.gz"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_example_data.py"), "--out", str(out),
+                             "--purchases-out", str(purchases)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert gzip.decompress(out.read_bytes()) == gzip.decompress(EXAMPLE.read_bytes())
     # header: magic, deflate, no flags (no file name), mtime 0: the same bytes on every run
     assert EXAMPLE.read_bytes()[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
     assert out.read_bytes() == EXAMPLE.read_bytes()
+    shipped = ROOT / "datasets" / "examples" / "cd_purchases.csv.gz"
+    assert purchases.read_bytes() == shipped.read_bytes() and shipped.stat().st_size < 100_000
 
 
 def test_the_example_needs_a_mapping_and_a_time_format():

@@ -13,7 +13,7 @@ import pytest
 from course_lib.datasets import (MissingDataError, find_online_retail, load_events, load_online_retail,
                                  online_retail_events)
 from course_lib.datasets.schema import check_canonical
-from course_lib.datasets.uci_retail import (EVENT_MAPPING, REPO_DATASETS, SHIPPED_NAME,
+from course_lib.datasets.uci_retail import (EVENT_MAPPING, REPO_DATASETS, SHIPPED_NAME, SHIPPED_SHA256,
                                             online_retail_or_stand_in, read_online_retail_table,
                                             sha256, write_parquet_copy)
 
@@ -31,7 +31,7 @@ def card_value(label: str) -> str:
 
 def test_the_shipped_file_is_the_one_the_data_card_describes():
     assert SHIPPED.is_file(), "datasets/online_retail.parquet is missing from the repository"
-    assert sha256(SHIPPED) == card_value("sha256")
+    assert sha256(SHIPPED) == card_value("sha256") == SHIPPED_SHA256
     assert f"{SHIPPED.stat().st_size:,} bytes" in CARD
     assert SHIPPED.stat().st_size < 5 * 2**20
     assert SOURCE_CSV_SHA256 in CARD

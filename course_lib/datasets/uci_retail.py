@@ -37,6 +37,8 @@ SCHEMA = pa.schema([("InvoiceNo", pa.string()), ("StockCode", pa.string()),
                     ("CustomerID", pa.int32()), ("Country", pa.string())])
 
 SHIPPED_NAME = "online_retail.parquet"
+#: sha256 of the shipped copy (the data card's; ``python3 tasks.py doctor`` compares)
+SHIPPED_SHA256 = "0877e73aab1451a56f5c888db82dc7511deedd458f1834ab1c3244d4b898ca15"
 
 #: File names we look for, best first (Parquet reads in a fraction of a second, .xlsx in a minute).
 FILE_NAMES = [SHIPPED_NAME, "online_retail.csv.gz", "online_retail.csv", "Online Retail.xlsx",
