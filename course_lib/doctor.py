@@ -127,17 +127,28 @@ def check_package(name: str, spec: str, *, optional: bool = False) -> Check:
     return Check(name, True, f"{version} ({spec or 'any version'})")
 
 
+def _jupyter_json(*args: str):
+    """``jupyter ARGS --json`` of this environment, parsed (the same search Jupyter itself makes)."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "jupyter", *args, "--json"], capture_output=True,
+                          text=True, timeout=120)
+    if done.returncode:
+        raise RuntimeError((done.stderr.strip().splitlines() or ["no output"])[-1])
+    return json.loads(done.stdout)
+
+
 def check_kernel() -> Check:
     """The Jupyter kernel the lessons ask for exists and runs this environment's Python."""
     try:
-        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+        specs = _jupyter_json("kernelspec", "list")["kernelspecs"]
     except Exception as exc:
-        return Check("jupyter kernel", False, f"jupyter_client cannot be imported ({exc})", INSTALL)
-    try:
-        spec = KernelSpecManager().get_kernel_spec(KERNEL)
-    except NoSuchKernel:
+        return Check("jupyter kernel", False, f"`jupyter kernelspec list` fails ({exc})", INSTALL)
+    if KERNEL not in specs:
         return Check("jupyter kernel", False, f"no kernel named {KERNEL!r} is registered", INSTALL)
-    python = Path(spec.argv[0])
+    spec = specs[KERNEL]["spec"]
+    python = Path(spec["argv"][0])
     here = Path(sys.prefix).resolve()
     inside = python.is_file() and (python.resolve() == Path(sys.executable).resolve()
                                    or here in python.resolve().parents
@@ -145,7 +156,7 @@ def check_kernel() -> Check:
     if not inside:
         return Check("jupyter kernel", False, f"{KERNEL!r} runs {python}, not this environment's "
                      f"Python ({sys.executable})", INSTALL)
-    return Check("jupyter kernel", True, f"{KERNEL!r} ({spec.display_name}) runs {python}")
+    return Check("jupyter kernel", True, f"{KERNEL!r} ({spec.get('display_name', '')}) runs {python}")
 
 
 def check_backend() -> Check:
@@ -194,14 +205,11 @@ def check_widgets() -> Check:
         lab_version = metadata.version("jupyterlab_widgets")
     except metadata.PackageNotFoundError as exc:
         return Check("widgets in JupyterLab", False, f"{exc.name or exc} is not installed", INSTALL)
-    from_jupyter = []
     try:
-        from jupyter_core.paths import jupyter_path
-
-        from_jupyter = [Path(p) for p in jupyter_path("labextensions")]
+        data = [Path(p) for p in _jupyter_json("--paths")["data"]]
     except Exception:
-        pass
-    folders = from_jupyter + [Path(sys.prefix) / "share" / "jupyter" / "labextensions"]
+        data = []
+    folders = [d / "labextensions" for d in data + [Path(sys.prefix) / "share" / "jupyter"]]
     manager = next((f / "@jupyter-widgets" / "jupyterlab-manager" for f in folders
                     if (f / "@jupyter-widgets" / "jupyterlab-manager" / "package.json").is_file()), None)
     if manager is None:
