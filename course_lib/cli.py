@@ -13,6 +13,7 @@ from pathlib import Path
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
   course-lib validate otto_sample_sessions.jsonl
+  course-lib validate datasets/examples/cd_purchases.csv.gz --price amount
   course-lib validate online_retail.csv.gz --user CustomerID --session InvoiceNo \\
       --item StockCode --time InvoiceDate --drop-missing-ids --default-event purchase
 """
@@ -217,6 +218,8 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item events.csv --user visitorid --item itemid --time timestamp --time-unit ms \\
       --test-days 7 --out results/
   course-lib next-item otto_sample_sessions.jsonl --test-days 7 --models pop,markov,sknn --out otto/
+  course-lib next-item datasets/online_retail.parquet --session InvoiceNo --no-user --test-days 28 \\
+      --models pop,markov --out baskets/
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 

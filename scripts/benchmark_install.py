@@ -126,8 +126,6 @@ def main() -> int:
             print("copies kept in", base)
         else:
             shutil.rmtree(base, ignore_errors=True)
-    pip_source = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True,
-                                text=True).stdout.strip().replace("\n", "; ")
     load = os.getloadavg()[0]
     what = {"lab": "`tasks.py lab` until `/lab` answers HTTP 200 (install, kernel, server start)",
             "test": "`tasks.py test tests/test_environment.py` (install with the test tools, one test file)"}
@@ -136,9 +134,9 @@ def main() -> int:
              f"copy of the committed tree (`git archive HEAD`) and a fresh `.venv` per path. Machine: "
              f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
              f"1-minute load average {load:.1f} at the end (other jobs were running: times are upper "
-             f"bounds). pip: the wheels came from this machine's local wheel folder and index, with "
-             f"pip's cache as it was (nothing downloaded); pip configuration: `{pip_source or 'default'}`. "
-             "On a laptop that downloads the wheels, add the download time.",
+             f"bounds). pip: as configured on this machine (`pip config list`), the wheels came from a "
+             "local wheel folder and package index, with pip's cache as it was: nothing was "
+             "downloaded. On a laptop that downloads the wheels, add the download time.",
              "", "| path | what was timed | first run (s) | .venv (MiB) | distributions | test packages | doctor |",
              "|---|---|---:|---:|---:|---|---|"]
     lines += [f"| {r['path']} | {what[r['path']]} | {r['seconds']:.0f} | {r['mib']:.0f} | {r['packages']} | "

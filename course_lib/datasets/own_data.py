@@ -690,11 +690,6 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         for df in _jsonl_records(path, encoding):
             if cmap is None:
                 header = [c for c in df.columns if c != "_line"]
-                if "aid" in header and "ts" in header and mapping["time"] is None:
-                    mapping = {**mapping, "item": mapping["item"] or "aid",
-                               "time": "ts", "event": mapping["event"] or "type"}
-                    mapping = {k: (None if k in {_keyword(e) for e in exclude} and k != "time"
-                                   else v) for k, v in mapping.items()}
                 cmap = resolve_columns(path, header, mapping, exclude)
             for _, src in cmap.items():
                 if src not in df.columns:
