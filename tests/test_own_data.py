@@ -398,6 +398,7 @@ def test_a_purchases_table_without_items_loads_for_churn_and_demand(tmp_path):
     """customer, date, amount: the classic purchase log (CDNOW-like)."""
     path = ROOT / "datasets" / "examples" / "cd_purchases.csv.gz"
     events = load_events(path, price="amount")
+    check_canonical(events)
     assert "item_id" not in events.columns
     assert set(events["event_type"].astype(str)) == {"purchase"}
     assert any(n.startswith("no item column") and "--item" in n for n in events.attrs["notes"])

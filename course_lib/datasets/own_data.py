@@ -6,7 +6,12 @@
 mapped columns, and checks everything a later lesson relies on. Anything
 wrong raises one :class:`~course_lib.datasets.schema.EventLogError` whose
 message names the file, the column and the row. The file itself is only read,
-never written.
+never written. The real data sets go through it too (``online_retail_events``),
+so a lesson and ``course-lib`` see the same rows.
+
+The steps are public for tools that look at a file before loading it (lesson
+09's form): :func:`detect_format`, :func:`read_header` and
+:func:`guess_columns` (with ``exclude=``, the columns to leave out).
 
 CSV files are streamed in blocks through pyarrow, so a large file costs the
 memory of the mapped columns only, not of the whole file.
