@@ -48,9 +48,12 @@ class ColumnMappingForm:
 
     ``dropdowns`` holds one ``Dropdown`` per keyword of ``load_events`` (user,
     session, item, time, event, price, category, quantity); ``time_format``,
-    ``time_unit``, ``session_gap``, ``default_event`` and ``drop_missing_ids``
-    the reading options. ``widget`` is what to display; ``validate()`` is what
-    the button runs.
+    ``time_unit``, ``session_gap``, ``default_event``, ``drop_missing_ids`` and
+    ``clean_sales`` the reading options. ``widget`` is what to display;
+    ``validate()`` is what the button runs. The header, the guesses and the
+    loading are the loader's own (:func:`~course_lib.datasets.read_header`,
+    :func:`~course_lib.datasets.guess_columns`, :func:`~course_lib.datasets.load_events`),
+    so the form, its ``code()`` and its ``command()`` load the same table.
     """
 
     def __init__(self, path, sep: str | None = None, encoding: str = "utf-8"):
