@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Set up and run the course with nothing but Python 3.10+.
 
-    python3 tasks.py lab     # install if needed, then open the course in JupyterLab
-    python3 tasks.py test    # install if needed, then run the whole test suite
+    python3 tasks.py lab       # install what the lessons need, then open the course in JupyterLab
+    python3 tasks.py test      # install that and the test tools, then run the whole test suite
+    python3 tasks.py doctor    # check the installation: one line per check, the fix for each failure
+    python3 tasks.py install   # install everything (lessons and tests) without running anything
 
-Both create ``.venv`` on first use, install the course and its tools there
-(again only when pyproject.toml changed), and register the ``course-lib``
-Jupyter kernel inside the environment. Extra arguments go to JupyterLab or
-pytest, e.g. ``python3 tasks.py test notebooks/01_autoregressive_models.ipynb``
-or ``python3 tasks.py lab --no-browser --port 8890``.
+``lab`` and ``test`` create ``.venv`` on first use, install the course there
+(again only when pyproject.toml changed) and register the ``course-lib``
+Jupyter kernel inside the environment. ``lab`` installs only what the lessons
+need; pytest, nbval, hypothesis and Playwright come with ``test``. Extra
+arguments go to JupyterLab or pytest, e.g. ``python3 tasks.py test
+notebooks/01_autoregressive_models.ipynb`` or ``python3 tasks.py lab
+--no-browser --port 8890``.
 """
 from __future__ import annotations
 
@@ -34,8 +38,12 @@ def run(*cmd, **kw) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT, **kw)
 
 
-def install() -> None:
-    """Create .venv and install the course into it, once per pyproject.toml version."""
+def install(test_tools: bool = True) -> None:
+    """Create .venv and install the course into it, once per pyproject.toml version.
+
+    ``test_tools=False`` (``tasks.py lab``) installs what the lessons need;
+    ``True`` adds the ``test`` extra (pytest, nbval, hypothesis, Playwright).
+    """
     if sys.version_info < (3, 10):
         sys.exit(f"Python 3.10 or newer is needed (this is {sys.version.split()[0]}).")
     if not PY.exists():
@@ -44,17 +52,21 @@ def install() -> None:
             sys.exit("could not create the virtual environment (on Debian/Ubuntu: "
                      "apt-get install python3-venv)")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    stamp = VENV / f".installed-{digest}"
-    if stamp.exists():
+    full = VENV / f".installed-{digest}-test"
+    stamp = full if test_tools else VENV / f".installed-{digest}-lab"
+    if full.exists() or stamp.exists():
         return
-    say("installing the course and its packages (first time: a few minutes)")
-    if run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[test]"):
+    what = "the course, its packages and the test tools" if test_tools else "the course and its packages"
+    say(f"installing {what} (first time: a few minutes)")
+    target = ".[test]" if test_tools else "."
+    if run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target):
         sys.exit("pip install failed: see the messages above")
     if run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "course-lib",
            "--display-name", "Python (course-lib)", stdout=subprocess.DEVNULL):
         sys.exit("could not register the Jupyter kernel")
     for old in VENV.glob(".installed-*"):
-        old.unlink()
+        if old.name not in (full.name, f".installed-{digest}-lab"):  # an older pyproject.toml
+            old.unlink()
     stamp.write_text("installed\n")
 
 
@@ -73,11 +85,20 @@ def ensure_chromium() -> None:
 
 
 def lab(args: list[str]) -> int:
-    install()
+    install(test_tools=False)
     say("starting JupyterLab (stop it with Ctrl+C)")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         args = ["--allow-root", *args]  # containers, Binder-like images and CI run as root
     return run(BIN / "jupyter", "lab", *args, FIRST_LESSON)
+
+
+def doctor(args: list[str]) -> int:
+    """Run course_lib.doctor in .venv (without installing anything: it diagnoses what is there)."""
+    if not PY.exists():
+        print(f"FAIL environment           {VENV.name}/ does not exist  -> fix: python3 tasks.py lab "
+              "(or python3 tasks.py install)")
+        return 1
+    return run(PY, "-m", "course_lib.doctor", *args)
 
 
 def test(args: list[str]) -> int:
@@ -88,14 +109,15 @@ def test(args: list[str]) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test", "install"):
+    commands = {"lab": lab, "test": test, "doctor": doctor}
+    if len(sys.argv) < 2 or sys.argv[1] not in (*commands, "install"):
         print(__doc__)
         return 2
     command, args = sys.argv[1], sys.argv[2:]
     if command == "install":
         install()
         return 0
-    return lab(args) if command == "lab" else test(args)
+    return commands[command](args)
 
 
 if __name__ == "__main__":

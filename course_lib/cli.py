@@ -27,6 +27,7 @@ from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODE
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
   course-lib validate otto_sample_sessions.jsonl
+  course-lib validate datasets/examples/cd_purchases.csv.gz --price amount
   course-lib validate online_retail.csv.gz --user CustomerID --session InvoiceNo \\
       --item StockCode --time InvoiceDate --drop-missing-ids --default-event purchase
 """
@@ -60,19 +61,58 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
                    "when there is no session column (default: 30min)")
     r.add_argument("--drop-missing-ids", action="store_true",
                    help="skip rows with an empty user/session/item id instead of failing")
-    r.add_argument("--default-event", default="view",
-                   help="event type when there is no event column (default: view)")
+    r.add_argument("--default-event", metavar="TYPE",
+                   help="event type of every row when there is no event column (default: "
+                        "guessed and said in a note: purchase when an invoice, order or amount "
+                        "column, or quantities other than 1, suggest a sales log; else view)")
+    r.add_argument("--clean-sales", action="store_true",
+                   help="drop lines with a quantity or price of zero or less (cancellations, "
+                        "returns, adjustments); counted in a note")
+    x = parser.add_argument_group("leaving a column out (even when it has a usual name)")
+    for keyword in NO_COLUMN:
+        x.add_argument(f"--no-{keyword}", action="store_true",
+                       help=f"no {keyword} column: {NO_COLUMN[keyword]}")
+
+
+#: ``--no-KEYWORD``: what the loader does without that column
+NO_COLUMN = {
+    "user": "each session is its own user (e.g. --session InvoiceNo --no-user)",
+    "session": "sessions are cut after --session-gap of inactivity",
+    "item": "a purchases table of customer, date and amount (churn and demand only)",
+    "event": "every row is a --default-event",
+    "price": "the file's price column is ignored",
+    "category": "the file's category column is ignored",
+    "quantity": "the file's quantity column is ignored",
+}
 
 
 def load_from_args(args):
     """The canonical event table described by the parsed options."""
+    exclude = [k for k in NO_COLUMN if getattr(args, f"no_{k}", False)]
     return load_events(args.events, user=args.user, session=args.session, item=args.item,
                        time=args.time, event=args.event, price=args.price,
-                       category=args.category, quantity=args.quantity, sep=args.sep,
-                       time_unit=args.time_unit, time_format=args.time_format,
+                       category=args.category, quantity=args.quantity, exclude=exclude,
+                       sep=args.sep, time_unit=args.time_unit, time_format=args.time_format,
                        encoding=args.encoding, session_gap=args.session_gap,
                        drop_missing_ids=args.drop_missing_ids,
-                       default_event=args.default_event)
+                       default_event=args.default_event, clean_sales=args.clean_sales)
+
+
+def _print_notes(events) -> None:
+    """The loader's notes: every choice it made for the user (validate, report, next-item, forecast)."""
+    for note in events.attrs.get("notes", []):
+        print(f"  note: {note}", flush=True)
+
+
+def _next_item_events(args, path):
+    """The events of ``path``, notes printed; one clear error without an item column."""
+    events = load_from_args(argparse.Namespace(**{**vars(args), "events": path}))
+    print(f"{path}:", flush=True)
+    _print_notes(events)
+    if "item_id" not in events.columns:
+        raise EventLogError("no item column, which next-item recommendation needs: map one "
+                            "with --item COL", path=path)
+    return events
 
 
 def cmd_validate(args) -> int:
@@ -80,8 +120,7 @@ def cmd_validate(args) -> int:
     print(format_profile(profile_events(events), title=f"{args.events}: valid event log"))
     mapped = ", ".join(f"{k} <- {v}" for k, v in events.attrs.get("columns", {}).items())
     print(f"  {'columns':<12} {mapped}")
-    for note in events.attrs.get("notes", []):
-        print(f"  note: {note}")
+    _print_notes(events)
     return 0
 
 
@@ -99,7 +138,9 @@ def cmd_forecast(args) -> int:
                              time_format=args.time_format, encoding=args.encoding)
         series, what = series_from_values(values, args.value, settings)
     else:
-        series, what = series_from_events(load_from_args(args), settings)
+        events = load_from_args(args)
+        _print_notes(events)
+        series, what = series_from_events(events, settings)
     result = forecast_task(series, what, settings, source=str(args.events),
                            progress=not args.quiet, log=_log)
     files = forecast_files(result)
@@ -115,6 +156,8 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item events.csv --user visitorid --item itemid --time timestamp --time-unit ms \\
       --test-days 7 --out results/
   course-lib next-item otto_sample_sessions.jsonl --test-days 7 --models pop,markov,sknn --out otto/
+  course-lib next-item datasets/online_retail.parquet --session InvoiceNo --no-user --test-days 28 \\
+      --models pop,markov --out baskets/
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 
@@ -136,13 +179,13 @@ def cmd_next_item(args) -> int:
     if args.train or args.test:
         if not (args.train and args.test) or args.events:
             raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
-        train_events = load_from_args(argparse.Namespace(**{**vars(args), "events": args.train}))
-        test_events = load_from_args(argparse.Namespace(**{**vars(args), "events": args.test}))
+        train_events = _next_item_events(args, args.train)
+        test_events = _next_item_events(args, args.test)
         source = f"{args.train} + {args.test}"
         split, earlier = split_given(train_events, test_events)
     elif args.events:
         source = str(args.events)
-        split, earlier = split_log(load_from_args(args), settings, source)
+        split, earlier = split_log(_next_item_events(args, args.events), settings, source)
     else:
         raise EventLogError("give an event log (EVENTS) or --train and --test files")
     result = leaderboard_task(split, earlier, settings, source=source, progress=not args.quiet,
@@ -185,9 +228,10 @@ def cmd_report(args) -> int:
     out = new_output_folder(args.out)
     settings = report_settings(args)
     events = load_from_args(args)
+    items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
-         f"{events['item_id'].nunique():,} items, {events['timestamp'].min():%Y-%m-%d} to "
-         f"{events['timestamp'].max():%Y-%m-%d}")
+         f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
+    _print_notes(events)
     results = run_tasks(events, settings, progress=not args.quiet, log=_log)
     files = report_files(str(args.events), events, results, save_model=not args.no_model)
     write_folder(out, files)

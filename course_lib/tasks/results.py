@@ -17,6 +17,9 @@ from course_lib.models.base import NextItemModel
 from course_lib.prep.labelled import Examples
 from course_lib.prep.next_item import NextItemSplit
 
+#: why a task that needs items is skipped on a log without an item column
+NO_ITEMS = "the log has no item column (map one with --item COL / item=)"
+
 
 @dataclass
 class TaskResult:
