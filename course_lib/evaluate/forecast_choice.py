@@ -87,9 +87,9 @@ def skill_intervals(result: RollingResult, *, baseline: str | None = None, n_res
                            baseline=baseline, n_resamples=n_resamples, level=level, seed=seed)
     vs = vs_column(metric, baseline)
     out = table[[metric, f"{metric}_lower", f"{metric}_upper"]].copy()
-    out["skill"] = -table[vs]
-    out["skill_lower"] = -table[f"{vs}_upper"]
-    out["skill_upper"] = -table[f"{vs}_lower"]
+    out["skill"] = 0.0 - table[vs]          # 0.0 - x: no -0.0 for the baseline itself
+    out["skill_lower"] = 0.0 - table[f"{vs}_upper"]
+    out["skill_upper"] = 0.0 - table[f"{vs}_lower"]
     out["skill_excludes_0"] = table[f"{vs}_excludes_0"]
     out.attrs.update(table.attrs, metric=metric, n_origins=result.scores["origin"].nunique())
     return out

@@ -323,6 +323,7 @@ def with_intervals(board: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame
 
 def percent(x: float) -> str:
     """A relative difference as a signed percentage: 0.055 -> '+5.5 %'."""
+    x = 0.0 if abs(x) < 0.0005 else x  # no "-0.0 %"
     return f"{100 * x:+.1f} %"
 
 
