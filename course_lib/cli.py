@@ -136,12 +136,15 @@ def cmd_forecast(args) -> int:
     series, what = _series_from_args(args)
     m, h = args.season, args.horizon
     initial = args.initial or max(3 * m, int(0.6 * len(series)))
-    if len(series) < initial + h or initial <= 2 * m:
+    step = args.step or h
+    if len(series) < initial + 3 * step + h or initial <= 2 * m:  # 4 origins: 2 validation, 2 test
         raise EventLogError(f"the series has {len(series)} values ({what}); rolling-origin "
-                            f"evaluation needs more than {max(initial, 2 * m) + h} "
-                            f"(initial window + horizon {h})", path=args.events)
+                            f"evaluation with validation and test origins needs more than "
+                            f"{max(initial, 2 * m) + 3 * step + h - 1} (initial window, 4 origins "
+                            f"{step} apart, horizon {h})", path=args.events)
 
-    from course_lib.evaluate.rolling import leaderboard, rolling_origin
+    from course_lib.evaluate.forecast_choice import choose_forecaster
+    from course_lib.evaluate.rolling import rolling_origin
     from course_lib.models.forecasters import standard_forecasters, weekday_indicators
 
     exog = weekday_indicators(series.index) if args.freq.upper() == "D" else None
@@ -152,7 +155,8 @@ def cmd_forecast(args) -> int:
           f"{args.step or h}, seasonal period m={m}", flush=True)
     result = rolling_origin(series, models, horizon=h, initial=initial, m=m, step=args.step,
                             exog=exog, progress=not args.quiet)
-    board = leaderboard(result)
+    choice = choose_forecaster(result)  # chosen on validation origins, reported on test origins
+    board = choice.test
 
     def write_plot(path):
         import matplotlib
@@ -163,7 +167,7 @@ def cmd_forecast(args) -> int:
         from course_lib.show.plots import plot_rolling_forecasts
 
         fig, ax = plt.subplots(figsize=(12, 4))
-        names = list(dict.fromkeys([board["model"].iloc[0], f"seasonal naive (m={m})"]))
+        names = list(dict.fromkeys([choice.chosen, choice.baseline]))
         plot_rolling_forecasts(series, result.forecasts, names, ax=ax,
                                title=f"{Path(args.events).name}: {what}")
         fig.tight_layout()
@@ -172,16 +176,16 @@ def cmd_forecast(args) -> int:
 
     _write_all_or_nothing(out, {
         "leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f"),
-        "forecasts.csv": lambda p: result.forecasts.to_csv(p, index=False, float_format="%.4f"),
+        "validation.csv": lambda p: choice.validation.to_csv(p, index=False, float_format="%.4f"),
+        "forecasts.csv": lambda p: choice.forecasts().to_csv(p, index=False, float_format="%.4f"),
         "series.csv": lambda p: series.rename_axis("date").to_csv(p),
         "forecast.png": write_plot,
     })
     with pd_options():
-        print(board.round(3).to_string(index=False))
-    best = board.iloc[0]
-    skill = f", skill {best['skill']:+.1%} against seasonal naive" if "skill" in board else ""
-    print(f"best: {best['model']} with MASE(m={m}) {best[f'MASE(m={m})']:.3f}{skill}")
-    print(f"written: {out}/leaderboard.csv, forecasts.csv, series.csv, forecast.png")
+        print(f"validation origins (the model is chosen here):\n{choice.validation.round(3).to_string(index=False)}")
+        print(f"test origins (rows in validation order):\n{board.round(3).to_string(index=False)}")
+    print(choice.describe())
+    print(f"written: {out}/leaderboard.csv (test), validation.csv, forecasts.csv, series.csv, forecast.png")
     return 0
 
 
@@ -350,10 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Evaluate the benchmarks (mean, naive, seasonal naive, drift) "
                                    "and the ARMA family on a series under rolling-origin "
                                    "evaluation. The input is a series (give --value) or an event "
-                                   "log, aggregated per day. Writes OUT/leaderboard.csv "
-                                   "(model, MAE, RMSE, MASE, skill, coverage, fit seconds), "
-                                   "forecasts.csv, series.csv and forecast.png into a new folder, "
-                                   "completely or not at all, and prints the leaderboard.")
+                                   "log, aggregated per day. The model is chosen on the earlier "
+                                   "half of the origins (validation) and reported on the later half "
+                                   "(test). Writes OUT/leaderboard.csv (test origins: model, MAE, "
+                                   "RMSE, MASE, skill, coverage, fit seconds, 95%% intervals), "
+                                   "validation.csv, forecasts.csv, series.csv and forecast.png into "
+                                   "a new folder, completely or not at all, and prints both tables.")
     f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
     f.add_argument("--value", metavar="COL", help="the value column of a series file "
                    "(its time column is --time, default 'date')")

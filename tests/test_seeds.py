@@ -67,3 +67,15 @@ def test_same_seed_same_numbers_and_bad_seeds_refused(split):
     with pytest.raises(ValueError, match="distinct seeds"):
         over_seeds(lambda s: NoisyMarkov(seed=s), split, X, y, seeds=(1, 1))
     assert isinstance(a.per_seed(), pd.DataFrame)
+
+
+def test_seed_spread_joins_a_leaderboard(split):
+    from course_lib.evaluate.seeds import with_seed_spread
+
+    X, y = split.test_prefixes(20)
+    runs = over_seeds(lambda s: NoisyMarkov(seed=s), split, X, y, seeds=(0, 1))
+    summary = runs.summary(prediction_sessions(split.test), n_resamples=200)
+    board = pd.DataFrame({"model": ["markov", "noisy-markov"], "MRR@20": [0.3, summary["MRR@20"].iloc[0]]})
+    out = with_seed_spread(board, [summary])
+    assert list(out["seeds"]) == [1, 2] and np.isnan(out["MRR@20_seed_sd"].iloc[0])
+    assert out["MRR@20_seed_sd"].iloc[1] == pytest.approx(summary["MRR@20_seed_sd"].iloc[0])

@@ -125,6 +125,11 @@ class ForecastChoice:
     def test_origins(self) -> list:
         return sorted(self.test_result.scores["origin"].unique())
 
+    def forecasts(self) -> pd.DataFrame:
+        """Every forecast of both blocks, with a ``block`` column (validation or test)."""
+        return pd.concat([self.validation_result.forecasts.assign(block="validation"),
+                          self.test_result.forecasts.assign(block="test")], ignore_index=True)
+
     def describe(self) -> str:
         """Two lines: the choice on validation, and what it scores on test."""
         v, t = self.validation_origins, self.test_origins
@@ -175,7 +180,7 @@ def choose_forecaster(result: RollingResult, *, test_share: float = 0.5, n_test:
         raise RuntimeError("the bootstrap's point values differ from the leaderboard's")
     for column in [c for c in ivs.columns if c not in test_board.columns]:
         test_board[column] = ivs[column]
-    test_board.insert(0, "chosen", test_board.index == chosen)
+    test_board["chosen"] = test_board.index == chosen
     test_board = test_board.reset_index()
     test_board.attrs.update(ivs.attrs, seed=seed)
     return ForecastChoice(chosen, baseline, metric, valid_board, test_board, valid, test)

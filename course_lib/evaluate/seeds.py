@@ -84,3 +84,20 @@ def over_seeds(make_model: Callable[[int], object], split, X, y, seeds: Sequence
     if len(names) != 1:
         raise ValueError(f"make_model built differently named models: {sorted(names)}")
     return SeedRuns(names.pop(), seeds, np.vstack(ranks), seconds)
+
+
+def with_seed_spread(board: pd.DataFrame, summaries: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``board`` with each multi-seed model's ``M_seed_sd``/``_min``/``_max`` and ``seeds`` columns.
+
+    ``summaries``: :meth:`SeedRuns.summary` tables; models trained once get
+    NaN spread and ``seeds`` 1. The board's point values of those models
+    must be the seed means (as :func:`~course_lib.evaluate.uncertainty.ranking_intervals`
+    computes them from 2-D ranks).
+    """
+    if not summaries:
+        return board.assign(seeds=1)
+    spread = pd.concat(summaries, ignore_index=True).set_index("model")
+    columns = ["seeds"] + [c for c in spread.columns if "_seed_" in c]
+    out = board.merge(spread[columns], left_on="model", right_index=True, how="left")
+    out["seeds"] = out["seeds"].fillna(1).astype(int)
+    return out
