@@ -145,6 +145,9 @@ def cmd_forecast(args) -> int:
                            progress=not args.quiet, log=_log)
     files = forecast_files(result)
     write_folder(out, files)
+    print("validation origins (the model is chosen here):")
+    _print_table(result.choice.validation, 3)
+    print("test origins (rows in validation order):")
     _print_table(result.leaderboard, 3)
     for note in result.notes:
         print(note)
@@ -304,10 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Evaluate the benchmarks (mean, naive, seasonal naive, drift) "
                                    "and the ARMA family on a series under rolling-origin "
                                    "evaluation. The input is a series (give --value) or an event "
-                                   "log, aggregated per day. Writes OUT/leaderboard.csv "
-                                   "(model, MAE, RMSE, MASE, skill, coverage, fit seconds), "
-                                   "forecasts.csv, series.csv and forecast.png into a new folder, "
-                                   "completely or not at all, and prints the leaderboard.")
+                                   "log, aggregated per day. The model is chosen on the earlier "
+                                   "half of the origins (validation) and reported on the later half "
+                                   "(test). Writes OUT/leaderboard.csv (test origins: model, MAE, "
+                                   "RMSE, MASE, skill, coverage, fit seconds, 95%% intervals), "
+                                   "validation.csv, forecasts.csv, series.csv and forecast.png into "
+                                   "a new folder, completely or not at all, and prints both tables.")
     f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
     f.add_argument("--value", metavar="COL", help="the value column of a series file "
                    "(its time column is --time, default 'date')")

@@ -116,14 +116,22 @@ def test_forecast_on_events_writes_a_complete_leaderboard(shop_csv, tmp_path):
     out = tmp_path / "results"
     result = run("forecast", shop_csv, "--out", out, "--quiet", "--season", "7", "--horizon", "7")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["forecast.png", "forecasts.csv",
-                                                     "leaderboard.csv", "series.csv"]
-    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(p.name for p in out.iterdir()) == ["forecast.png", "forecasts.csv", "leaderboard.csv",
+                                                     "series.csv", "validation.csv"]
+    board = pd.read_csv(out / "leaderboard.csv")    # the test origins
     assert list(board.columns[:7]) == ["model", "MAE", "RMSE", "MASE(m=7)", "skill",
                                        "coverage(95%)", "fit_seconds"]
+    assert {"MASE(m=7)_lower", "MASE(m=7)_upper", "skill_lower", "skill_upper", "chosen"} <= set(board.columns)
     assert "seasonal naive (m=7)" in set(board["model"]) and len(board) >= 6
-    assert board["MASE(m=7)"].is_monotonic_increasing
-    assert "best:" in result.stdout and "seasonal naive (m=7)" in result.stdout
+    validation = pd.read_csv(out / "validation.csv")
+    assert validation["MASE(m=7)"].is_monotonic_increasing            # the choice is made here
+    assert list(board["model"]) == list(validation["model"])          # the test keeps that order
+    chosen = board.loc[board["chosen"], "model"]
+    assert list(chosen) == [validation["model"].iloc[0]]
+    assert set(pd.read_csv(out / "forecasts.csv")["block"]) == {"validation", "test"}
+    assert "best:" not in result.stdout
+    assert "validation origins" in result.stdout and f": {chosen.iloc[0]}, MASE(m=7)" in result.stdout
+    assert "test origins" in result.stdout and "seasonal naive (m=7)" in result.stdout
     assert not list(tmp_path.glob(".results.partial-*"))
 
 

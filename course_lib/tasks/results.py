@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from matplotlib.figure import Figure
 
+from course_lib.evaluate.forecast_choice import ForecastChoice
 from course_lib.evaluate.rolling import RollingResult
 from course_lib.models.base import NextItemModel
 from course_lib.prep.labelled import Examples
@@ -71,4 +72,5 @@ class ForecastResult(TaskResult):
     series: pd.Series | None = None
     what: str = ""
     rolled: RollingResult | None = None
-    leaderboard: pd.DataFrame | None = None
+    leaderboard: pd.DataFrame | None = None     # the test origins, rows in validation order
+    choice: ForecastChoice | None = None        # what was chosen on the validation origins

@@ -128,7 +128,9 @@ class RollingOriginSettings:
     The first training window is ``initial`` values, or by default 60 % of
     the series but at least four seasons: seasonal differencing (SARIMA)
     spends one season, and MASE's scale and the seasonal naive forecast
-    need more than one.
+    need more than one. At least ``min_origins`` origins follow it: the
+    earlier half is the validation block (a model is chosen there), the later
+    half the test block (the choice is reported there).
     """
 
     season: int = 7                 # seasonal period m of seasonal naive, SARIMA and MASE
@@ -137,6 +139,7 @@ class RollingOriginSettings:
     step: int | None = None         # None: the horizon
     initial_share: float = 0.6
     initial_seasons: int = 4
+    min_origins: int = 4            # two validation and two test origins at least
 
     def initial_window(self, n: int) -> int:
         """Length of the first training window for a series of ``n`` values."""
@@ -148,10 +151,12 @@ class RollingOriginSettings:
         if initial <= 2 * self.season:
             return (f"the first window ({initial} values) must hold more than two seasons "
                     f"(2 x {self.season})")
-        if n < initial + self.horizon:
-            return (f"rolling-origin evaluation needs at least {initial + self.horizon} values "
-                    f"(a first window of {initial} and a horizon of {self.horizon}); the series "
-                    f"has {n}")
+        step = self.step or self.horizon
+        needed = initial + (self.min_origins - 1) * step + self.horizon
+        if n < needed:
+            return (f"rolling-origin evaluation with validation and test origins needs at least "
+                    f"{needed} values (a first window of {initial}, {self.min_origins} origins "
+                    f"{step} apart and a horizon of {self.horizon}); the series has {n}")
         return None
 
 
