@@ -123,7 +123,6 @@ class SessionRNN:
     def fit(self, sessions, n_items: int, progress: bool = True):
         from course_lib.prep.next_item import training_windows
 
-        keras.utils.set_random_seed(self.seed)
         X, Y, W = training_windows(sessions, self.max_len)
         # pad to whole batches (weight 0) so every batch has one shape: one compilation
         extra = (-len(X)) % self.batch_size
@@ -131,15 +130,28 @@ class SessionRNN:
             X = np.concatenate([X, np.zeros((extra, self.max_len), X.dtype)])
             Y = np.concatenate([Y, np.zeros((extra, self.max_len), Y.dtype)])
             W = np.concatenate([W, np.zeros((extra, self.max_len), W.dtype)])
+        return self._fit_keras(n_items, progress, x=X, y=Y, sample_weight=W,
+                               batch_size=self.batch_size, shuffle=True)
+
+    def fit_batches(self, batches, n_items: int, progress: bool = True):
+        """Train from a stream of fixed-shape ``(X, Y, W)`` batches (issue 18).
+
+        ``batches`` is a ``keras.utils.PyDataset`` such as
+        :class:`course_lib.models.streaming.WindowBatches`, which reads a prepared
+        folder's shards one at a time: memory does not grow with the data.
+        """
+        return self._fit_keras(n_items, progress, x=batches)
+
+    def _fit_keras(self, n_items: int, progress: bool, **data):
+        keras.utils.set_random_seed(self.seed)
         n_codes = n_items + 1
         self.train_model = self._build(n_codes, every_step=True)
         self.train_model.compile(
             optimizer=keras.optimizers.Adam(self.learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         callbacks = [_TqdmEpochs(self.epochs)] if progress else []
-        self.history = self.train_model.fit(X, Y, sample_weight=W, batch_size=self.batch_size,
-                                            epochs=self.epochs, shuffle=True,
-                                            verbose=self.verbose, callbacks=callbacks)
+        self.history = self.train_model.fit(**data, epochs=self.epochs, verbose=self.verbose,
+                                            callbacks=callbacks)
         self.model = self._build(n_codes, every_step=False)
         self.model.set_weights(self.train_model.get_weights())
         self.params = int(self.model.count_params())

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.schema import EventLogError
+
 FORMAT = "course-lib prepared next-item data"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -38,7 +40,7 @@ VOCABULARY = "vocabulary.parquet"
 ROWS_PER_SHARD = 500_000
 
 
-class NotPreparedError(ValueError):
+class NotPreparedError(EventLogError):
     """A folder that ``course-lib prepare`` did not write (or that was changed since)."""
 
 
@@ -136,6 +138,8 @@ class ShardWriter:
         """Rows with their session numbers already given."""
         import pyarrow as pa
 
+        if not len(session):
+            return
         X = np.asarray(X, dtype=np.int32)
         Y = np.asarray(Y, dtype=np.int32).reshape(len(X), -1)
         arrays = [pa.array(np.asarray(session, dtype=np.int64))]
@@ -183,7 +187,7 @@ def write_vocabulary(folder: Path, items) -> dict:
     import pyarrow.parquet as pq
 
     items = pd.Series(items)
-    if pd.api.types.is_integer_dtype(items.dtype):
+    if not len(items) or pd.api.types.is_integer_dtype(items.dtype):
         ids = pa.array(items.to_numpy(dtype=np.int64), type=pa.int64())
     else:
         ids = pa.array(items.astype(str).tolist(), type=pa.string())
