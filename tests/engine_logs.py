@@ -11,7 +11,7 @@ T0 = pd.Timestamp("2024-03-01 08:00:00")
 
 
 def random_log(rng: np.random.Generator, n: int, *, text_items: bool = False,
-               with_session: bool = False) -> pd.DataFrame:
+               with_session: bool = False, users: int = 4, hours: int = 4) -> pd.DataFrame:
     """A log in file order (not sorted), with many equal times and a few non-views.
 
     Times fall on a coarse grid of minutes, so events of one user and of
@@ -19,8 +19,8 @@ def random_log(rng: np.random.Generator, n: int, *, text_items: bool = False,
     several sessions; the file order is shuffled, so only the row number
     decides between equal times.
     """
-    users = rng.integers(1, 5, n)
-    minutes = rng.choice(np.arange(0, 240, 15), n) + rng.choice([0, 0, 0, 1, 31], n)
+    users = rng.integers(1, users + 1, n)
+    minutes = rng.choice(np.arange(0, 60 * hours, 15), n) + rng.choice([0, 0, 0, 1, 31], n)
     items = rng.integers(1, 9, n)
     events = rng.choice(["view", "view", "view", "view", "cart", "purchase", "click"], n)
     log = pd.DataFrame({
@@ -30,7 +30,7 @@ def random_log(rng: np.random.Generator, n: int, *, text_items: bool = False,
         "action": events,
     })
     if with_session:
-        log.insert(1, "visit", users * 10 + (minutes >= 120))
+        log.insert(1, "visit", users * 100 + minutes // 120)
     return log
 
 

@@ -47,10 +47,12 @@ def both(path: Path, folder: Path, **options):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 80), fmt=st.sampled_from([".parquet", ".csv"]),
        text_items=st.booleans(), with_session=st.booleans(),
-       test_hours=st.sampled_from([0.5, 1, 2]), max_len=st.integers(1, 4))
+       test_hours=st.sampled_from([0.5, 1, 2]), max_len=st.integers(1, 4),
+       users=st.integers(1, 12), hours=st.integers(1, 12))
 def test_pandas_and_duckdb_agree_on_small_logs_full_of_ties(seed, n, fmt, text_items, with_session,
-                                                            test_hours, max_len):
-    log = random_log(np.random.default_rng(seed), n, text_items=text_items, with_session=with_session)
+                                                            test_hours, max_len, users, hours):
+    log = random_log(np.random.default_rng(seed), n, text_items=text_items,
+                     with_session=with_session, users=users, hours=hours)
     mapping = {**MAPPING, **({"session": "visit"} if with_session else {})}
     with tempfile.TemporaryDirectory() as tmp:
         path = write(log, Path(tmp) / f"log{fmt}")
