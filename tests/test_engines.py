@@ -139,6 +139,11 @@ def test_window_batches_have_one_shape_and_cover_every_window_once_per_epoch(sho
     assert not np.array_equal(seen[0], seen[1])  # a new order each epoch
     again = WindowBatches(data, 128, seed=1)
     assert np.array_equal(again[0][0], WindowBatches(data, 128, seed=1)[0][0])
+    # several hosts: each process reads its own shards, all take the same number of steps
+    shares = [WindowBatches(data, 128, seed=1, process_index=i, process_count=2) for i in (0, 1)]
+    assert len(shares[0]) == len(shares[1]) >= len(batches) / 2
+    weights = sum(float(b[i][2].sum()) for b in shares for i in range(len(b)))
+    assert weights == float((everything[:, 5:] > 0).sum())
 
 
 def test_prepare_and_next_item_from_the_prepared_folder(shop_files, tmp_path):

@@ -9,9 +9,11 @@ Each epoch visits the shards in a new seeded order and each shard's rows in
 a new seeded order.
 
 Several devices: wrap the fit in ``keras.distribution.DataParallel`` (each
-batch is split across the devices, gradients are averaged); on several hosts,
-``WindowBatches(..., process_index=i, process_count=n)`` gives each process
-its own share of the shards (README: "When your data outgrows one machine").
+batch is split across the devices, gradients are averaged). On several hosts
+each process feeds its own part of every global batch:
+``WindowBatches(..., process_index=i, process_count=n)`` reads every n-th shard,
+and all processes take the same number of steps (the ones with less data add
+zero-weight batches). README: "When your data outgrows one machine".
 """
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ class WindowBatches(keras.utils.PyDataset):
         rows = prepared.shard_rows("train")
         self.shards = [i for i in range(len(rows)) if rows[i] and i % process_count == process_index]
         self.rows = {i: rows[i] for i in self.shards}
+        # every process must take the same number of steps: the one with fewer batches
+        # adds batches of zero weight (each process reads the manifest, so all agree)
+        self.steps = max(sum(-(-rows[i] // self.batch_size) for i in range(len(rows))
+                             if i % process_count == p) for p in range(process_count))
         self._cached = (None, None)
         self._plan()
 
@@ -39,7 +45,7 @@ class WindowBatches(keras.utils.PyDataset):
         self.plan = [(int(s), b) for s in order for b in range(-(-self.rows[s] // self.batch_size))]
 
     def __len__(self) -> int:
-        return len(self.plan)
+        return self.steps
 
     def _shard(self, index: int):
         if self._cached[0] != (index, self.epoch):
@@ -51,6 +57,9 @@ class WindowBatches(keras.utils.PyDataset):
         return self._cached[1]
 
     def __getitem__(self, i: int):
+        if i >= len(self.plan):  # this process's share is done: a batch that changes nothing
+            empty = np.zeros((self.batch_size, self.prepared.max_len), np.int32)
+            return empty, empty.copy(), empty.astype("float32")
         shard, b = self.plan[i]
         X, Y = self._shard(shard)
         X = X[b * self.batch_size:(b + 1) * self.batch_size]

@@ -1,9 +1,11 @@
 """Spark (``pyspark``): the preparation's SQL on the distributed engine (issue 18).
 
-Here Spark runs in local mode (``local[threads]``): one JVM on this machine,
-bound to 127.0.0.1 only (no web UI), so it works offline and beside the
-test suite's network guard. On a cluster the same SQL runs unchanged; see the
-README ("When your data outgrows one machine") for ``spark-submit``.
+Started from Python, Spark runs in local mode (``local[threads]``): one JVM on
+this machine, bound to 127.0.0.1 only (no web UI), so it works offline and
+beside the test suite's network guard. Started by ``spark-submit`` (a cluster),
+it takes the master and resources spark-submit gives, and the same SQL runs
+there unchanged; see the README ("When your data outgrows one machine"). Only
+SQL runs on the executors (no Python functions), so they need no course_lib.
 
 Spark needs Java 17 (Debian/Ubuntu: ``apt-get install openjdk-17-jre-headless``)
 and ``pip install 'course-lib[scale]'`` (or ``pip install pyspark``).
@@ -21,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 from course_lib.prep.engines import EngineUnavailable
@@ -52,15 +55,23 @@ def java_problem() -> str | None:
     return None
 
 
+def submitted() -> bool:
+    """Whether ``spark-submit`` started this process (then it chose the master and resources)."""
+    return bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
+
+
 def spark_session(memory_limit: str | None = None, threads: int | None = None):
     """The local Spark session (started once per process, stopped at exit)."""
     try:
-        import pyspark  # noqa: F401
-        from pyspark.sql import SparkSession
+        with warnings.catch_warnings():  # pyspark 4 warns about pandas 3; only Spark SQL is used
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas",
+                                    FutureWarning)
+            import pyspark  # noqa: F401
+            from pyspark.sql import SparkSession
     except ImportError:
         raise EngineUnavailable("the Spark engine needs pyspark: pip install 'course-lib[scale]' "
                                 "(or pip install pyspark)") from None
-    problem = java_problem()
+    problem = None if submitted() else java_problem()
     if problem:
         raise EngineUnavailable(problem)
     threads = int(threads or os.cpu_count() or 1)
@@ -69,19 +80,22 @@ def spark_session(memory_limit: str | None = None, threads: int | None = None):
     if _SESSION["spark"] is not None and _SESSION["key"] == key:
         return _SESSION["spark"]
     stop_spark()
-    local_dir = tempfile.mkdtemp(prefix="course-lib-spark-")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    spark = (SparkSession.builder.master(f"local[{threads}]").appName("course-lib prepare")
-             .config("spark.driver.host", "127.0.0.1")
-             .config("spark.driver.bindAddress", "127.0.0.1")
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.driver.memory", memory)
-             .config("spark.local.dir", local_dir)
-             .config("spark.sql.shuffle.partitions", str(max(4, 4 * threads)))
+    builder = SparkSession.builder.appName("course-lib prepare")
+    local_dir = None
+    if not submitted():
+        # local mode: one JVM here, on loopback only, scratch in a folder of its own
+        local_dir = tempfile.mkdtemp(prefix="course-lib-spark-")
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = (builder.master(f"local[{threads}]")
+                   .config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.driver.memory", memory)
+                   .config("spark.local.dir", local_dir)
+                   .config("spark.sql.shuffle.partitions", str(max(4, 4 * threads))))
+    spark = (builder.config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.legacy.parquet.nanosAsLong", "true")
-             .config("spark.sql.sources.partitionOverwriteMode", "static")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     _SESSION.update(spark=spark, local_dir=local_dir, key=key)
