@@ -33,12 +33,13 @@ def run_cli(*args, cwd=None, env=None):
                           capture_output=True, text=True, cwd=cwd, timeout=600, env=env)
 
 
-def both(path: Path, folder: Path, **options):
+def both(path: Path, folder: Path, rows_per_shard: int = 7, **options):
     """The manifests of pandas and DuckDB on one file (or the errors both raised)."""
     out = {}
     for engine in ("pandas", "duckdb"):
         try:
-            out[engine] = prepare(path, folder / engine, engine=engine, rows_per_shard=7, **options)
+            out[engine] = prepare(path, folder / engine, engine=engine,
+                                  rows_per_shard=rows_per_shard, **options)
         except EventLogError as exc:
             out[engine] = f"error: {type(exc).__name__}"
     return out
@@ -82,15 +83,32 @@ def shop_files(tmp_path_factory):
 @pytest.mark.parametrize("fmt,session", [("parquet", None), ("csv", "visit"), ("csv", None)])
 def test_pandas_and_duckdb_agree_on_the_synthetic_shop(shop_files, tmp_path, fmt, session):
     """Gap sessions (no session column) and the log's own sessions; shuffled Parquet, sorted CSV."""
-    out = both(shop_files[fmt], tmp_path, test_days=14, max_len=10, session=session, **MAPPING)
+    out = both(shop_files[fmt], tmp_path, rows_per_shard=25, test_days=14, max_len=10,
+               session=session, **MAPPING)
     assert shard_digests(out["duckdb"]) == shard_digests(out["pandas"])
     c = out["pandas"]["counts"]
     assert c["train_sessions"] > 1000 and c["test_sessions"] > 100 and c["items"] > 200
-    assert len(out["pandas"]["shards"]["train"]) > 100  # many shards of 7 rows each
+    assert len(out["pandas"]["shards"]["train"]) > 100  # many shards of 25 rows each
     tables = [session_table(shop_files[fmt], engine=e, test_days=14, session=session, **MAPPING)
               for e in ("pandas", "duckdb")]
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert set(tables[0]["part"]) >= {0, 1}
+
+
+DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
+
+
+@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
+def test_pandas_and_duckdb_agree_on_online_retail(tmp_path):
+    """Real data: text and float-looking ids, empty customer ids dropped, invoices as sessions."""
+    options = dict(user="CustomerID", session="InvoiceNo", item="StockCode", time="InvoiceDate",
+                   drop_missing_ids=True, default_event="purchase", test_days=28)
+    out = both(DATA / "online_retail.csv.gz", tmp_path, rows_per_shard=20_000, max_len=10, **options)
+    assert shard_digests(out["duckdb"]) == shard_digests(out["pandas"])
+    assert out["duckdb"]["counts"]["events"] == 406_829
+    assert out["duckdb"]["notes"][0] == "dropped 135,080 rows with an empty id"
+    assert list(PreparedData(tmp_path / "duckdb").vocabulary().items[:3]) == \
+        list(PreparedData(tmp_path / "pandas").vocabulary().items[:3])
 
 
 def test_a_prepared_folder_reads_back_as_the_lessons_split(shop_files, tmp_path):

@@ -143,7 +143,9 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
             _, sep = _read_header(path, None, encoding)
     if time_format and kinds["timestamp"] != "text":
         time_format = None
-    notes = [n for n in head.attrs.get("notes", []) if "numbers read as" not in n]
+    # notes about the whole file come from the SQL checks (the head's counts would mislead)
+    notes = [n for n in head.attrs.get("notes", [])
+             if "numbers read as" not in n and not n.startswith("dropped ")]
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
                   session_gap=session_gap, drop_missing_ids=drop_missing_ids,
