@@ -14,7 +14,9 @@ users) without holding the whole log in memory, and cached in ``--cache``
 
 Each run is ``prepare(...)`` in a fresh Python process. Peak memory is the
 largest sum of the resident memory of that process and all its children
-(Spark's JVM is a child), sampled from /proc every 0.2 s (Linux). The
+(Spark's JVM is a child), sampled from /proc every 0.2 s (Linux). CPU seconds
+(user + system, the process and its children) do not depend on what else
+runs on the machine; wall-clock seconds do. The
 result rows go to ``--out``/engines.csv; engines.md is written from all rows
 in the CSV (``--append`` keeps earlier rows of other sizes or engines).
 """
@@ -37,7 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MAPPING = {"user": "visitor", "item": "product", "time": "ts", "event": "action"}
-FIELDS = ["engine", "events", "file_mib", "total_s", "load_and_check_s", "sessions_s",
+FIELDS = ["engine", "events", "file_mib", "total_s", "cpu_s", "load_and_check_s", "sessions_s",
           "split_and_vocabulary_s", "windows_s", "prefixes_s", "peak_mib", "windows",
           "prefixes", "items", "digest", "settings", "load_avg", "date"]
 TARGET_SECONDS, TARGET_MIB = 600, 6 * 1024
@@ -87,7 +89,8 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_mib(pid: int) -> float:
+def tree_sample(pid: int, cpu_ticks: dict) -> float:
+    """Resident MiB of ``pid`` and its descendants; updates their CPU ticks (user + system)."""
     tree, total, stack = _children(), 0, [pid]
     while stack:
         p = stack.pop()
@@ -96,7 +99,9 @@ def tree_rss_mib(pid: int) -> float:
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
                     break
-        except OSError:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu_ticks[p] = max(cpu_ticks.get(p, 0), int(fields[11]) + int(fields[12]))
+        except (OSError, IndexError, ValueError):
             pass
         stack += tree.get(p, [])
     return total / 1024
@@ -111,15 +116,23 @@ def measure(engine: str, path: Path, args) -> dict:
     code = ("import json, sys\nfrom course_lib.prep.engines import prepare\n"
             f"m = prepare({str(path)!r}, {str(out)!r}, log=lambda s: print(s, file=sys.stderr, flush=True), "
             f"**{options!r})\nprint(json.dumps(m))\n")
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    peak = 0.0
+    peak, ticks = 0.0, {}
     while child.poll() is None:
-        peak = max(peak, tree_rss_mib(child.pid))
+        peak = max(peak, tree_sample(child.pid, ticks))
         time.sleep(0.2)
     stdout = child.stdout.read()
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # the waited-for processes' own account, or (Spark's JVM is never waited for) the
+    # last /proc reading of every process of the tree, whichever is larger
+    cpu = max((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+              sum(ticks.values()) / os.sysconf("SC_CLK_TCK"))
     if child.returncode:
         raise SystemExit(f"{engine} on {path.name} failed (exit {child.returncode})")
     manifest = json.loads(stdout.strip().splitlines()[-1])
@@ -130,7 +143,7 @@ def measure(engine: str, path: Path, args) -> dict:
     import hashlib
 
     return {"engine": engine, "events": c["events"], "file_mib": round(path.stat().st_size / 2**20),
-            "total_s": round(wall, 1), **{f"{k}_s": s.get(k, 0.0) for k in
+            "total_s": round(wall, 1), "cpu_s": round(cpu, 1), **{f"{k}_s": s.get(k, 0.0) for k in
                                           ("load_and_check", "sessions", "split_and_vocabulary",
                                            "windows", "prefixes")},
             "peak_mib": round(peak), "windows": c["windows"], "prefixes": c["prefixes"],
@@ -171,11 +184,14 @@ def write_markdown(path: Path, rows: list[dict], note: str) -> None:
         "(`shop_event_chunks`; not timed). **Peak memory** is the largest sum of the resident "
         "memory of the process and its children (Spark's JVM), sampled every 0.2 s. Stage "
         "seconds are the engine's own (`manifest.json`); total is the process's wall time, "
-        "start-up and imports included.",
+        "start-up and imports included; CPU s is user + system time of the process and its "
+        "children, which the machine's load does not inflate (with 2 cores, a quiet machine "
+        "needs at least CPU s / 2 of wall time). pandas cuts sessions while loading (its "
+        "`check s` includes them).",
         "",
-        "| engine | events | file MiB | total s | check s | sessions s | split+vocab s | windows s "
-        "| prefixes s | peak MiB | windows | same result | settings | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "| engine | events | file MiB | total s | CPU s | check s | sessions s | split+vocab s "
+        "| windows s | prefixes s | peak MiB | windows | same result | settings | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     by_size: dict = {}
     for r in rows:
@@ -184,7 +200,7 @@ def write_markdown(path: Path, rows: list[dict], note: str) -> None:
         same = "yes" if len(by_size[r["events"]]) == 1 else "NO"
         lines.append(
             f"| {r['engine']} | {int(r['events']):,} | {r['file_mib']} | **{float(r['total_s']):.1f}** | "
-            f"{float(r['load_and_check_s']):.1f} | {float(r['sessions_s']):.1f} | "
+            f"{float(r.get('cpu_s') or 'nan'):.0f} | {float(r['load_and_check_s']):.1f} | {float(r['sessions_s']):.1f} | "
             f"{float(r['split_and_vocabulary_s']):.1f} | {float(r['windows_s']):.1f} | "
             f"{float(r['prefixes_s']):.1f} | **{int(r['peak_mib']):,}** | {int(r['windows']):,} | "
             f"{same} | {r['settings']} | {r['load_avg'].split()[0]} |")

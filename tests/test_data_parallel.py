@@ -68,3 +68,23 @@ def test_data_parallel_on_two_devices_matches_one_device(tmp_path):
     assert len(one["loss"]) == 2 and one["loss"][1] < one["loss"][0]
     np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
     np.testing.assert_allclose(np.array(two["scores"]), np.array(one["scores"]), atol=1e-4)
+
+
+@pytest.mark.slow
+def test_next_item_prepared_data_parallel_from_the_command_line(tmp_path):
+    events = make_shop(8_000, seed=1).events
+    events["event_type"] = events["event_type"].astype(str)
+    events.drop(columns=["category"]).to_parquet(tmp_path / "shop.parquet", index=False)
+    prepare(tmp_path / "shop.parquet", tmp_path / "prep", test_days=14, max_len=6)
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "course_lib", "next-item", "--prepared",  # noqa: E731
+                                     str(tmp_path / "prep"), "--models", "gru4rec", "--epochs", "1",
+                                     "--quiet", *a], env=env, capture_output=True, text=True, timeout=900)
+    odd = run("--data-parallel", "--batch-size", "255", "--out", str(tmp_path / "odd"))
+    assert odd.returncode == 2
+    assert "--batch-size 255 must be a multiple of the 2 devices of --data-parallel" in odd.stderr
+    result = run("--data-parallel", "--out", str(tmp_path / "res"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "data parallel over 2 device(s)" in result.stdout
+    board = (tmp_path / "res" / "leaderboard.csv").read_text()
+    assert board.startswith("model,HR@10") and "gru4rec" in board

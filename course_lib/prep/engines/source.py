@@ -337,6 +337,11 @@ def check(engine, src: Source, d: Dialect) -> Facts:
                                 f"of {src.time_unit}", path=src.path,
                                 column=src.columns["timestamp"], **src.where(first))
         time = "text"
+        if src.time_format and d.name == "spark":
+            raise EventLogError("the Spark engine reads text times in ISO 8601 only (e.g. "
+                                "2024-01-31 12:00:00), not --time-format; use --engine duckdb "
+                                "or pandas, or convert the column", path=src.path,
+                                column=src.columns["timestamp"])
         bad = engine.rows(text_time_failures_sql(d, src))[0]
         if bad["n"]:
             value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]
