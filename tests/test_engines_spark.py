@@ -7,7 +7,6 @@ Spark binds to 127.0.0.1 only, so the suite's network guard stays in place.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

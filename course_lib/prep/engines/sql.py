@@ -76,8 +76,6 @@ class Dialect:
     def timestamp_ns(self, expr: str, arrow_unit: str | None = None) -> str:
         """Nanoseconds of a timestamp column."""
         if self.name == "duckdb":
-            if arrow_unit == "ns":
-                return f"epoch_ns({expr})"
             return f"epoch_ns({expr})"
         if arrow_unit == "ns":  # read as nanoseconds (spark.sql.legacy.parquet.nanosAsLong)
             return f"CAST({expr} AS BIGINT)"
