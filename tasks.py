@@ -9,8 +9,11 @@
 ``lab`` and ``test`` create ``.venv`` on first use, install the course there
 (again only when pyproject.toml changed) and register the ``course-lib``
 Jupyter kernel inside the environment. ``lab`` installs only what the lessons
-need; pytest, nbval, hypothesis and Playwright come with ``test``. Extra
-arguments go to JupyterLab or pytest, e.g. ``python3 tasks.py test
+need; pytest, nbval, hypothesis and Playwright come with ``test``, and so do
+the ``scale`` extra (DuckDB, pyspark) and, where apt-get can, Debian's Java 17
+for Spark. Without arguments ``test`` runs the suite in two timed groups:
+everything but Spark, then the Spark tests (``-m spark``). Extra arguments go
+to JupyterLab or pytest, e.g. ``python3 tasks.py test
 notebooks/01_autoregressive_models.ipynb`` or ``python3 tasks.py lab
 --no-browser --port 8890``.
 """
@@ -38,11 +41,11 @@ def run(*cmd, **kw) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT, **kw)
 
 
-def install(test_tools: bool = True) -> None:
-    """Create .venv and install the course into it, once per pyproject.toml version.
+def install(extras: tuple = ("test", "scale")) -> None:
+    """Create .venv and install the course into it, once per pyproject.toml version and extras.
 
-    ``test_tools=False`` (``tasks.py lab``) installs what the lessons need;
-    ``True`` adds the ``test`` extra (pytest, nbval, hypothesis, Playwright).
+    ``extras=()`` (``tasks.py lab``) installs what the lessons need; ``test``
+    adds pytest, nbval, hypothesis and Playwright, ``scale`` DuckDB and pyspark.
     """
     if sys.version_info < (3, 10):
         sys.exit(f"Python 3.10 or newer is needed (this is {sys.version.split()[0]}).")
@@ -52,22 +55,21 @@ def install(test_tools: bool = True) -> None:
             sys.exit("could not create the virtual environment (on Debian/Ubuntu: "
                      "apt-get install python3-venv)")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    full = VENV / f".installed-{digest}-test"
-    stamp = full if test_tools else VENV / f".installed-{digest}-lab"
-    if full.exists() or stamp.exists():
+    stamp = VENV / f".installed-{digest}"
+    if stamp.exists() and set(extras) <= set(stamp.read_text().split()[1:]):
         return
-    what = "the course, its packages and the test tools" if test_tools else "the course and its packages"
-    say(f"installing {what} (first time: a few minutes)")
-    target = ".[test]" if test_tools else "."
+    extras = tuple(sorted(set(extras) | (set(stamp.read_text().split()[1:]) if stamp.exists() else set())))
+    what = f"[{','.join(extras)}]" if extras else "(what the lessons need)"
+    say(f"installing the course and its packages {what} (first time: a few minutes)")
+    target = f".[{','.join(extras)}]" if extras else "."
     if run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target):
         sys.exit("pip install failed: see the messages above")
     if run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "course-lib",
            "--display-name", "Python (course-lib)", stdout=subprocess.DEVNULL):
         sys.exit("could not register the Jupyter kernel")
     for old in VENV.glob(".installed-*"):
-        if old.name not in (full.name, f".installed-{digest}-lab"):  # an older pyproject.toml
-            old.unlink()
-    stamp.write_text("installed\n")
+        old.unlink()
+    stamp.write_text("installed " + " ".join(extras) + "\n")
 
 
 def ensure_chromium() -> None:
@@ -84,8 +86,29 @@ def ensure_chromium() -> None:
         say("apt-get could not install chromium: the browser test will skip")
 
 
+def ensure_java() -> None:
+    """Install Debian's Java 17 for the Spark tests, where it is missing and apt-get can."""
+    java = shutil.which("java")
+    if java:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True)
+        first = (out.stderr or out.stdout).split('"')
+        version = first[1] if len(first) > 1 else "0"
+        major = int(version.split(".")[1] if version.startswith("1.") else version.split(".")[0] or 0)
+        if major >= 17:
+            return
+    if not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        say("Java 17 is not installed and cannot be installed here: the Spark tests will skip")
+        return
+    say("installing Debian's openjdk-17-jre-headless for the Spark tests (once)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    if run("apt-get", "update", "-qq", **quiet) or run("apt-get", "install", "-y", "-qq",
+                                                       "openjdk-17-jre-headless", **quiet):
+        say("apt-get could not install openjdk-17-jre-headless: the Spark tests will skip")
+
+
 def lab(args: list[str]) -> int:
-    install(test_tools=False)
+    install(extras=())
     say("starting JupyterLab (stop it with Ctrl+C)")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         args = ["--allow-root", *args]  # containers, Binder-like images and CI run as root
@@ -102,10 +125,24 @@ def doctor(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    install()
+    install(("test", "scale"))
     ensure_chromium()
-    code = run(PY, "-m", "pytest", *args)
-    return 0 if code == 5 and args else code  # 5: a filter that selected no test
+    ensure_java()
+    if args:
+        code = run(PY, "-m", "pytest", *args)
+        return 0 if code == 5 else code  # 5: a filter that selected no test
+    # two timed groups: Spark (JVM start-up, local mode) on its own, so its cost shows
+    import time
+
+    times, codes = {}, {}
+    for group, marker in (("everything but Spark", "not spark"), ("Spark", "spark")):
+        say(f"test group: {group} (-m '{marker}')")
+        start = time.perf_counter()
+        codes[group] = run(PY, "-m", "pytest", "-m", marker)
+        times[group] = time.perf_counter() - start
+    for group in times:
+        say(f"{group}: {times[group]:.0f} s, exit code {codes[group]}")
+    return next((c for c in codes.values() if c not in (0, 5)), 0)
 
 
 def main() -> int:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 import pandas as pd
 
 from course_lib.datasets import (EventLogError, MissingDataError, format_profile, load_events,
                                  load_series, profile_events)
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
+from course_lib.prep.engines import ENGINES, EngineUnavailable, prepare
+from course_lib.prep.prepared import PreparedData
 from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
                                        IntentSettings, NextItemSettings, Settings, SettingsError)
@@ -86,16 +89,20 @@ NO_COLUMN = {
 }
 
 
+def loader_options(args) -> dict:
+    """The loader's options (column mapping and reading) from the parsed arguments."""
+    return dict(user=args.user, session=args.session, item=args.item, time=args.time,
+                event=args.event, price=args.price, category=args.category,
+                quantity=args.quantity, sep=args.sep, time_unit=args.time_unit,
+                time_format=args.time_format, encoding=args.encoding,
+                drop_missing_ids=args.drop_missing_ids, default_event=args.default_event,
+                exclude=[k for k in NO_COLUMN if getattr(args, f"no_{k}", False)],
+                clean_sales=args.clean_sales)
+
+
 def load_from_args(args):
     """The canonical event table described by the parsed options."""
-    exclude = [k for k in NO_COLUMN if getattr(args, f"no_{k}", False)]
-    return load_events(args.events, user=args.user, session=args.session, item=args.item,
-                       time=args.time, event=args.event, price=args.price,
-                       category=args.category, quantity=args.quantity, exclude=exclude,
-                       sep=args.sep, time_unit=args.time_unit, time_format=args.time_format,
-                       encoding=args.encoding, session_gap=args.session_gap,
-                       drop_missing_ids=args.drop_missing_ids,
-                       default_event=args.default_event, clean_sales=args.clean_sales)
+    return load_events(args.events, session_gap=args.session_gap, **loader_options(args))
 
 
 def _print_notes(events) -> None:
@@ -177,6 +184,8 @@ def cmd_next_item(args) -> int:
     # lazy: see the note at the top
     from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
 
+    if args.prepared:
+        return _next_item_prepared(args)
     out = new_output_folder(args.out)
     settings = next_item_settings(args, args.models)
     if args.train or args.test:
@@ -197,6 +206,62 @@ def cmd_next_item(args) -> int:
     write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
     _print_table(board, 4)
     print(f"written: {out}/leaderboard.csv")
+    return 0
+
+
+def _next_item_prepared(args) -> int:
+    """``next-item --prepared DIR``: train from a prepared folder's shards (lesson 10)."""
+    # lazy (Keras): see the note at the top
+    from course_lib.evaluate.prepared import prepared_leaderboard  # lazy
+    from course_lib.models.streaming import data_parallel  # lazy
+    from course_lib.tasks.registry import make_models  # lazy
+
+    if args.events or args.train or args.test:
+        raise EventLogError("give either EVENTS (or --train/--test), or --prepared DIR, not both")
+    out = new_output_folder(args.out)
+    data = PreparedData(args.prepared)
+    settings = replace(next_item_settings(args, args.models), max_len=data.max_len)
+    distribution = data_parallel() if args.data_parallel else None
+    if distribution is not None:
+        devices = len(distribution.device_mesh.devices.ravel())
+        if settings.batch_size % devices:
+            raise EventLogError(f"--batch-size {settings.batch_size} must be a multiple of the "
+                                f"{devices} devices of --data-parallel", column="--batch-size")
+        _log(f"data parallel over {devices} device(s)")
+    _log(f"{args.prepared}: {data.describe()}")
+    board, _ = prepared_leaderboard(data, make_models(settings), progress=not args.quiet,
+                                    distribution=distribution, log=_log)
+    write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
+    _print_table(board, 4)
+    print(f"written: {out}/leaderboard.csv")
+    return 0
+
+
+PREPARE_EXAMPLES = """examples:
+  course-lib prepare events.parquet --out prepared/                      # pandas, in memory
+  course-lib prepare big.parquet --engine duckdb --memory-limit 4GB --out prepared/
+  course-lib prepare big.parquet --engine spark --out prepared/           # Java 17 + pyspark
+  course-lib next-item --prepared prepared/ --models pop,markov,gru4rec --out results/
+"""
+
+
+def cmd_prepare(args) -> int:
+    """``prepare EVENTS --engine ... --out DIR``: windows and prefixes as Parquet shards (lesson 10)."""
+    out = new_output_folder(args.out)
+    manifest = prepare(args.events, out, engine=args.engine, test_days=args.test_days,
+                       max_len=args.max_len, session_gap=args.session_gap,
+                       memory_limit=args.memory_limit, threads=args.threads,
+                       scratch=args.scratch, log=None if args.quiet else _log,
+                       **loader_options(args))
+    c = manifest["counts"]
+    print(f"{args.events} ({manifest['engine']}): cut {manifest['cut']}; "
+          f"{c['train_sessions']:,} training sessions -> {c['windows']:,} windows, "
+          f"{c['test_sessions']:,} test sessions -> {c['prefixes']:,} prefixes, "
+          f"{c['items']:,} items, in {manifest['total_seconds']:.1f} s")
+    for note in manifest.get("notes", []):
+        print(f"  note: {note}")
+    files = len(manifest["shards"]["train"]) + len(manifest["shards"]["test"])
+    print(f"written: {out}/ (manifest.json, vocabulary.parquet, {files} shards)")
     return 0
 
 
@@ -347,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("events", nargs="?", metavar="EVENTS", help="the event log (or use --train/--test)")
     n.add_argument("--train", metavar="FILE", help="training events, when the data arrives split")
     n.add_argument("--test", metavar="FILE", help="test events, when the data arrives split")
+    n.add_argument("--prepared", metavar="DIR", help="train from a folder that course-lib prepare "
+                   "wrote (Keras models read its shards as a stream; --max-len is the folder's)")
+    n.add_argument("--data-parallel", action="store_true", help="with --prepared: train the Keras "
+                   "models on every device Keras sees (keras.distribution.DataParallel)")
     n.add_argument("--test-days", type=float, default=ni.test_days, metavar="D",
                    help=f"test window (default {ni.test_days:g} days)")
     _add_next_item_model_options(n, NEXT_ITEM_MODELS)
@@ -354,6 +423,31 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(n)
     n.set_defaults(func=cmd_next_item)
+
+    pr = sub.add_parser("prepare", help="prepare an event log for next-item training: Parquet "
+                        "shards of windows and prefixes (pandas, DuckDB or Spark)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=PREPARE_EXAMPLES,
+                        description="Sessionise, split in time (the last --test-days are the test), "
+                                    "build the item vocabulary from training, and write the training "
+                                    "windows and test prefixes as Parquet shards with manifest.json "
+                                    "into a new folder, completely or not at all. The engines give "
+                                    "identical results: pandas (in memory, every row checked by the "
+                                    "loader), duckdb (out of core on one machine), spark (local mode "
+                                    "here, a cluster with spark-submit). duckdb and spark need "
+                                    "pip install 'course-lib[scale]'; spark also Java 17.")
+    pr.add_argument("events", metavar="EVENTS", help="the event log (Parquet or CSV; pandas also JSON Lines)")
+    pr.add_argument("--engine", default="pandas", choices=ENGINES, help="default: pandas")
+    pr.add_argument("--out", required=True, metavar="DIR", help="new folder for the prepared data")
+    pr.add_argument("--test-days", type=float, default=7, metavar="D", help="test window (default 7 days)")
+    pr.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
+    pr.add_argument("--memory-limit", metavar="SIZE", help="duckdb: buffer pool (default 3GB); "
+                    "spark: driver memory (default 2g)")
+    pr.add_argument("--threads", type=int, metavar="N", help="duckdb/spark threads (default: all cores)")
+    pr.add_argument("--scratch", metavar="DIR", help="where duckdb/spark keep intermediate data "
+                    "(default: beside --out; removed afterwards)")
+    pr.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_mapping_options(pr)
+    pr.set_defaults(func=cmd_prepare)
 
     r = sub.add_parser("report", help="the case study's tasks on an event log: tables, figures, summary",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REPORT_EXAMPLES,
@@ -399,7 +493,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError) as exc:
+    except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError,
+            EngineUnavailable) as exc:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
 
