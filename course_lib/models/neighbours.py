@@ -69,21 +69,23 @@ from course_lib.models.baselines import PAD_SCORE, popularity_backoff
 #: Votes closer than this share of a row's best vote count as tied.
 TIE_RESOLUTION = 1e-8
 
-#: Validation grids (lists of constructor arguments) for the tuner; ``sample=None``
-#: is "all sessions". Kept small: each setting costs one fit and one scoring of the
-#: validation window (about a second on the synthetic shop, seconds on Online Retail).
+#: Validation grids (lists of constructor arguments) for the tuner; ``sample=None`` is
+#: "all sessions sharing an item". Kept small (16-24 settings): each costs one fit and
+#: one scoring of the validation window, about a second on the synthetic shop's 100k
+#: events and 5-20 s on Online Retail baskets (benchmarks/neighbours.md). ``remind``
+#: is in every grid: whether shoppers return to items decides more than any other knob.
 GRIDS = {
-    "sknn": [{"k": k, "sample": s, "remind": r}
-             for k in (50, 100, 200) for s in (1000, None) for r in (True, False)],
-    "vsknn": [{"k": k, "sample": s, "weighting": w, "weighting_score": ws, "idf_weighting": idf,
-               "remind": r}
-              for k in (100, 200) for s in (1000, None) for (w, ws) in (("div", "div"),
-                                                                      ("quadratic", "quadratic"))
-              for idf in (0.0, 2.0) for r in (True, False)],
-    "stan": [{"k": k, "sample": s, "lambda_spw": spw, "lambda_snh": snh, "lambda_inh": inh,
-              "remind": r}
-             for k in (100, 200) for s in (1000, None) for spw in (1.02, 4.0)
-             for snh in (0.1, 1.0) for inh in (1.02, 4.0) for r in (True, False)],
+    "sknn": [{"k": k, "sample": sample, "remind": remind}
+             for k in (20, 50, 100, 200) for sample in (1000, None) for remind in (True, False)],
+    "vsknn": [{"k": k, "sample": None, "weighting": w, "weighting_score": ws,
+               "idf_weighting": idf, "remind": remind}
+              for k in (50, 100)
+              for w, ws in (("div", "div"), ("quadratic", "quadratic"), ("log", "quadratic"))
+              for idf in (0.0, 2.0) for remind in (True, False)],
+    "stan": [{"k": 100, "sample": None, "lambda_spw": spw, "lambda_snh": snh, "lambda_inh": inh,
+              "remind": remind}
+             for spw in (0.5, 1.02, 4.0) for snh in (None, 1.0) for inh in (1.02, 2.05)
+             for remind in (True, False)],
 }
 
 
@@ -175,7 +177,8 @@ class _Neighbours:
         if len(codes) and (codes.min() < 1 or codes.max() > n_items):
             raise ValueError(f"item codes must lie in 1..{n_items}")
         rows = np.repeat(np.arange(len(sessions)), lengths)
-        position = np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
+        position = (np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                    + 1).astype(np.int32)
         # one entry per (session, distinct item): the item's LAST position in the session
         self._positions = _max_duplicates(rows, codes, position, (len(sessions), n_items + 1))
         self._sets = self._positions.copy()                    # the same entries, all 1
@@ -211,8 +214,8 @@ class _Neighbours:
         # summed; (sessions x prefixes) transposed through CSC gives rows whose session
         # indices are sorted (oldest first) without a sort
         shared = (self._sets @ query.T).tocsc().T
-        q = np.repeat(np.arange(pre.n), np.diff(shared.indptr))
-        n, overlap = shared.indices.astype(np.int64), shared.data
+        q = np.repeat(np.arange(pre.n, dtype=np.int32), np.diff(shared.indptr))
+        n, overlap = shared.indices, shared.data
         if self.sample is not None:
             from_end = shared.indptr[q + 1] - 1 - np.arange(len(n))  # 0: the most recent
             keep = from_end < self.sample
@@ -232,7 +235,7 @@ class _Neighbours:
     def _holds(self, n, item):
         """Whether training session ``n`` holds ``item`` (element-wise)."""
         keys = self._keys()
-        wanted = n * (self.n_items + 1) + item
+        wanted = n.astype(np.int64) * (self.n_items + 1) + item
         at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
         return keys[at] == wanted if len(keys) else np.zeros(len(wanted), bool)
 
@@ -252,17 +255,6 @@ class _Neighbours:
         entry = starts[q][pair] + np.arange(int(lens.sum())) - first[pair]
         held = self._holds(n[pair], pre.item[entry])
         return np.maximum.reduceat(np.where(held, pre.pos[entry], 0), first)
-
-    def _neighbour_items(self, n):
-        """For each neighbour in ``n``: (pair index, item, the item's last position in the
-        neighbour) of all its items, and where each neighbour's entries start."""
-        P = self._positions
-        starts, lens = P.indptr[n], P.indptr[n + 1] - P.indptr[n]
-        first = np.cumsum(lens) - lens
-        pair = np.repeat(np.arange(len(n)), lens)
-        entry = starts[pair] + np.arange(int(lens.sum())) - first[pair]
-        return pair, P.indices[entry].astype(np.int64), P.data[entry], first
-
 
 def _max_duplicates(rows, cols, values, shape):
     """A CSR matrix (sorted indices) holding, for repeated (row, col) entries, the largest value."""
@@ -302,9 +294,9 @@ def _top_k(q, n, sim, k, B, bins: int = 1024):
     full = counts > 0
     best = np.zeros(B)
     best[full] = np.maximum.reduceat(sim, starts[full])
-    best = np.where(best > 0, best, 1.0)
-    b = np.minimum((sim / best[q] * bins).astype(np.int64), bins - 1)
-    hist = np.bincount(q * bins + b, minlength=B * bins).reshape(B, bins)
+    scale = bins / np.where(best > 0, best, 1.0)
+    b = np.minimum((sim * scale[q]).astype(np.int32), bins - 1)  # monotone in sim, per row
+    hist = np.bincount(q.astype(np.int64) * bins + b, minlength=B * bins).reshape(B, bins)
     at_or_above = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]      # candidates in bin >= j
     cut = np.maximum((at_or_above >= k).sum(axis=1) - 1, 0)     # the k-th largest's bin
     keep = b >= cut[q]
@@ -449,16 +441,21 @@ class STAN(_Neighbours):
 
     def _votes(self, q, n, sim, pre):
         B = pre.n
-        votes = np.zeros(B * (self.n_items + 1))
-        if len(q):
-            in_prefix_matrix = np.zeros((B, self.n_items + 1), dtype=bool)
-            in_prefix_matrix[pre.row, pre.item] = True
-            pair, item, pos, first = self._neighbour_items(n)
-            in_prefix = in_prefix_matrix[q[pair], item]
-            pos_star = np.maximum.reduceat(np.where(in_prefix, pos, 0), first)
-            weight = sim[pair]
-            if self.lambda_inh is not None:
-                weight = weight * np.exp(-np.abs(pos - pos_star[pair]) / self.lambda_inh)
-            votes = np.bincount(q[pair] * (self.n_items + 1) + item, weights=weight,
-                                minlength=B * (self.n_items + 1))
-        return votes.reshape(B, self.n_items + 1)
+        if not len(q):
+            return np.zeros((B, self.n_items + 1))
+        # the neighbours' rows of (sessions x items: an item's last position), one row per pair
+        rows = self._positions[n]
+        lens = np.diff(rows.indptr)
+        first = rows.indptr[:-1]
+        in_prefix = np.zeros((B, self.n_items + 1), dtype=bool)
+        in_prefix[pre.row, pre.item] = True
+        shared = in_prefix[np.repeat(q, lens), rows.indices]
+        pos_star = np.maximum.reduceat(np.where(shared, rows.data, 0), first)
+        weight = np.repeat(sim, lens)
+        if self.lambda_inh is not None:
+            distance = np.abs(rows.data - np.repeat(pos_star, lens))
+            decay = np.exp(-np.arange(distance.max() + 1) / self.lambda_inh)  # a lookup table
+            weight = weight * decay[distance]
+        rows.data = weight
+        select = sp.csr_matrix((np.ones(len(q)), (q, np.arange(len(q)))), shape=(B, len(q)))
+        return (select @ rows).toarray()   # each prefix: the sum of its neighbours' rows
