@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -25,14 +26,19 @@ from course_lib.prep.sequences import left_pad
 # --------------------------------------------------------------------------- #
 # the definitions, brute force
 
-def _neighbours(train, prefix, sample, k, similarity):
-    """(similarity, index) of the k nearest, from the ``sample`` latest sessions sharing an item."""
+def _neighbours(train, prefix, sample, k, similarity, rank=None):
+    """(similarity, index) of the k nearest, from the ``sample`` latest sessions sharing an item.
+
+    ``rank(i)`` orders them as the similarity does, computed so that mathematically equal
+    similarities tie exactly (exact fractions); by default the similarity itself.
+    """
+    rank = rank or similarity
     q = set(prefix)
     candidates = [i for i, s in enumerate(train) if q & set(s)]
     if sample is not None:
         candidates = candidates[-sample:]
-    sims = [(similarity(i), i) for i in candidates]
-    return sorted(sims, key=lambda t: (-t[0], -t[1]))[:k]
+    nearest = sorted(candidates, key=lambda i: (-rank(i), -i))[:k]
+    return [(similarity(i), i) for i in nearest]
 
 
 def sknn_votes(train, prefix, k, sample, similarity="cosine", remind=True):
@@ -45,8 +51,15 @@ def sknn_votes(train, prefix, k, sample, similarity="cosine", remind=True):
             return shared / math.sqrt(len(q) * len(n))
         return shared / len(q | n)
 
+    def exact(i):
+        n = set(train[i])
+        shared = len(q & n)
+        if similarity == "cosine":
+            return Fraction(shared ** 2, len(q) * len(n))
+        return Fraction(shared, len(q | n))
+
     votes = defaultdict(float)
-    for s, i in _neighbours(train, prefix, sample, k, sim):
+    for s, i in _neighbours(train, prefix, sample, k, sim, exact):
         for item in set(train[i]):
             if remind or item not in q:
                 votes[item] += s
@@ -69,10 +82,17 @@ def vsknn_votes(train, prefix, k, sample, weighting="div", weighting_score="div"
     idf = {x: math.log(len(train) / c) for x, c in events.items()}
 
     def sim(i):
-        return sum(weight[x] for x in sorted(q & set(train[i]))) / len(weight)
+        return sum(weight[x] for x in q & set(train[i])) / len(weight)
+
+    def exact(i):   # the weights are fractions (div, quadratic, same): exact ties
+        L = len(prefix)
+        exact_weight = {item: {"same": Fraction(1), "div": Fraction(p, L),
+                               "quadratic": Fraction(p, L) ** 2}[weighting]
+                        for p, item in enumerate(prefix, start=1)}
+        return sum(exact_weight[x] for x in q & set(train[i]))
 
     votes = defaultdict(float)
-    for s, i in _neighbours(train, prefix, sample, k, sim):
+    for s, i in _neighbours(train, prefix, sample, k, sim, exact):
         n = set(train[i])
         step = next(j for j, item in enumerate(reversed(prefix), start=1) if item in n)
         for item in n:

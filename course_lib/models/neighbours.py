@@ -89,17 +89,22 @@ GRIDS = {
 }
 
 
-def _position_weight(kind: str, p: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """V-SKNN's weight of the item at position ``p`` (1 = first) of a prefix of ``length`` items."""
-    p, length = p.astype(np.float64), length.astype(np.float64)
+def _position_weight(kind: str, p: np.ndarray, length: np.ndarray):
+    """V-SKNN's weight of the item at position ``p`` (1 = first) of a prefix of ``length`` items,
+    as (numerator, scale) with weight = numerator * scale.
+
+    ``"div"`` p/L, ``"quadratic"`` (p/L)^2, ``"same"`` 1 have whole-number numerators
+    (p, p^2, 1): their sums are exact, so neighbours with equal similarity tie exactly.
+    """
+    p, length = p.astype(np.float64), np.maximum(length, 1).astype(np.float64)
     if kind == "same":
-        return np.ones_like(p)
+        return np.ones_like(p), np.ones_like(length)
     if kind == "div":
-        return p / length
+        return p, 1.0 / length
     if kind == "quadratic":
-        return (p / length) ** 2
+        return p * p, 1.0 / (length * length)
     if kind == "log":
-        return 1.0 / np.log10(length - p + 1.7)
+        return 1.0 / np.log10(length - p + 1.7), np.ones_like(length)
     raise ValueError(f"weighting must be one of same, div, quadratic, log; not {kind!r}")
 
 
@@ -214,15 +219,19 @@ class _Neighbours:
         # summed; (sessions x prefixes) transposed through CSC gives rows whose session
         # indices are sorted (oldest first) without a sort
         shared = (self._sets @ query.T).tocsc().T
-        q = np.repeat(np.arange(pre.n, dtype=np.int32), np.diff(shared.indptr))
+        counts = np.diff(shared.indptr)
+        q = np.repeat(np.arange(pre.n, dtype=np.int32), counts)
         n, overlap = shared.indices, shared.data
-        if self.sample is not None:
+        if self.sample is not None and counts.max(initial=0) > self.sample:
             from_end = shared.indptr[q + 1] - 1 - np.arange(len(n))  # 0: the most recent
             keep = from_end < self.sample
             q, n, overlap = q[keep], n[keep], overlap[keep]
-        sim = self._similarity(q, n, overlap, pre)
-        q, n, sim = _top_k(q, n, sim, self.k, pre.n)
-        out[:] = self._votes(q, n, sim, pre)
+        # neighbours are chosen by a key that ranks them as the similarity does within one
+        # prefix (it leaves out the prefix's own factors); the similarity is then computed
+        # for the k chosen only
+        key = self._rank_key(q, n, overlap, pre)
+        q, n, key = _top_k(q, n, key, self.k, pre.n)
+        out[:] = self._votes(q, n, self._similarity(q, n, key, pre), pre)
         if not self.remind:
             out[pre.row, pre.item] = 0.0
         _rescale_with_tie_break(out, self._tie_break)
@@ -339,11 +348,16 @@ class SessionKNN(_Neighbours):
     def _query_weights(self, pre):
         return np.ones(len(pre.row))
 
-    def _similarity(self, q, n, shared, pre):
-        q_size, n_size = pre.distinct[q], self._set_sizes[n]
+    def _rank_key(self, q, n, shared, pre):
+        # one division of whole numbers: neighbours whose similarities are equal tie exactly
         if self.similarity == "cosine":
-            return shared / np.sqrt(q_size * n_size)
-        return shared / (q_size + n_size - shared)
+            return shared * shared / self._set_sizes[n]               # shared^2 / |n|
+        return shared / (pre.distinct[q] + self._set_sizes[n] - shared)
+
+    def _similarity(self, q, n, key, pre):
+        if self.similarity == "cosine":
+            return np.sqrt(key / pre.distinct[q])                      # shared / sqrt(|q| |n|)
+        return key
 
     def _votes(self, q, n, sim, pre):
         return self._set_votes(q, n, sim, pre.n)
@@ -384,10 +398,14 @@ class VSKNN(_Neighbours):
         self._idf = np.where(self._n_events > 0, idf, 0.0)
 
     def _query_weights(self, pre):
-        return _position_weight(self.weighting, pre.pos, pre.length[pre.row])
+        return _position_weight(self.weighting, pre.pos, pre.length[pre.row])[0]
 
-    def _similarity(self, q, n, shared, pre):
-        return shared / pre.distinct[q]
+    def _rank_key(self, q, n, shared, pre):
+        return shared   # the shared items' weight numerators, summed
+
+    def _similarity(self, q, n, key, pre):
+        scale = _position_weight(self.weighting, np.ones(pre.n), pre.length)[1]
+        return key * scale[q] / pre.distinct[q]
 
     def _votes(self, q, n, sim, pre):
         if len(q):
@@ -431,13 +449,19 @@ class STAN(_Neighbours):
         # kept above zero so that every session sharing an item stays a candidate
         return np.maximum(np.exp((pre.pos - pre.length[pre.row]) / self.lambda_spw), 1e-300)
 
-    def _similarity(self, q, n, shared, pre):
-        norm = np.sqrt(np.bincount(pre.row, weights=pre.weight ** 2, minlength=pre.n))
-        sim = shared / (norm[q] * np.sqrt(self._set_sizes[n]))
+    def _fit_extra(self, sessions):
+        # each training session's share of the similarity: 1 / sqrt(|n|), times its age decay
+        self._factor = 1.0 / np.sqrt(np.maximum(self._set_sizes, 1.0))
         if self.lambda_snh is not None:
-            age = self.n_sessions - 1 - n
-            sim = sim * np.exp(-age / (self.lambda_snh * self.n_sessions))
-        return sim
+            age = self.n_sessions - 1 - np.arange(self.n_sessions)
+            self._factor = self._factor * np.exp(-age / (self.lambda_snh * self.n_sessions))
+
+    def _rank_key(self, q, n, shared, pre):
+        return shared * self._factor[n]
+
+    def _similarity(self, q, n, key, pre):
+        norm = np.sqrt(np.bincount(pre.row, weights=pre.weight ** 2, minlength=pre.n))
+        return key / norm[q]
 
     def _votes(self, q, n, sim, pre):
         B = pre.n
