@@ -324,9 +324,13 @@ def test_each_beats_popularity_on_the_synthetic_shop(shop_split, model):
     assert knn["MRR@20"] > 1.5 * pop["MRR@20"] and knn["HR@20"] > pop["HR@20"]
 
 
-def test_scoring_is_repeatable_and_batch_independent(shop_split):
+@pytest.mark.parametrize("cls", [SessionKNN, VSKNN, STAN])
+def test_scoring_is_repeatable_batch_independent_and_refit_clean(shop_split, cls):
     X, _ = shop_split.test_prefixes(10)
-    model = STAN().fit(shop_split.train, shop_split.n_items)
+    model = cls().fit(shop_split.train, shop_split.n_items)
     whole = model.score(X[:300])
     model.batch_rows = 7
     assert np.array_equal(whole, model.score(X[:300]))
+    other = list(shop_split.train)[::-1]             # refitting forgets the first fit
+    model.fit(other, shop_split.n_items)
+    assert np.array_equal(model.score(X[:300]), cls().fit(other, shop_split.n_items).score(X[:300]))
