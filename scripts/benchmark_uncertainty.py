@@ -52,7 +52,8 @@ def main(argv=None) -> int:
     from course_lib.evaluate.uncertainty import (best_baseline, difference_sentence, prediction_sessions,
                                                  ranking_intervals, with_intervals)
     from course_lib.models.attention import SASRec
-    from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+    from course_lib.models.baselines import MarkovChain, Popularity
+    from course_lib.models.neighbours import SessionKNN
     from course_lib.models.graph import SRGNN
     from course_lib.models.session_rnn import SessionRNN
     from course_lib.prep.next_item import next_item_split

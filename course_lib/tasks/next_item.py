@@ -17,7 +17,7 @@ import pandas as pd
 
 from course_lib.datasets import EventLogError
 from course_lib.evaluate.next_item import breakdown, fit_and_evaluate, leaderboard, tune
-from course_lib.models.baselines import SessionKNN
+from course_lib.models.neighbours import SessionKNN
 from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_events,
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from course_lib.models.attention import SASRec
 from course_lib.models.base import NextItemModel
-from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.baselines import MarkovChain, Popularity
+from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
 from course_lib.models.graph import SRGNN
 from course_lib.models.session_rnn import SessionRNN
 from course_lib.tasks.settings import MODEL_KEYS, NextItemSettings
@@ -20,12 +21,14 @@ LABELS = {
     "pop": "popularity",
     "markov": "Markov chain",
     "sknn": "session-kNN",
+    "vsknn": "V-SKNN",
+    "stan": "STAN",
     "gru4rec": "GRU4Rec",
     "lstm": "LSTM",
     "srgnn": "SR-GNN",
     "sasrec": "SASRec",
 }
-BASELINES = ("pop", "markov", "sknn")
+BASELINES = ("pop", "markov", "sknn", "vsknn", "stan")
 NEURAL = ("gru4rec", "lstm", "srgnn", "sasrec")
 # neural models a Recommender can save, in a fixed order of preference (never the test score)
 SERVABLE = ("gru4rec", "sasrec", "lstm")
@@ -47,6 +50,8 @@ CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
     "pop": lambda s: Popularity(),
     "markov": lambda s: MarkovChain(),
     "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample),
+    "vsknn": lambda s: VSKNN(),
+    "stan": lambda s: STAN(),
     "gru4rec": lambda s: SessionRNN(cell="gru", hidden=s.hidden, **_neural(s)),
     "lstm": lambda s: SessionRNN(cell="lstm", hidden=s.hidden, **_neural(s)),
     "srgnn": lambda s: SRGNN(dim=s.hidden, **_neural(s, epochs=s.srgnn_epochs,

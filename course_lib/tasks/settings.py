@@ -19,7 +19,7 @@ import pandas as pd
 
 TASKS = ("next_item", "intent", "churn", "demand")
 # the next-item models' stable keys (course_lib.tasks.registry maps each to its constructor)
-MODEL_KEYS = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn", "sasrec")
+MODEL_KEYS = ("pop", "markov", "sknn", "vsknn", "stan", "gru4rec", "lstm", "srgnn", "sasrec")
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm")   # course-lib next-item
 REPORT_MODELS = ("pop", "markov", "sknn", "gru4rec")              # course-lib report
 
