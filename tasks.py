@@ -3,6 +3,7 @@
 
     python3 tasks.py lab     # install if needed, then open the course in JupyterLab
     python3 tasks.py test    # install if needed, then run the whole test suite
+    python3 tasks.py book    # install if needed, then build the course book (build/book/html)
 
 Both create ``.venv`` on first use, install the course and its tools there
 (again only when pyproject.toml changed), and register the ``course-lib``
@@ -58,6 +59,27 @@ def install() -> None:
     stamp.write_text("installed\n")
 
 
+def install_book() -> None:
+    """Add the book's tools (the ``[book]`` extra: Sphinx, MyST-NB...) to .venv, once per pyproject.toml."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-book-{digest}"
+    if stamp.exists():
+        return
+    say("installing the book's tools (the [book] extra; once)")
+    if run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[book]"):
+        sys.exit("pip install of the [book] extra failed: see the messages above")
+    for old in VENV.glob(".installed-book-*"):
+        old.unlink()
+    stamp.write_text("installed\n")
+
+
+def book(args: list[str]) -> int:
+    """Build the course book into build/book/html (book/build.py; --clean starts afresh)."""
+    install()
+    install_book()
+    return run(PY, "-m", "book.build", *args)
+
+
 def ensure_chromium() -> None:
     """Install Debian's Chromium for the browser test, where apt-get can (root, Debian-like)."""
     if shutil.which("chromium") or shutil.which("chromium-browser"):
@@ -82,19 +104,22 @@ def lab(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     install()
+    install_book()  # the suite builds the book and tests it in the browser
     ensure_chromium()
     code = run(PY, "-m", "pytest", *args)
     return 0 if code == 5 and args else code  # 5: a filter that selected no test
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test", "install"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test", "install", "book"):
         print(__doc__)
         return 2
     command, args = sys.argv[1], sys.argv[2:]
     if command == "install":
         install()
         return 0
+    if command == "book":
+        return book(args)
     return lab(args) if command == "lab" else test(args)
 
 
