@@ -37,6 +37,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_NOTE = ("*Interactive in the notebook: its controls redraw this figure. The book shows it "
                "as first drawn; run the notebook in JupyterLab to move them.*")
+FORM_NOTE = "*An interactive form in the notebook: run the notebook in JupyterLab to use it.*"
+PROGRESS_TEXT = re.compile(r"\d+%\|.*\|\s*\d+/\d+ \[")   # tqdm's text of a progress bar
 CODE_SOLUTION = "# BEGIN SOLUTION"
 TEXT_SOLUTION = re.compile(r"<!-- BEGIN SOLUTION -->\n?(.*?)<!-- END SOLUTION -->\n?", re.S)
 LESSON_TITLE = re.compile(r"^#\s+Lesson\s+\d+\s*·\s*(.+)$", re.M)
@@ -58,25 +60,31 @@ def title(path: Path) -> str:
 
 # ---------------------------------------------------------------- notebooks for the book
 
-def _widget_outputs(state: dict, model_id: str, seen=None) -> list[dict]:
-    """The outputs that an (Output) widget and its children hold in the saved widget state."""
+def _widget_models(state: dict, model_id: str, seen=None) -> list[dict]:
+    """A widget's saved model and those of all its children (depth first)."""
     seen = seen if seen is not None else set()
     if model_id in seen or model_id not in state:
         return []
     seen.add(model_id)
-    model = state[model_id].get("state", {})
-    found = list(model.get("outputs", []))
-    for child in model.get("children", []):
+    found = [state[model_id]]
+    for child in state[model_id].get("state", {}).get("children", []):
         if isinstance(child, str) and child.startswith("IPY_MODEL_"):
-            found += _widget_outputs(state, child[len("IPY_MODEL_"):], seen)
+            found += _widget_models(state, child[len("IPY_MODEL_"):], seen)
     return found
 
 
+def _is_progress_bar(out, models: list[dict]) -> bool:
+    if any(m.get("model_name") == "FloatProgressModel" for m in models):
+        return True
+    return bool(PROGRESS_TEXT.search(out.get("data", {}).get("text/plain", "")))
+
+
 def static_widgets(nb) -> int:
-    """Replace every widget view by the figure it drew and a note; return how many were replaced.
+    """Replace every widget view by what it drew and a note; drop progress bars; return how many replaced.
 
     The test run (nbval) records the figure a widget draws as an ordinary output of
-    its cell; an nbclient run keeps it in the saved widget state, read here.
+    its cell; an nbclient run keeps it in the saved widget state, read here. A
+    progress bar (tqdm) says nothing once the run is over, and is left out.
     """
     state = nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     replaced = 0
@@ -89,12 +97,15 @@ def static_widgets(nb) -> int:
             if view is None:
                 outputs.append(out)
                 continue
+            models = _widget_models(state, view.get("model_id", ""))
+            if _is_progress_bar(out, models):
+                continue
             replaced += 1
+            drawn = [saved for m in models for saved in m.get("state", {}).get("outputs", [])]
+            outputs += [nbformat.from_dict({"metadata": {}, **saved}) for saved in drawn]
             has_image = any("image/png" in o.get("data", {}) for o in outputs)
-            if not has_image:
-                for saved in _widget_outputs(state, view.get("model_id", "")):
-                    outputs.append(nbformat.from_dict({"metadata": {}, **saved}))
-            outputs.append(nbformat.v4.new_output("display_data", data={"text/markdown": WIDGET_NOTE}))
+            outputs.append(nbformat.v4.new_output(
+                "display_data", data={"text/markdown": WIDGET_NOTE if has_image else FORM_NOTE}))
         cell.outputs = outputs
     return replaced
 

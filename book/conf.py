@@ -29,6 +29,7 @@ html_title = "E-commerce behaviour from event sequences"
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
+html_context = {"default_mode": "light"}   # an empty saved mode makes the theme log a console error
 html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,

@@ -33,12 +33,14 @@ REPEATABILITY = {
 
 _TABLES = pytest.StashKey[dict]()
 _RUNS = pytest.StashKey[dict]()
+_WRITTEN = pytest.StashKey[set]()
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "after_notebooks: runs after the notebooks (uses their runs)")
     config.stash[_TABLES] = {}
     config.stash[_RUNS] = {}
+    config.stash[_WRITTEN] = set()
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -50,6 +52,11 @@ def pytest_collection_modifyitems(session, config, items):
 def nbval_tables(config) -> dict[str, str]:
     """lesson path (relative, posix) -> what its REPEATABILITY snippet printed in nbval's kernel."""
     return config.stash[_TABLES]
+
+
+def notebooks_written(config) -> set[str]:
+    """Notebooks (relative, posix) whose executed copy this session's nbval run wrote."""
+    return config.stash[_WRITTEN]
 
 
 def _is_notebook_cell(item) -> bool:
@@ -101,6 +108,7 @@ def _finish(item) -> None:
             if out.output_type == "execute_result":
                 out.execution_count = number + 1
     executed_copies.write_copy(path, nb, stamp_value=run["stamp"], executed_by="nbval (test suite)")
+    item.config.stash[_WRITTEN].add(relative)
 
 
 def _printed(kernel, snippet: str, timeout: float = 120) -> str:

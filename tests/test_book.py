@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 from book import build as book_build
+from notebook_record import notebooks_written
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "build" / "browser"
@@ -63,6 +64,20 @@ def test_a_widget_becomes_its_first_figure_and_a_note(saved_in_state):
     assert "widgets" not in nb.metadata and book_build.figures(nb) == 1
 
 
+def test_progress_bars_are_left_out_and_forms_get_a_note():
+    bar = {"output_type": "display_data", "metadata": {}, "data": {
+        "text/plain": "training:   0%|          | 0/6 [00:00<?, ?epoch/s]",
+        book_build.WIDGET_VIEW: {"model_id": "bar", "version_major": 2}}}
+    form = {"output_type": "execute_result", "metadata": {}, "execution_count": 1, "data": {
+        "text/plain": "VBox(children=(Text(value='user'),))",
+        book_build.WIDGET_VIEW: {"model_id": "form", "version_major": 2}}}
+    cell = nbformat.v4.new_code_cell("run()")
+    cell.outputs = [nbformat.from_dict(bar), nbformat.from_dict(form)]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert book_build.static_widgets(nb) == 1
+    assert [o.data["text/markdown"] for o in nb.cells[0].outputs] == [book_build.FORM_NOTE]
+
+
 def test_solutions_fold_behind_toggles():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("Intro.\n\n<!-- BEGIN SOLUTION -->\nThe answer is $x$.\n<!-- END SOLUTION -->\n"),
@@ -84,15 +99,21 @@ def test_the_table_of_contents_comes_from_the_files():
 
 @pytest.fixture(scope="module")
 def site():
+    """The built book, served on a loopback port; and the notebooks the build had to run itself."""
     pytest.importorskip("sphinx", reason="the [book] extra is not installed (python3 tasks.py book installs it)")
     pytest.importorskip("myst_nb", reason="the [book] extra is not installed (python3 tasks.py book installs it)")
-    html = book_build.build(log=print)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
-    handler.log_message = lambda *args: None
+    messages = []
+    html = book_build.build(log=lambda line: (messages.append(line), print(line)))
+    ran_again = {line.split()[1] for line in messages if line.startswith("executing ")}
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield html, f"http://127.0.0.1:{server.server_address[1]}/"
+    yield html, f"http://127.0.0.1:{server.server_address[1]}/", ran_again
     server.shutdown()
 
 
@@ -100,9 +121,11 @@ def site():
 @pytest.mark.after_notebooks
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
                     "(python3 tasks.py test installs it where apt-get works)")
-def test_the_book_in_a_browser(site):
+def test_the_book_in_a_browser(site, request):
     sync_api = pytest.importorskip("playwright.sync_api")
-    html, base = site
+    html, base, ran_again = site
+    twice = ran_again & notebooks_written(request.config)
+    assert not twice, f"the book ran notebooks again that nbval ran in this session: {sorted(twice)}"
     pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html") if "_static" not in p.parts)
     figures_drawn = {rel.replace(".ipynb", ".html"): book_build.figures(nbformat.read(book_build.SRC / rel, as_version=4))
                      for rel in (p.relative_to(book_build.SRC).as_posix() for p in book_build.SRC.rglob("*.ipynb"))}
