@@ -110,6 +110,13 @@ def static_widgets(nb) -> int:
     return replaced
 
 
+def hide_quiet_results(nb) -> None:
+    """Drop the results Jupyter hides (a cell ending with ";"), which nbval's runs record."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and executed_copies.hidden_by_semicolon(cell.source):
+            cell.outputs = [out for out in cell.outputs if out.output_type != "execute_result"]
+
+
 def fold_solutions(nb) -> None:
     """Solutions notebook: solution code behind a toggle (hide-cell), solution text in a dropdown."""
     for cell in nb.cells:
@@ -172,6 +179,7 @@ def prepare(log=print, stale_ok: bool = False) -> dict[str, int]:
     shown = {}
     for path in lessons() + solutions():
         nb = executed_copies.executed(path, log=log, stale_ok=stale_ok)
+        hide_quiet_results(nb)
         static_widgets(nb)
         if path.parent.name == "solutions":
             fold_solutions(nb)
@@ -197,7 +205,7 @@ def build(log=print, clean: bool = False, stale_ok: bool = False) -> Path:
     prepare(log, stale_ok=stale_ok)
     prepared = time.perf_counter()
     log(f"sources ready in {prepared - started:.0f} s; running Sphinx")
-    code = build_main(["-b", "html", "-c", str(ROOT / "book"), "-d", str(OUT / "doctrees"),
+    code = build_main(["-b", "html", "-E", "-c", str(ROOT / "book"), "-d", str(OUT / "doctrees"),
                        "-q", str(SRC), str(HTML)])
     if code:
         raise SystemExit(f"Sphinx failed (exit {code}): see the messages above")

@@ -32,6 +32,17 @@ def stamp(path: Path) -> str:
     return digest.hexdigest()[:20]
 
 
+def hidden_by_semicolon(source: str) -> bool:
+    """Whether IPython hides a cell's result: its last line of code ends with ";".
+
+    nbval runs cells without storing them in IPython's history, where IPython
+    looks for the semicolon, so its runs show results that Jupyter hides.
+    """
+    lines = [line.split("#")[0].rstrip() for line in source.splitlines()]
+    code = [line for line in lines if line]
+    return bool(code) and code[-1].endswith(";")
+
+
 def copy_path(path: Path) -> Path:
     """Where the executed copy of ``path`` (a notebook inside the repository) lives."""
     return EXECUTED / Path(path).resolve().relative_to(ROOT)
