@@ -57,11 +57,15 @@ def run_notebook(page, lab: str, notebook: Path, timeout_ms: int = 240_000) -> N
     page.wait_for_timeout(2_000)  # let the kernel settle before running everything
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     # finished when every code cell shows an execution count and none is pending ([*])
-    page.wait_for_function(
-        """() => {
-             const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-           }""", timeout=timeout_ms)
+    try:
+        page.wait_for_function(
+            """() => {
+                 const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                 return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+               }""", timeout=timeout_ms)
+    except Exception:
+        page.screenshot(path=str(ARTEFACTS / f"{notebook.stem}_failed.png"))
+        raise
     page.wait_for_timeout(1_500)
     text = page.locator(".jp-Notebook").inner_text()
     assert "Error displaying widget" not in text
@@ -136,7 +140,7 @@ def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(jupyter_lab
     with sync_api.sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, jupyter_lab, notebook, timeout_ms=120_000)
+        run_notebook(page, jupyter_lab, notebook)
         first = widget_image(page)
         assert first, "the gate explorer shows no figure"
         page.get_by_role("button", name="sigmoid").first.click()
