@@ -48,14 +48,16 @@ def widget_image(page) -> str:
 
 def run_notebook(page, lab: str, notebook: Path, timeout_ms: int = 240_000) -> None:
     """Open ``notebook`` (inside the repository) in JupyterLab, run all cells, check for errors."""
-    page.goto(f"{lab}/lab/tree/{notebook.relative_to(ROOT).as_posix()}")
+    # ?reset: a fresh workspace, so no notebook of an earlier test is restored beside this one
+    page.goto(f"{lab}/lab/tree/{notebook.relative_to(ROOT).as_posix()}?reset")
     page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
                            timeout=90_000)
     page.wait_for_function(
         "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
         " return !s || s.getAttribute('data-status') !== 'busy'; }", timeout=90_000)
     page.wait_for_timeout(2_000)  # let the kernel settle before running everything
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # start the command without awaiting its promise (it can wait on the kernel for ever)
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     # finished when every code cell shows an execution count and none is pending ([*])
     try:
         page.wait_for_function(
