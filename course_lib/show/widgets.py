@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from course_lib.models.cells import lstm_trace
 from course_lib.show.plots import plot_user_timeline
 
 
@@ -96,8 +97,6 @@ def gate_explorer(steps: int = 150, units: int = 4, seed: int = 0):
     :func:`course_lib.models.cells.lstm_trace`. The faint lines show the cell
     state with the other candidate, for comparison.
     """
-    from course_lib.models.cells import lstm_trace
-
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(1, steps, 2))
     W = rng.normal(scale=0.8, size=(2, 4 * units))
