@@ -164,8 +164,36 @@ def index_page() -> str:
         "Each lesson's exercises have their worked solutions folded: open a toggle to see one. "
         "New to a term? See the [glossary](GLOSSARY.md).", "",
         toc("Lessons", lessons()), toc("Exercises and solutions", solutions()),
-        toc("Reference", [ROOT / "GLOSSARY"]),
+        toc("Reference", [ROOT / "GLOSSARY"]), toc("Data cards", data_cards()),
     ])
+
+
+LINK = re.compile(r"\[([^\]]+)\]\(([^)#\s]+)\)")
+
+
+def repository_links_as_paths(text: str, source: Path) -> str:
+    """A markdown page's links to repository files the book does not show become their paths.
+
+    ``[benchmarks](../benchmarks/x.md)`` would be a dead link in the site; it
+    reads "benchmarks (`benchmarks/x.md` in the repository)" instead.
+    """
+    def plain(match):
+        label, target = match.groups()
+        if "://" in target:
+            return match.group(0)
+        path = (source.parent / target).resolve()
+        if path.suffix in {".md", ".ipynb"} and path in set(data_cards()) | {ROOT / "GLOSSARY.md"}:
+            return match.group(0)
+        relative = path.relative_to(ROOT).as_posix()
+        if label.strip("`") in {target, relative, path.name}:
+            return f"`{relative}` (in the repository)"
+        return f"{label} (`{relative}` in the repository)"
+    return LINK.sub(plain, text)
+
+
+def data_cards() -> list[Path]:
+    """The data cards (datasets/**/*.md): the lessons link to them."""
+    return sorted((ROOT / "datasets").rglob("*.md"))
 
 
 def prepare(log=print, stale_ok: bool = False) -> dict[str, int]:
@@ -188,6 +216,10 @@ def prepare(log=print, stale_ok: bool = False) -> dict[str, int]:
         shown[relative] = figures(nb)
         _write_if_changed(SRC / relative, nbformat.writes(nb))
     _write_if_changed(SRC / "GLOSSARY.md", (ROOT / "GLOSSARY.md").read_text())
+    for card in data_cards():
+        relative = card.relative_to(ROOT).as_posix()
+        wanted.add(relative)
+        _write_if_changed(SRC / relative, repository_links_as_paths(card.read_text(), card))
     _write_if_changed(SRC / "index.md", index_page())
     for stale in SRC.rglob("*"):
         if stale.is_file() and stale.relative_to(SRC).as_posix() not in wanted:

@@ -81,11 +81,15 @@ def satisfies(version: str, spec: str) -> bool:
 
 
 def requirements(extra: bool = False) -> list[tuple[str, str]]:
-    """(distribution, version spec) the installed course declares (``extra``: the test packages)."""
+    """(distribution, version spec) the installed course declares (``extra``: the test packages).
+
+    The other extras (``scale``, ``book``) are never checked: the lessons do not need them.
+    """
     out = []
     for line in metadata.requires(DIST) or []:
         requirement, _, marker = line.partition(";")
-        if (TEST_ONLY in marker) != extra:
+        wanted = TEST_ONLY in marker if extra else "extra" not in marker
+        if not wanted:
             continue
         name, spec = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)", requirement).groups()
         out.append((name.lower().replace("_", "-"), spec.replace(" ", "")))
