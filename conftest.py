@@ -2,7 +2,11 @@
 
 * Every process the tests start imports ``tests/offline/sitecustomize.py``
   (via PYTHONPATH), which refuses connections outside loopback.
-* ``COURSE_DATA_DIR`` defaults to ``../shared/data`` beside the repository.
+* The data is what a learner has: the copies shipped in ``datasets/``
+  (``COURSE_DATA_DIR`` is left as the caller set it, and is not needed).
+* ``tests/notebook_record.py`` keeps nbval's executed notebooks in
+  ``build/executed/`` (the book reuses them) and orders ``after_notebooks``
+  tests last; ``tests/jupyter_lab.py`` gives one JupyterLab server per session.
 * nbval's per-cell durations are added up per notebook and written to
   ``build/notebook_timings.csv`` at the end of the run (a record, never an
   assertion); ``scripts/benchmark_notebooks.py`` keeps the committed copy.
@@ -26,8 +30,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 sys.path.insert(0, str(OFFLINE))
 import sitecustomize  # noqa: E402,F401  (installs the guard in this process too)
 
-if not os.environ.get("COURSE_DATA_DIR") and (ROOT.parent / "shared" / "data").is_dir():
-    os.environ["COURSE_DATA_DIR"] = str(ROOT.parent / "shared" / "data")
+pytest_plugins = ["jupyter_lab", "notebook_record"]
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _notebook_cells: dict[str, int] = defaultdict(int)

@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """Set up and run the course with nothing but Python 3.10+.
 
-    python3 tasks.py lab     # install if needed, then open the course in JupyterLab
-    python3 tasks.py test    # install if needed, then run the whole test suite
+    python3 tasks.py lab       # install what the lessons need, then open the course in JupyterLab
+    python3 tasks.py test      # install that and the test tools, then run the whole test suite
+    python3 tasks.py book      # install the book's tools, then build the course book (build/book/html)
+    python3 tasks.py doctor    # check the installation: one line per check, the fix for each failure
+    python3 tasks.py install   # install everything (lessons and tests) without running anything
 
-Both create ``.venv`` on first use, install the course and its tools there
-(again only when pyproject.toml changed), and register the ``course-lib``
-Jupyter kernel inside the environment. Extra arguments go to JupyterLab or
-pytest, e.g. ``python3 tasks.py test notebooks/01_autoregressive_models.ipynb``
-or ``python3 tasks.py lab --no-browser --port 8890``.
+``lab`` and ``test`` create ``.venv`` on first use, install the course there
+(again only when pyproject.toml changed) and register the ``course-lib``
+Jupyter kernel inside the environment. ``lab`` installs only what the lessons
+need; pytest, nbval, hypothesis and Playwright come with ``test``, and so do
+the ``scale`` extra (DuckDB, pyspark), the ``book`` extra (Sphinx, MyST-NB: the
+suite builds the book) and, where apt-get can, Debian's Java 17 for Spark. Without arguments ``test`` runs the suite in two timed groups:
+everything but Spark, then the Spark tests (``-m spark``). Extra arguments go
+to JupyterLab or pytest, e.g. ``python3 tasks.py test
+notebooks/01_autoregressive_models.ipynb`` or ``python3 tasks.py lab
+--no-browser --port 8890``.
 """
 from __future__ import annotations
 
@@ -34,8 +42,12 @@ def run(*cmd, **kw) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT, **kw)
 
 
-def install() -> None:
-    """Create .venv and install the course into it, once per pyproject.toml version."""
+def install(extras: tuple = ("test", "scale")) -> None:
+    """Create .venv and install the course into it, once per pyproject.toml version and extras.
+
+    ``extras=()`` (``tasks.py lab``) installs what the lessons need; ``test``
+    adds pytest, nbval, hypothesis and Playwright, ``scale`` DuckDB and pyspark.
+    """
     if sys.version_info < (3, 10):
         sys.exit(f"Python 3.10 or newer is needed (this is {sys.version.split()[0]}).")
     if not PY.exists():
@@ -45,17 +57,26 @@ def install() -> None:
                      "apt-get install python3-venv)")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{digest}"
-    if stamp.exists():
+    if stamp.exists() and set(extras) <= set(stamp.read_text().split()[1:]):
         return
-    say("installing the course and its packages (first time: a few minutes)")
-    if run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[test]"):
+    extras = tuple(sorted(set(extras) | (set(stamp.read_text().split()[1:]) if stamp.exists() else set())))
+    what = f"[{','.join(extras)}]" if extras else "(what the lessons need)"
+    say(f"installing the course and its packages {what} (first time: a few minutes)")
+    target = f".[{','.join(extras)}]" if extras else "."
+    if run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target):
         sys.exit("pip install failed: see the messages above")
     if run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "course-lib",
            "--display-name", "Python (course-lib)", stdout=subprocess.DEVNULL):
         sys.exit("could not register the Jupyter kernel")
     for old in VENV.glob(".installed-*"):
         old.unlink()
-    stamp.write_text("installed\n")
+    stamp.write_text("installed " + " ".join(extras) + "\n")
+
+
+def book(args: list[str]) -> int:
+    """Build the course book into build/book/html (book/build.py; --clean starts afresh)."""
+    install(("book",))
+    return run(PY, "-m", "book.build", *args)
 
 
 def ensure_chromium() -> None:
@@ -72,30 +93,75 @@ def ensure_chromium() -> None:
         say("apt-get could not install chromium: the browser test will skip")
 
 
+def ensure_java() -> None:
+    """Install Debian's Java 17 for the Spark tests, where it is missing and apt-get can."""
+    java = shutil.which("java")
+    if java:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True)
+        first = (out.stderr or out.stdout).split('"')
+        version = first[1] if len(first) > 1 else "0"
+        major = int(version.split(".")[1] if version.startswith("1.") else version.split(".")[0] or 0)
+        if major >= 17:
+            return
+    if not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        say("Java 17 is not installed and cannot be installed here: the Spark tests will skip")
+        return
+    say("installing Debian's openjdk-17-jre-headless for the Spark tests (once)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    if run("apt-get", "update", "-qq", **quiet) or run("apt-get", "install", "-y", "-qq",
+                                                       "openjdk-17-jre-headless", **quiet):
+        say("apt-get could not install openjdk-17-jre-headless: the Spark tests will skip")
+
+
 def lab(args: list[str]) -> int:
-    install()
+    install(extras=())
     say("starting JupyterLab (stop it with Ctrl+C)")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         args = ["--allow-root", *args]  # containers, Binder-like images and CI run as root
     return run(BIN / "jupyter", "lab", *args, FIRST_LESSON)
 
 
+def doctor(args: list[str]) -> int:
+    """Run course_lib.doctor in .venv (without installing anything: it diagnoses what is there)."""
+    if not PY.exists():
+        print(f"FAIL environment           {VENV.name}/ does not exist  -> fix: python3 tasks.py lab "
+              "(or python3 tasks.py install)")
+        return 1
+    return run(PY, "-m", "course_lib.doctor", *args)
+
+
 def test(args: list[str]) -> int:
-    install()
+    install(("test", "scale", "book"))  # the suite builds the book and tests it in the browser
     ensure_chromium()
-    code = run(PY, "-m", "pytest", *args)
-    return 0 if code == 5 and args else code  # 5: a filter that selected no test
+    ensure_java()
+    if args:
+        code = run(PY, "-m", "pytest", *args)
+        return 0 if code == 5 else code  # 5: a filter that selected no test
+    # two timed groups: Spark (JVM start-up, local mode) on its own, so its cost shows
+    import time
+
+    times, codes = {}, {}
+    for group, marker in (("everything but Spark", "not spark"), ("Spark", "spark")):
+        say(f"test group: {group} (-m '{marker}')")
+        start = time.perf_counter()
+        codes[group] = run(PY, "-m", "pytest", "-m", marker)
+        times[group] = time.perf_counter() - start
+    for group in times:
+        say(f"{group}: {times[group]:.0f} s, exit code {codes[group]}")
+    return next((c for c in codes.values() if c not in (0, 5)), 0)
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("lab", "test", "install"):
+    commands = {"lab": lab, "test": test, "doctor": doctor, "book": book}
+    if len(sys.argv) < 2 or sys.argv[1] not in (*commands, "install"):
         print(__doc__)
         return 2
     command, args = sys.argv[1], sys.argv[2:]
     if command == "install":
-        install()
+        install(("test", "scale", "book"))
         return 0
-    return lab(args) if command == "lab" else test(args)
+    return commands[command](args)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,8 @@ import pandas as pd
 from course_lib.datasets import (EventLogError, MissingDataError, format_profile, load_events,
                                  load_series, profile_events)
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
+from course_lib.prep.engines import ENGINES, EngineUnavailable, prepare
+from course_lib.prep.prepared import PreparedData
 from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
                                        IntentSettings, NextItemSettings, Settings, SettingsError)
@@ -29,6 +32,7 @@ from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODE
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
   course-lib validate otto_sample_sessions.jsonl
+  course-lib validate datasets/examples/cd_purchases.csv.gz --price amount
   course-lib validate online_retail.csv.gz --user CustomerID --session InvoiceNo \\
       --item StockCode --time InvoiceDate --drop-missing-ids --default-event purchase
 """
@@ -62,19 +66,62 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
                    "when there is no session column (default: 30min)")
     r.add_argument("--drop-missing-ids", action="store_true",
                    help="skip rows with an empty user/session/item id instead of failing")
-    r.add_argument("--default-event", default="view",
-                   help="event type when there is no event column (default: view)")
+    r.add_argument("--default-event", metavar="TYPE",
+                   help="event type of every row when there is no event column (default: "
+                        "guessed and said in a note: purchase when an invoice, order or amount "
+                        "column, or quantities other than 1, suggest a sales log; else view)")
+    r.add_argument("--clean-sales", action="store_true",
+                   help="drop lines with a quantity or price of zero or less (cancellations, "
+                        "returns, adjustments); counted in a note")
+    x = parser.add_argument_group("leaving a column out (even when it has a usual name)")
+    for keyword in NO_COLUMN:
+        x.add_argument(f"--no-{keyword}", action="store_true",
+                       help=f"no {keyword} column: {NO_COLUMN[keyword]}")
+
+
+#: ``--no-KEYWORD``: what the loader does without that column
+NO_COLUMN = {
+    "user": "each session is its own user (e.g. --session InvoiceNo --no-user)",
+    "session": "sessions are cut after --session-gap of inactivity",
+    "item": "a purchases table of customer, date and amount (churn and demand only)",
+    "event": "every row is a --default-event",
+    "price": "the file's price column is ignored",
+    "category": "the file's category column is ignored",
+    "quantity": "the file's quantity column is ignored",
+}
+
+
+def loader_options(args) -> dict:
+    """The loader's options (column mapping and reading) from the parsed arguments."""
+    return dict(user=args.user, session=args.session, item=args.item, time=args.time,
+                event=args.event, price=args.price, category=args.category,
+                quantity=args.quantity, sep=args.sep, time_unit=args.time_unit,
+                time_format=args.time_format, encoding=args.encoding,
+                drop_missing_ids=args.drop_missing_ids, default_event=args.default_event,
+                exclude=[k for k in NO_COLUMN if getattr(args, f"no_{k}", False)],
+                clean_sales=args.clean_sales)
 
 
 def load_from_args(args):
     """The canonical event table described by the parsed options."""
-    return load_events(args.events, user=args.user, session=args.session, item=args.item,
-                       time=args.time, event=args.event, price=args.price,
-                       category=args.category, quantity=args.quantity, sep=args.sep,
-                       time_unit=args.time_unit, time_format=args.time_format,
-                       encoding=args.encoding, session_gap=args.session_gap,
-                       drop_missing_ids=args.drop_missing_ids,
-                       default_event=args.default_event)
+    return load_events(args.events, session_gap=args.session_gap, **loader_options(args))
+
+
+def _print_notes(events) -> None:
+    """The loader's notes: every choice it made for the user (validate, report, next-item, forecast)."""
+    for note in events.attrs.get("notes", []):
+        print(f"  note: {note}", flush=True)
+
+
+def _next_item_events(args, path):
+    """The events of ``path``, notes printed; one clear error without an item column."""
+    events = load_from_args(argparse.Namespace(**{**vars(args), "events": path}))
+    print(f"{path}:", flush=True)
+    _print_notes(events)
+    if "item_id" not in events.columns:
+        raise EventLogError("no item column, which next-item recommendation needs: map one "
+                            "with --item COL", path=path)
+    return events
 
 
 def cmd_validate(args) -> int:
@@ -82,8 +129,7 @@ def cmd_validate(args) -> int:
     print(format_profile(profile_events(events), title=f"{args.events}: valid event log"))
     mapped = ", ".join(f"{k} <- {v}" for k, v in events.attrs.get("columns", {}).items())
     print(f"  {'columns':<12} {mapped}")
-    for note in events.attrs.get("notes", []):
-        print(f"  note: {note}")
+    _print_notes(events)
     return 0
 
 
@@ -101,11 +147,16 @@ def cmd_forecast(args) -> int:
                              time_format=args.time_format, encoding=args.encoding)
         series, what = series_from_values(values, args.value, settings)
     else:
-        series, what = series_from_events(load_from_args(args), settings)
+        events = load_from_args(args)
+        _print_notes(events)
+        series, what = series_from_events(events, settings)
     result = forecast_task(series, what, settings, source=str(args.events),
                            progress=not args.quiet, log=_log)
     files = forecast_files(result)
     write_folder(out, files)
+    print("validation origins (the model is chosen here):")
+    _print_table(result.choice.validation, 3)
+    print("test origins (rows in validation order):")
     _print_table(result.leaderboard, 3)
     for note in result.notes:
         print(note)
@@ -117,6 +168,8 @@ NEXT_ITEM_EXAMPLES = """examples:
   course-lib next-item events.csv --user visitorid --item itemid --time timestamp --time-unit ms \\
       --test-days 7 --out results/
   course-lib next-item otto_sample_sessions.jsonl --test-days 7 --models pop,markov,sknn --out otto/
+  course-lib next-item datasets/online_retail.parquet --session InvoiceNo --no-user --test-days 28 \\
+      --models pop,markov --out baskets/
   course-lib next-item --train train.csv --test test.csv --models pop,markov,gru4rec --out split/
 """
 
@@ -135,18 +188,20 @@ def cmd_next_item(args) -> int:
     from course_lib.evaluate.tuning import chosen_settings_json
     from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
 
+    if args.prepared:
+        return _next_item_prepared(args)
     out = new_output_folder(args.out)
     settings = next_item_settings(args, args.models)
     if args.train or args.test:
         if not (args.train and args.test) or args.events:
             raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
-        train_events = load_from_args(argparse.Namespace(**{**vars(args), "events": args.train}))
-        test_events = load_from_args(argparse.Namespace(**{**vars(args), "events": args.test}))
+        train_events = _next_item_events(args, args.train)
+        test_events = _next_item_events(args, args.test)
         source = f"{args.train} + {args.test}"
         split, earlier = split_given(train_events, test_events)
     elif args.events:
         source = str(args.events)
-        split, earlier = split_log(load_from_args(args), settings, source)
+        split, earlier = split_log(_next_item_events(args, args.events), settings, source)
     else:
         raise EventLogError("give an event log (EVENTS) or --train and --test files")
     result = leaderboard_task(split, earlier, settings, source=source, progress=not args.quiet,
@@ -163,6 +218,62 @@ def cmd_next_item(args) -> int:
     for note in result.notes:
         print(note)
     print(f"written: {out}/{', '.join(files)}")
+    return 0
+
+
+def _next_item_prepared(args) -> int:
+    """``next-item --prepared DIR``: train from a prepared folder's shards (lesson 10)."""
+    # lazy (Keras): see the note at the top
+    from course_lib.evaluate.prepared import prepared_leaderboard  # lazy
+    from course_lib.models.streaming import data_parallel  # lazy
+    from course_lib.tasks.registry import make_models  # lazy
+
+    if args.events or args.train or args.test:
+        raise EventLogError("give either EVENTS (or --train/--test), or --prepared DIR, not both")
+    out = new_output_folder(args.out)
+    data = PreparedData(args.prepared)
+    settings = replace(next_item_settings(args, args.models), max_len=data.max_len)
+    distribution = data_parallel() if args.data_parallel else None
+    if distribution is not None:
+        devices = len(distribution.device_mesh.devices.ravel())
+        if settings.batch_size % devices:
+            raise EventLogError(f"--batch-size {settings.batch_size} must be a multiple of the "
+                                f"{devices} devices of --data-parallel", column="--batch-size")
+        _log(f"data parallel over {devices} device(s)")
+    _log(f"{args.prepared}: {data.describe()}")
+    board, _ = prepared_leaderboard(data, make_models(settings), progress=not args.quiet,
+                                    distribution=distribution, log=_log)
+    write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
+    _print_table(board, 4)
+    print(f"written: {out}/leaderboard.csv")
+    return 0
+
+
+PREPARE_EXAMPLES = """examples:
+  course-lib prepare events.parquet --out prepared/                      # pandas, in memory
+  course-lib prepare big.parquet --engine duckdb --memory-limit 4GB --out prepared/
+  course-lib prepare big.parquet --engine spark --out prepared/           # Java 17 + pyspark
+  course-lib next-item --prepared prepared/ --models pop,markov,gru4rec --out results/
+"""
+
+
+def cmd_prepare(args) -> int:
+    """``prepare EVENTS --engine ... --out DIR``: windows and prefixes as Parquet shards (lesson 10)."""
+    out = new_output_folder(args.out)
+    manifest = prepare(args.events, out, engine=args.engine, test_days=args.test_days,
+                       max_len=args.max_len, session_gap=args.session_gap,
+                       memory_limit=args.memory_limit, threads=args.threads,
+                       scratch=args.scratch, log=None if args.quiet else _log,
+                       **loader_options(args))
+    c = manifest["counts"]
+    print(f"{args.events} ({manifest['engine']}): cut {manifest['cut']}; "
+          f"{c['train_sessions']:,} training sessions -> {c['windows']:,} windows, "
+          f"{c['test_sessions']:,} test sessions -> {c['prefixes']:,} prefixes, "
+          f"{c['items']:,} items, in {manifest['total_seconds']:.1f} s")
+    for note in manifest.get("notes", []):
+        print(f"  note: {note}")
+    files = len(manifest["shards"]["train"]) + len(manifest["shards"]["test"])
+    print(f"written: {out}/ (manifest.json, vocabulary.parquet, {files} shards)")
     return 0
 
 
@@ -197,9 +308,10 @@ def cmd_report(args) -> int:
     out = new_output_folder(args.out)
     settings = report_settings(args)
     events = load_from_args(args)
+    items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
-         f"{events['item_id'].nunique():,} items, {events['timestamp'].min():%Y-%m-%d} to "
-         f"{events['timestamp'].max():%Y-%m-%d}")
+         f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
+    _print_notes(events)
     results = run_tasks(events, settings, progress=not args.quiet, log=_log)
     files = report_files(str(args.events), events, results, save_model=not args.no_model,
                          max_len=settings.next_item.max_len)
@@ -288,10 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Evaluate the benchmarks (mean, naive, seasonal naive, drift) "
                                    "and the ARMA family on a series under rolling-origin "
                                    "evaluation. The input is a series (give --value) or an event "
-                                   "log, aggregated per day. Writes OUT/leaderboard.csv "
-                                   "(model, MAE, RMSE, MASE, skill, coverage, fit seconds), "
-                                   "forecasts.csv, series.csv and forecast.png into a new folder, "
-                                   "completely or not at all, and prints the leaderboard.")
+                                   "log, aggregated per day. The model is chosen on the earlier "
+                                   "half of the origins (validation) and reported on the later half "
+                                   "(test). Writes OUT/leaderboard.csv (test origins: model, MAE, "
+                                   "RMSE, MASE, skill, coverage, fit seconds, 95%% intervals), "
+                                   "validation.csv, forecasts.csv, series.csv and forecast.png into "
+                                   "a new folder, completely or not at all, and prints both tables.")
     f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
     f.add_argument("--value", metavar="COL", help="the value column of a series file "
                    "(its time column is --time, default 'date')")
@@ -330,6 +444,10 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("events", nargs="?", metavar="EVENTS", help="the event log (or use --train/--test)")
     n.add_argument("--train", metavar="FILE", help="training events, when the data arrives split")
     n.add_argument("--test", metavar="FILE", help="test events, when the data arrives split")
+    n.add_argument("--prepared", metavar="DIR", help="train from a folder that course-lib prepare "
+                   "wrote (Keras models read its shards as a stream; --max-len is the folder's)")
+    n.add_argument("--data-parallel", action="store_true", help="with --prepared: train the Keras "
+                   "models on every device Keras sees (keras.distribution.DataParallel)")
     n.add_argument("--test-days", type=float, default=ni.test_days, metavar="D",
                    help=f"test window (default {ni.test_days:g} days)")
     _add_next_item_model_options(n, NEXT_ITEM_MODELS)
@@ -337,6 +455,31 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(n)
     n.set_defaults(func=cmd_next_item)
+
+    pr = sub.add_parser("prepare", help="prepare an event log for next-item training: Parquet "
+                        "shards of windows and prefixes (pandas, DuckDB or Spark)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=PREPARE_EXAMPLES,
+                        description="Sessionise, split in time (the last --test-days are the test), "
+                                    "build the item vocabulary from training, and write the training "
+                                    "windows and test prefixes as Parquet shards with manifest.json "
+                                    "into a new folder, completely or not at all. The engines give "
+                                    "identical results: pandas (in memory, every row checked by the "
+                                    "loader), duckdb (out of core on one machine), spark (local mode "
+                                    "here, a cluster with spark-submit). duckdb and spark need "
+                                    "pip install 'course-lib[scale]'; spark also Java 17.")
+    pr.add_argument("events", metavar="EVENTS", help="the event log (Parquet or CSV; pandas also JSON Lines)")
+    pr.add_argument("--engine", default="pandas", choices=ENGINES, help="default: pandas")
+    pr.add_argument("--out", required=True, metavar="DIR", help="new folder for the prepared data")
+    pr.add_argument("--test-days", type=float, default=7, metavar="D", help="test window (default 7 days)")
+    pr.add_argument("--max-len", type=int, default=10, help="prefix length kept (default 10)")
+    pr.add_argument("--memory-limit", metavar="SIZE", help="duckdb: buffer pool (default 3GB); "
+                    "spark: driver memory (default 2g)")
+    pr.add_argument("--threads", type=int, metavar="N", help="duckdb/spark threads (default: all cores)")
+    pr.add_argument("--scratch", metavar="DIR", help="where duckdb/spark keep intermediate data "
+                    "(default: beside --out; removed afterwards)")
+    pr.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_mapping_options(pr)
+    pr.set_defaults(func=cmd_prepare)
 
     r = sub.add_parser("report", help="the case study's tasks on an event log: tables, figures, summary",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REPORT_EXAMPLES,
@@ -383,7 +526,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError) as exc:
+    except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError,
+            EngineUnavailable) as exc:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
 

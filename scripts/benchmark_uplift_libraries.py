@@ -144,13 +144,15 @@ def compare() -> dict:
 def write(result: dict, installs: list[dict] | None) -> None:
     import pandas as pd
 
+    from course_lib.show.model_card import markdown_table
+
     table = pd.DataFrame(result["rows"])
     OUT.mkdir(exist_ok=True)
     table.to_csv(OUT / "uplift_libraries.csv", index=False, float_format="%.4f")
     lines = ["# Uplift libraries against the course's own code", "",
              "Written by `scripts/benchmark_uplift_libraries.py`. Lesson 08's campaign: training "
              f"{result['train']}; test {result['test']}.", "",
-             table.to_markdown(index=False, floatfmt=".4f") if _has_tabulate() else table.to_string(index=False),
+             markdown_table(table, digits=4),
              "", "Import time of a fresh interpreter (s): "
              + ", ".join(f"`{k}` {v}" for k, v in result["imports"].items()) + "."]
     if installs:
@@ -160,14 +162,6 @@ def write(result: dict, installs: list[dict] | None) -> None:
                   f"adds {r['adds MB']} MB" for r in installs]
     (OUT / "uplift_libraries.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def main(argv=None) -> int:

@@ -19,7 +19,6 @@ from course_lib.prep.churn import churn_cutoffs, churn_examples
 from course_lib.prep.intent import intent_examples
 from course_lib.prep.labelled import split_by_time
 
-DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 
 
 # --------------------------------------------------------------------------- metrics
@@ -180,7 +179,6 @@ def test_churn_cutoffs_leave_no_overlap():
     assert test_cut + pd.Timedelta(days=90) <= events["timestamp"].max().normalize() + pd.Timedelta(days=1)
 
 
-@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
 def test_churn_models_beat_the_base_rate_on_online_retail():
     from course_lib.datasets import online_retail_events
     from course_lib.models.classifiers import FeatureModel, RuleScore

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
+RETAIL = Path(__file__).resolve().parents[1] / "datasets" / "online_retail.parquet"
 SCRIPT = Path(sys.executable).with_name("course-lib")
 
 
@@ -32,9 +34,8 @@ def test_validate_otto_sample(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["otto.jsonl"]
 
 
-@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
 def test_validate_online_retail_with_a_mapping():
-    result = run("validate", DATA / "online_retail.csv.gz", "--user", "CustomerID", "--session",
+    result = run("validate", RETAIL, "--user", "CustomerID", "--session",
                  "InvoiceNo", "--item", "StockCode", "--time", "InvoiceDate",
                  "--drop-missing-ids", "--default-event", "purchase")
     assert result.returncode == 0, result.stderr
@@ -42,6 +43,40 @@ def test_validate_online_retail_with_a_mapping():
                  "items        3,684", "first event  2010-12-01 08:26:00",
                  "last event   2011-12-09 12:50:00", "dropped 135,080 rows with an empty id"]:
         assert line in result.stdout, result.stdout
+
+
+def test_no_user_keeps_a_usual_name_out(tmp_path):
+    """Online Retail's CustomerID is empty on guest lines: with the invoice as session, say --no-user."""
+    src = tmp_path / "sales.csv"
+    src.write_text("InvoiceNo,StockCode,InvoiceDate,CustomerID\n1,A,2024-01-01 10:00,\n"
+                   "1,B,2024-01-01 10:00,\n2,A,2024-01-02 10:00,17\n")
+    refused = run("validate", src, "--session", "InvoiceNo")
+    assert refused.returncode == 2 and "column 'CustomerID', line 2: empty id" in refused.stderr
+    result = run("validate", src, "--session", "InvoiceNo", "--no-user")
+    assert result.returncode == 0, result.stderr
+    assert "users        2" in result.stdout and "no user column" in result.stdout
+    assert "assumed because the column 'InvoiceNo'" in result.stdout  # read as sales, said so
+    help_text = run("report", "--help").stdout
+    for flag in ("--no-user", "--no-session", "--no-item", "--no-event", "--clean-sales",
+                 "--default-event"):
+        assert flag in help_text
+
+
+def test_next_item_on_online_retail_with_the_invoice_as_session_and_no_user(tmp_path):
+    out = tmp_path / "baskets"
+    result = run("next-item", RETAIL, "--session", "InvoiceNo", "--no-user", "--test-days", "28",
+                 "--valid-days", "0", "--models", "pop,markov", "--quiet", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "no user column: each session (InvoiceNo) is its own user" in result.stdout
+    board = pd.read_csv(out / "leaderboard.csv").set_index("model")
+    assert board.loc["markov", "MRR@20"] > 5 * board.loc["pop", "MRR@20"]
+
+
+def test_next_item_without_an_item_column_says_which_option_is_missing(tmp_path):
+    src = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "cd_purchases.csv.gz"
+    result = run("next-item", src, "--out", tmp_path / "o", "--quiet")
+    assert result.returncode == 2 and "no item column" in result.stderr and "--item" in result.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_malformed_file_one_error_nonzero_exit_nothing_written(tmp_path):
@@ -82,14 +117,22 @@ def test_forecast_on_events_writes_a_complete_leaderboard(shop_csv, tmp_path):
     out = tmp_path / "results"
     result = run("forecast", shop_csv, "--out", out, "--quiet", "--season", "7", "--horizon", "7")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["forecast.png", "forecasts.csv",
-                                                     "leaderboard.csv", "series.csv"]
-    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(p.name for p in out.iterdir()) == ["forecast.png", "forecasts.csv", "leaderboard.csv",
+                                                     "series.csv", "validation.csv"]
+    board = pd.read_csv(out / "leaderboard.csv")    # the test origins
     assert list(board.columns[:7]) == ["model", "MAE", "RMSE", "MASE(m=7)", "skill",
                                        "coverage(95%)", "fit_seconds"]
+    assert {"MASE(m=7)_lower", "MASE(m=7)_upper", "skill_lower", "skill_upper", "chosen"} <= set(board.columns)
     assert "seasonal naive (m=7)" in set(board["model"]) and len(board) >= 6
-    assert board["MASE(m=7)"].is_monotonic_increasing
-    assert "best:" in result.stdout and "seasonal naive (m=7)" in result.stdout
+    validation = pd.read_csv(out / "validation.csv")
+    assert validation["MASE(m=7)"].is_monotonic_increasing            # the choice is made here
+    assert list(board["model"]) == list(validation["model"])          # the test keeps that order
+    chosen = board.loc[board["chosen"], "model"]
+    assert list(chosen) == [validation["model"].iloc[0]]
+    assert set(pd.read_csv(out / "forecasts.csv")["block"]) == {"validation", "test"}
+    assert "best:" not in result.stdout
+    assert "validation origins" in result.stdout and f": {chosen.iloc[0]}, MASE(m=7)" in result.stdout
+    assert "test origins" in result.stdout and "seasonal naive (m=7)" in result.stdout
     assert not list(tmp_path.glob(".results.partial-*"))
 
 
@@ -138,9 +181,8 @@ def test_forecast_errors_write_nothing(tmp_path, case):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
 def test_forecast_on_online_retail(tmp_path):
-    result = run("forecast", DATA / "online_retail.csv.gz", "--user", "InvoiceNo", "--session",
+    result = run("forecast", RETAIL, "--user", "InvoiceNo", "--session",
                  "InvoiceNo", "--item", "StockCode", "--time", "InvoiceDate", "--default-event",
                  "purchase", "--count", "sessions", "--trading-days", "--season", "6", "--horizon",
                  "6", "--out", tmp_path / "retail", "--quiet")

@@ -19,9 +19,18 @@ def parse(requirement: str) -> tuple[str, str]:
     return name.lower().replace("_", "-"), spec.replace(" ", "")
 
 
-def pyproject_requirements(root: Path = ROOT) -> dict[str, str]:
+#: extras environment.yml (conda, Binder: the learner's environment) carries; ``scale``
+#: (DuckDB, pyspark: course-lib prepare beyond one machine) is pip-only, installed by
+#: tasks.py test and by ``pip install -e .[scale]``
+CONDA_EXTRAS = ("test",)
+ALL_EXTRAS = ("test", "scale")
+
+
+def pyproject_requirements(root: Path = ROOT, extras=CONDA_EXTRAS) -> dict[str, str]:
     data = tomllib.loads((root / "pyproject.toml").read_text())
-    reqs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["test"]
+    reqs = list(data["project"]["dependencies"])
+    for extra in extras:
+        reqs += data["project"]["optional-dependencies"][extra]
     return dict(parse(r) for r in reqs)
 
 
@@ -92,6 +101,9 @@ import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 
 SCANNED = ["course_lib", "scripts", "notebooks", "solutions", "exercises"]
+#: libraries a benchmark compares the course's own code with, installed in a throwaway
+#: environment by that script itself (never a dependency of the course)
+COMPARED_ONLY = {"scripts/benchmark_uplift_libraries.py": {"sklift", "causalml"}}
 
 
 def _top_level_imports(source: str) -> set[str]:
@@ -122,12 +134,20 @@ def imports_in(paths) -> dict[str, set[str]]:
     return found
 
 
+def _in_repo(path: str) -> str:
+    """``path`` relative to the repository (as COMPARED_ONLY names it), or as it is outside it."""
+    path = Path(path)
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
 def uncovered_imports(paths, declared: set[str]) -> list[str]:
     """Imports whose distribution is not declared (stdlib and course_lib are fine)."""
     providers = importlib.metadata.packages_distributions()
     problems = []
     for module, where in sorted(imports_in(paths).items()):
         if module in sys.stdlib_module_names or module in ("course_lib", "__future__"):
+            continue
+        if all(module in COMPARED_ONLY.get(_in_repo(w), ()) for w in where):
             continue
         dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
         if not dists:
@@ -147,7 +167,24 @@ def course_files(root: Path = ROOT):
 
 def test_every_import_is_covered_by_the_declared_packages():
     assert course_files(), "nothing scanned"
-    assert uncovered_imports(course_files(), set(pyproject_requirements())) == []
+    declared = set(pyproject_requirements(extras=ALL_EXTRAS))
+    assert uncovered_imports(course_files(), declared) == []
+
+
+def test_the_scale_extra_stays_out_of_the_learners_environment_and_imports():
+    """DuckDB and pyspark are optional: not in environment.yml, and course_lib imports them
+    only inside the functions that need them (so every module imports without them)."""
+    scale = set(pyproject_requirements(extras=ALL_EXTRAS)) - set(pyproject_requirements())
+    assert scale == {"duckdb", "pyspark"}
+    conda, _ = conda_requirements()
+    assert not scale & set(conda)
+    top_level = []
+    for path in sorted((ROOT / "course_lib").rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            top_level += [f"{path.name}: {n}" for n in names if n.split(".")[0] in scale]
+    assert top_level == []
 
 
 def test_the_import_check_catches_an_undeclared_package(tmp_path):

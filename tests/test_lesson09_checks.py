@@ -50,7 +50,7 @@ def test_column_mapping(capsys, clicks):
     assert ": correct" in verdict(capsys, check.column_mapping, MAPPING, clicks, MAPPING)
     no_session = {k: v for k, v in MAPPING.items() if k != "session"}
     assert "own session column" in verdict(capsys, check.column_mapping, no_session, clicks, MAPPING)
-    assert "the loader says: no column for item_id" in verdict(
+    assert "the loader says: no column for timestamp" in verdict(
         capsys, check.column_mapping, {"user": "visitor"}, clicks, MAPPING)
     swapped = {**MAPPING, "user": "visit", "session": "visitor"}
     assert "wrong thing" in verdict(capsys, check.column_mapping, swapped, clicks, MAPPING)

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from course_lib.datasets import EventLogError, load_events
-from course_lib.course.mapping_form import column_mapping_form, guess_columns
+from course_lib.course.mapping_form import column_mapping_form
+from course_lib.datasets.own_data import guess_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "boutique_events.csv.gz"
@@ -52,6 +53,8 @@ def fill(form, mapping: dict) -> None:
             form.default_event.value = value
         elif keyword == "drop_missing_ids":
             form.drop_missing_ids.value = value
+        elif keyword == "clean_sales":
+            form.clean_sales.value = value
 
 
 def test_the_form_is_prefilled_with_the_loaders_guesses(example):
@@ -59,12 +62,16 @@ def test_the_form_is_prefilled_with_the_loaders_guesses(example):
     assert form.header == ["when", "shopper", "what", "product_code", "dept", "unit_price", "qty"]
     assert form.dropdowns["price"].value == "unit_price" and form.dropdowns["quantity"].value == "qty"
     assert form.dropdowns["user"].value == "(none)"
-    assert form.dropdowns["item"].value == "(choose a column)"
+    assert form.dropdowns["item"].value == "(none)"  # optional: a purchases table has none
+    assert form.dropdowns["time"].value == "(choose a column)"
     assert form.mapping == {"price": "unit_price", "quantity": "qty"}
     assert list(form.preview.columns) == form.header and len(form.preview) == 5
     assert guess_columns(["CustomerID", "StockCode", "InvoiceDate"]) == {
         "user": "CustomerID", "session": None, "item": "StockCode", "time": "InvoiceDate",
         "event": None, "price": None, "category": None, "quantity": None}
+    assert guess_columns(["CustomerID", "InvoiceNo"], {"session": "InvoiceNo"}, exclude=["user"]) == {
+        "user": None, "session": "InvoiceNo", "item": None, "time": None, "event": None,
+        "price": None, "category": None, "quantity": None}
 
 
 def test_validate_succeeds_and_agrees_with_load_events(example):
@@ -100,7 +107,7 @@ def test_validate_shows_the_loaders_one_line_error(example):
 def test_a_required_column_left_unchosen_is_named(example):
     form = column_mapping_form(example)
     error = form.validate()
-    assert isinstance(error, EventLogError) and "item" in str(error) and "dropdown" in str(error)
+    assert isinstance(error, EventLogError) and "time" in str(error) and "dropdown" in str(error)
 
 
 def test_none_leaves_an_optional_column_out_even_under_a_usual_name(example):
@@ -113,14 +120,37 @@ def test_none_leaves_an_optional_column_out_even_under_a_usual_name(example):
     pd.testing.assert_frame_equal(namespace["events"], events)
 
 
-def test_none_cannot_hide_an_identity_column_the_loader_would_find(tmp_path):
+def test_none_leaves_out_an_identity_column_the_loader_would_find(tmp_path):
     path = tmp_path / "log.csv"
-    path.write_text("user_id,item_id,ts,event\n1,7,2024-01-01 10:00:00,view\n1,8,2024-01-01 10:01:00,view\n")
+    path.write_text("user_id,item_id,ts,event\n1,7,2024-01-01 10:00:00,view\n1,8,2024-01-01 10:01:00,cart\n")
     form = column_mapping_form(path)
     assert form.mapping == {"user": "user_id", "item": "item_id", "time": "ts", "event": "event"}
     form.dropdowns["event"].value = "(none)"
-    error = form.validate()
-    assert isinstance(error, EventLogError) and error.column == "event" and "rename" in str(error)
+    form.dropdowns["user"].value = "(none)"
+    form.dropdowns["session"].value = "user_id"
+    assert form.mapping["exclude"] == ["user", "event"]
+    events = form.validate()
+    assert set(events["event_type"].astype(str)) == {"view"}  # guessed, and said in a note
+    assert "no event-type column" in form.message and "no user column" in form.message
+    assert "--no-user --no-event" in form.command("validate")
+    namespace = {"load_events": load_events}
+    exec(form.code(), namespace)
+    pd.testing.assert_frame_equal(namespace["events"], events)
+
+
+def test_the_command_the_form_writes_prints_what_the_form_shows(example):
+    """Run the generated `course-lib validate` line: its profile and notes are the form's."""
+    form = column_mapping_form(example)
+    fill(form, {**EXAMPLE_MAPPING, "price": "(none)", "clean_sales": True, "default_event": "view"})
+    form.dropdowns["event"].value = "(none)"
+    events = form.validate()
+    assert isinstance(events, pd.DataFrame), form.message
+    argv = shlex.split(form.command("validate"))
+    assert argv[:2] == ["course-lib", "validate"] and "--no-price" in argv and "--clean-sales" in argv
+    result = subprocess.run([sys.executable, "-m", "course_lib", *argv[1:]], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == form.message.splitlines()[1:]
 
 
 def test_the_command_line_the_form_writes_loads_the_same_events(example):
@@ -184,13 +214,16 @@ def test_the_widget_can_be_built_for_display(example):
 def test_the_example_is_small_and_regenerates_identically(tmp_path):
     assert EXAMPLE.stat().st_size < 500_000
     out = tmp_path / "again.csv.gz"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_example_data.py"), "--out", str(out)],
-                            capture_output=True, text=True)
+    purchases = tmp_path / "purchases.csv.gz"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_example_data.py"), "--out", str(out),
+                             "--purchases-out", str(purchases)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert gzip.decompress(out.read_bytes()) == gzip.decompress(EXAMPLE.read_bytes())
     # header: magic, deflate, no flags (no file name), mtime 0: the same bytes on every run
     assert EXAMPLE.read_bytes()[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
     assert out.read_bytes() == EXAMPLE.read_bytes()
+    shipped = ROOT / "datasets" / "examples" / "cd_purchases.csv.gz"
+    assert purchases.read_bytes() == shipped.read_bytes() and shipped.stat().st_size < 100_000
 
 
 def test_the_example_needs_a_mapping_and_a_time_format():

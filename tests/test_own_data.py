@@ -17,6 +17,7 @@ from course_lib.datasets import EventLogError, load_events
 from course_lib.datasets.own_data import _empty_text, _equals_text
 from course_lib.datasets.schema import check_canonical, id_column
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 OTTO = DATA / "otto_sample_sessions.jsonl"
 
@@ -110,7 +111,10 @@ def test_gzip_csv(tmp_path):
 @pytest.mark.parametrize("text, options, expected", [
     ("", {}, r"events\.csv: the file is empty"),
     ("user_id,item_id,timestamp\n", {}, "header but no rows"),
-    ("user_id,product,timestamp\nu,i,2024-01-01\n", {}, r"no column for item_id.*--item"),
+    ("customer,product,timestamp\nu,i,2024-01-01\n", {}, r"no column for user_id or session_id.*--user"),
+    ("user_id,product,timestamp\nu,i,2024-01-01\n", {"exclude": ["time"]}, r"time cannot be excluded"),
+    (GOOD, {"user": "user_id", "exclude": ["user"]}, r"user is both mapped \(to 'user_id'\) and excluded"),
+    (GOOD, {"exclude": ["basket"]}, r"unknown column role 'basket'"),
     (GOOD, {"item": "itm"}, r"column 'itm': not found.*Did you mean 'item_id'"),
     (GOOD.replace("2024-01-01 10:01:00", "yesterday"), {},
      r"column 'timestamp', line 3: cannot parse 'yesterday' as a time"),
@@ -187,7 +191,7 @@ def test_malformed_inputs_always_get_a_located_error(rows, kind, data):
     k = data.draw(st.integers(0, len(rows) - 1), label="row")  # data row, file line k + 2
     options, expect = {}, []
     if kind == "misnamed column":
-        col = data.draw(st.sampled_from(["item_id", "timestamp"]))
+        col = data.draw(st.sampled_from(["user_id", "timestamp"]))  # an item is optional
         lines[0] = lines[0].replace(col, col.upper() + "X")
         expect = ["no column for " + col]
     elif kind == "bad timestamp":
@@ -310,3 +314,171 @@ def test_integer_ids_written_as_text_become_the_same_int64(values):
     want = pd.Series([int(float(v)) if "." in v else int(v) for v in values], dtype="int64",
                      name="user_id")
     pd.testing.assert_series_equal(got, want)
+
+
+# --------------------------------------------------------------------------- #
+# own data of every common shape
+
+SALES = ("InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+         "1001,B,2,2024-01-01 10:00,1.5,\n"
+         "1001,A,1,2024-01-01 10:00,2.0,\n"
+         "1001,C,4,2024-01-01 10:00,3.0,\n"
+         "C1002,A,-1,2024-01-01 11:00,2.0,17\n"
+         "1000,Z,1,2024-01-01 09:00,2.0,17\n"
+         "1003,D,3,2024-01-02 09:00,0.0,18\n")
+
+
+def test_a_user_column_can_stay_out(tmp_path):
+    """With the invoice as session, the empty CustomerID must not be guessed as the user."""
+    path = write(tmp_path, SALES)
+    with pytest.raises(EventLogError, match=r"column 'CustomerID', line 2: empty id"):
+        load_events(path, session="InvoiceNo")
+    events = load_events(path, session="InvoiceNo", exclude=["user"])
+    assert (events["user_id"] == events["session_id"]).all()
+    assert "user_id" not in events.attrs["columns"]
+    assert "no user column: each session (InvoiceNo) is its own user" in events.attrs["notes"]
+    # a usual name left out on purpose: the price too
+    assert "price" not in load_events(path, session="InvoiceNo", exclude=["user", "price"]).columns
+
+
+def test_basket_lines_keep_the_files_order(tmp_path):
+    """One time for every line of an invoice, and a file not sorted by time: the order stays."""
+    path = write(tmp_path, SALES)
+    events = load_events(path, session="InvoiceNo", exclude=["user"])
+    basket = events[events["session_id"].astype(str) == "1001"]
+    assert basket["item_id"].tolist() == ["B", "A", "C"]
+    assert events["timestamp"].is_monotonic_increasing  # and the late line 1000 moved first
+    assert events["session_id"].astype(str).iloc[0] == "1000"
+    from course_lib.prep.next_item import split_sessions
+
+    split = split_sessions(events, events.iloc[:0])
+    assert [split.vocab.decode(s).tolist() for s in split.train] == [["B", "A", "C"]]
+
+
+def test_a_sales_log_without_an_event_column_is_read_as_purchases_and_says_so(tmp_path):
+    events = load_events(write(tmp_path, SALES), session="InvoiceNo", exclude=["user"])
+    assert set(events["event_type"].astype(str)) == {"purchase"}
+    note = next(n for n in events.attrs["notes"] if n.startswith("no event-type column"))
+    assert "'InvoiceNo'" in note and "--default-event view" in note
+    assert events.attrs["default_event"] == "purchase"
+    from course_lib.datasets import format_profile, profile_events
+
+    assert "event column none: every row read as a purchase" in format_profile(profile_events(events))
+    # the lines that cannot be sales are counted, with the option that drops them
+    assert any("2 lines have a quantity or price of zero or less" in n and "--clean-sales" in n
+               for n in events.attrs["notes"])
+
+
+def test_quantities_other_than_one_suggest_sales_and_a_plain_log_reads_as_views(tmp_path):
+    sold = write(tmp_path, "user,sku,ts,qty\n1,a,2024-01-01 10:00,3\n2,b,2024-01-02 10:00,1\n", "q.csv")
+    events = load_events(sold)
+    assert events.attrs["default_event"] == "purchase" and "quantities in 'qty'" in " ".join(
+        events.attrs["notes"])
+    viewed = write(tmp_path, "user,sku,ts,price\n1,a,2024-01-01 10:00,3\n2,b,2024-01-02 10:00,1\n", "v.csv")
+    events = load_events(viewed)
+    assert events.attrs["default_event"] == "view"
+    assert any("--default-event purchase" in n for n in events.attrs["notes"])
+    said = load_events(viewed, default_event="purchase")
+    assert set(said["event_type"].astype(str)) == {"purchase"}
+    assert "every event is a purchase (--default-event / default_event)" in " ".join(said.attrs["notes"])
+    # a file with an event column has no default
+    assert load_events(write(tmp_path, GOOD)).attrs["default_event"] is None
+
+
+def test_clean_sales_drops_cancellations_returns_and_free_lines(tmp_path):
+    events = load_events(write(tmp_path, SALES), session="InvoiceNo", exclude=["user"],
+                         clean_sales=True)
+    assert len(events) == 4 and (events["quantity"] > 0).all() and (events["price"] > 0).all()
+    assert "C1002" not in set(events["session_id"].astype(str))
+    assert any(n.startswith("dropped 2 lines with a quantity or price of zero or less")
+               for n in events.attrs["notes"])
+
+
+def test_a_purchases_table_without_items_loads_for_churn_and_demand(tmp_path):
+    """customer, date, amount: the classic purchase log (CDNOW-like)."""
+    path = ROOT / "datasets" / "examples" / "cd_purchases.csv.gz"
+    events = load_events(path, price="amount")
+    check_canonical(events)
+    assert "item_id" not in events.columns
+    assert set(events["event_type"].astype(str)) == {"purchase"}
+    assert any(n.startswith("no item column") and "--item" in n for n in events.attrs["notes"])
+    from course_lib.datasets import format_profile, profile_events
+    from course_lib.prep import daily_series
+    from course_lib.prep.churn import churn_train_test
+
+    assert "items        none (no item column)" in format_profile(profile_events(events))
+    assert daily_series(events).sum() == len(events)
+    train, test = churn_train_test(events, horizon_days=90)
+    assert len(train) > 100 and 0 < test.base_rate < 1
+
+
+def test_a_dataframe_loads_like_a_file(tmp_path):
+    path = write(tmp_path, GOOD)
+    frame = pd.read_csv(path)
+    frame.attrs["source"] = "my table"
+    from_frame = load_events(frame)
+    from_file = load_events(path)
+    pd.testing.assert_frame_equal(from_frame, from_file)
+    frame.loc[1, "timestamp"] = "later"
+    with pytest.raises(EventLogError, match=r"^my table, column 'timestamp', row 2: cannot parse 'later'"):
+        load_events(frame)
+
+
+def test_detect_format_read_header_and_guess_columns(tmp_path):
+    from course_lib.datasets import detect_format, guess_columns, read_header
+
+    assert [detect_format(n) for n in ("a.csv", "a.csv.gz", "a.tsv", "a.parquet", "a.jsonl.gz",
+                                       "a.json")] == ["csv", "csv", "csv", "parquet", "jsonl", "jsonl"]
+    header = read_header(write(tmp_path, GOOD.replace(",", ";")), rows=2)
+    assert header.columns == ["user_id", "item_id", "timestamp", "event_type", "price"]
+    assert header.sep == ";" and header.preview["item_id"].tolist() == ["i1", "i2"]
+    assert guess_columns(header.columns, exclude=["price"])["price"] is None
+    assert guess_columns(header.columns, {"item": "price"})["item"] == "price"
+
+
+def test_a_missing_column_gets_the_same_sentence_from_every_loader(tmp_path):
+    from course_lib.datasets import load_series
+
+    csv_path = write(tmp_path, "date,units\n2024-01-01,3\n", "s.csv")
+    pd.read_csv(csv_path).to_parquet(tmp_path / "s.parquet")
+    messages = []
+    for path in (csv_path, tmp_path / "s.parquet"):
+        with pytest.raises(EventLogError) as info:
+            load_series(path, time="date", value="unit")
+        messages.append(str(info.value).split(", ", 1)[1])
+    with pytest.raises(EventLogError) as info:
+        load_events(write(tmp_path, "date,units,user\n2024-01-01,3,u\n", "e.csv"), item="unit")
+    assert messages[0] == messages[1] == "column 'unit': not found. Columns in the file: date, " \
+                                          "units. Did you mean 'units'?"
+    assert str(info.value).endswith("column 'unit': not found (mapped to item_id). Columns in the "
+                                    "file: date, units, user. Did you mean 'units'?")
+
+
+def test_a_broken_parquet_series_gets_one_sentence(tmp_path):
+    """Not Parquet at all, a damaged column, a text value: file, column and row, never a traceback."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from course_lib.datasets import load_series
+
+    not_parquet = write(tmp_path, "date,units\n2024-01-01,3\n", "series.parquet")
+    with pytest.raises(EventLogError, match=r"series\.parquet: is not a readable Parquet file"):
+        load_series(not_parquet, time="date", value="units")
+    good = tmp_path / "good.parquet"
+    n = 5000
+    pq.write_table(pa.table({"date": pd.date_range("2020-01-01", periods=n, freq="D"),
+                             "units": np.random.default_rng(0).normal(size=n)}), good,
+                   compression="none", use_dictionary=False)
+    data = bytearray(good.read_bytes())
+    meta = pq.ParquetFile(good).metadata.row_group(0).column(1)
+    start = meta.data_page_offset
+    data[start + 10:start + 60] = b"\xff" * 50  # scramble the page header of 'units'
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(EventLogError) as info:
+        load_series(damaged, time="date", value="units")
+    assert str(info.value).startswith(f"{damaged}, column 'units'") and "damaged" in str(info.value)
+    assert "\n" not in str(info.value)
+    text = tmp_path / "text.parquet"
+    pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "units": ["3", "lots"]}).to_parquet(text)
+    with pytest.raises(EventLogError, match=r"column 'units', row 2: cannot read 'lots' as a number"):
+        load_series(text, time="date", value="units")

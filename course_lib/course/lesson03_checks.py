@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from course_lib.evaluate.forecast import mae, mase
-from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
 from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.evaluate.forecast import mae, mase
+from course_lib.evaluate.uncertainty import mean_intervals
+from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
 
 
 def mase_by_hand(answer, actual, forecast, train, m: int) -> None:
@@ -60,3 +62,36 @@ def ljung_box_p(answer, residuals, lag: int, model_df: int) -> None:
                                      "degrees of freedom: model_df=p+q.")
     return report("03.3", WRONG, f"hint: acorr_ljungbox(residuals, lags=[{lag}], model_df=...) "
                                  "returns a table; take its lb_pvalue.")
+
+
+def better_than_benchmark(answer, per_origin, baseline: str) -> None:
+    """03.4: the models whose MASE is lower than ``baseline``'s with a paired 95 % interval below 0."""
+    if is_missing(answer):
+        return report("03.4", NOT_ATTEMPTED)
+    per_origin = pd.DataFrame(per_origin)
+    table = mean_intervals({m: per_origin[[m]].set_axis(["MASE"], axis=1) for m in per_origin},
+                           range(len(per_origin)), baseline=baseline)
+    vs = f"MASE_vs_{baseline}"
+    others = [m for m in table.index if m != baseline]
+    expected = {m for m in others if table.loc[m, f"{vs}_upper"] < 0}
+    lower_point = {m for m in others if table.loc[m, vs] < 0}
+    worse = {m for m in others if table.loc[m, vs] > 0}
+    try:
+        given = {answer} if isinstance(answer, str) else set(answer)
+    except TypeError:
+        return report("03.4", WRONG, "hint: give a list of model names, e.g. ['A'] (or [] for none).")
+    if given == expected:
+        return report("03.4", CORRECT, "only a difference whose whole interval lies below 0 is one "
+                                       "these origins can see.")
+    unsure = sorted((given - expected) & lower_point)
+    if unsure:
+        return report("03.4", WRONG, f"hint: {', '.join(unsure)} has a lower MASE, but the interval of "
+                                     f"its difference to {baseline} contains 0: these origins cannot "
+                                     "tell them apart.")
+    if given & worse:
+        return report("03.4", WRONG, f"hint: a positive {vs} means a larger error than {baseline}: "
+                                     "worse, not better.")
+    if not given:
+        return report("03.4", WRONG, "hint: the MASE intervals overlap because every model shares the "
+                                     f"hard weeks; read the paired difference ({vs}) instead.")
+    return report("03.4", WRONG, f"hint: keep the models whose {vs}_upper is below 0.")

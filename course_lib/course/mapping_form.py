@@ -21,84 +21,26 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from course_lib.datasets.own_data import (ALIASES, _jsonl_records, _read_header, load_events,
-                                         open_parquet)
+from course_lib.datasets.own_data import KEYWORDS, guess_columns, load_events, read_header
 from course_lib.datasets.profile import format_profile, profile_events
 from course_lib.datasets.schema import EVENT_TYPES, EventLogError
 
 #: keyword of ``load_events`` -> canonical column, in the form's order
-FIELDS = {"user": "user_id", "session": "session_id", "item": "item_id", "time": "timestamp",
-          "event": "event_type", "price": "price", "category": "category", "quantity": "quantity"}
+FIELDS = KEYWORDS
 #: what each canonical column is for (the dropdowns' tooltips)
 HELP = {
     "user": "who acted; without it each session is its own user",
     "session": "one visit; without it sessions are cut after the session gap",
-    "item": "the product (required)",
+    "item": "the product; without it only churn and demand can run",
     "time": "when (required): text, or seconds / milliseconds since 1970",
     "event": "view / cart / purchase (or synonyms); without it every event is the default event",
     "price": "optional: unit price",
     "category": "optional: product category",
     "quantity": "optional: units",
 }
-REQUIRED = ("item", "time")
+REQUIRED = ("time",)
 NONE = "(none)"
 CHOOSE = "(choose a column)"
-#: optional columns the form can leave out even when the file has them under a usual name
-DROPPABLE = ("price", "category", "quantity")
-
-
-def file_kind(path) -> str:
-    """``"csv"``, ``"parquet"`` or ``"jsonl"``, from the name, as :func:`load_events` decides."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if suffixes[-1:] in ([".parquet"], [".pq"]):
-        return "parquet"
-    if any(s in (".jsonl", ".ndjson", ".json") for s in suffixes):
-        return "jsonl"
-    return "csv"
-
-
-def read_header(path, sep: str | None = None, encoding: str = "utf-8", rows: int = 5):
-    """(column names, separator or None, the first ``rows`` rows as text) of an event log.
-
-    Uses the loader's own readers, so an unreadable file raises the same
-    :class:`EventLogError`. A nested OTTO-style JSON Lines file is shown as
-    its flat records (``session``, ``aid``, ``ts``, ``type``).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise EventLogError("no such file" if not path.exists() else "is a folder, not a file",
-                            path=path)
-    kind = file_kind(path)
-    if kind == "csv":
-        header, sep = _read_header(path, sep, encoding)
-        try:
-            preview = pd.read_csv(path, sep=sep, nrows=rows, dtype=str, encoding=encoding,
-                                  keep_default_na=False)
-        except (ValueError, UnicodeDecodeError):  # the loader's validation says what is wrong
-            preview = pd.DataFrame(columns=header)
-    elif kind == "parquet":
-        pf = open_parquet(path)
-        header = list(pf.schema_arrow.names)
-        first = next(pf.iter_batches(batch_size=rows), None)
-        preview = first.to_pandas() if first is not None else pd.DataFrame(columns=header)
-    else:
-        records = _jsonl_records(path, encoding, chunk_lines=rows)
-        try:
-            preview = next(records)
-        finally:
-            records.close()
-        header = [c for c in preview.columns if c != "_line"]
-        preview = preview[header]
-    return header, (sep if kind == "csv" else None), preview.head(rows).astype(str)
-
-
-def guess_columns(header: list[str]) -> dict[str, str | None]:
-    """keyword -> the column :func:`load_events` would use when not told (``None``: no guess)."""
-    lower = {h.strip().lower(): h for h in header}
-    guesses = {}
-    for keyword, canon in FIELDS.items():
-        guesses[keyword] = next((lower[a] for a in ALIASES[canon] if a in lower), None)
-    return guesses
 
 
 class ColumnMappingForm:
@@ -106,15 +48,19 @@ class ColumnMappingForm:
 
     ``dropdowns`` holds one ``Dropdown`` per keyword of ``load_events`` (user,
     session, item, time, event, price, category, quantity); ``time_format``,
-    ``time_unit``, ``session_gap``, ``default_event`` and ``drop_missing_ids``
-    the reading options. ``widget`` is what to display; ``validate()`` is what
-    the button runs.
+    ``time_unit``, ``session_gap``, ``default_event``, ``drop_missing_ids`` and
+    ``clean_sales`` the reading options. ``widget`` is what to display;
+    ``validate()`` is what the button runs. The header, the guesses and the
+    loading are the loader's own (:func:`~course_lib.datasets.read_header`,
+    :func:`~course_lib.datasets.guess_columns`, :func:`~course_lib.datasets.load_events`),
+    so the form, its ``code()`` and its ``command()`` load the same table.
     """
 
     def __init__(self, path, sep: str | None = None, encoding: str = "utf-8"):
         self.path = Path(path)
         self.encoding = encoding
-        self.header, self.sep, self.preview = read_header(self.path, sep, encoding)
+        self.header, self.sep, self.preview = read_header(self.path, sep=sep, encoding=encoding,
+                                                          rows=5)
         self.guesses = guess_columns(self.header)
         self.events: pd.DataFrame | None = None
         self.error: EventLogError | None = None
@@ -139,11 +85,15 @@ class ColumnMappingForm:
             tooltip="inactivity that ends a session (used without a session column)",
             layout=widgets.Layout(width="220px"), style={"description_width": "90px"})
         self.default_event = widgets.Dropdown(
-            options=list(EVENT_TYPES), value="view", description="default event",
-            tooltip="every event's type when there is no event column",
+            options=[("guess", "")] + [(t, t) for t in EVENT_TYPES], value="",
+            description="default event",
+            tooltip="every event's type when there is no event column (guess: purchase for a "
+                    "sales log, else view; the note says which)",
             layout=widgets.Layout(width="220px"), style={"description_width": "90px"})
         self.drop_missing_ids = widgets.Checkbox(
             value=False, description="drop rows with an empty id", indent=False)
+        self.clean_sales = widgets.Checkbox(
+            value=False, description="drop lines with quantity or price ≤ 0", indent=False)
         self.button = widgets.Button(description="Validate", button_style="primary", icon="check")
         self.button.on_click(lambda _: self.validate())
         self.status = widgets.HTML(value="<i>Choose the columns, then press Validate.</i>")
@@ -157,18 +107,25 @@ class ColumnMappingForm:
             widgets.HBox(drops[:4]), widgets.HBox(drops[4:]),
             widgets.HTML(value="<b>Reading options</b>"),
             widgets.HBox([self.time_format, self.time_unit]),
-            widgets.HBox([self.session_gap, self.default_event, self.drop_missing_ids]),
+            widgets.HBox([self.session_gap, self.default_event]),
+            widgets.HBox([self.drop_missing_ids, self.clean_sales]),
             self.button, self.status,
         ])
 
     # ------------------------------------------------------------------ #
     @property
     def mapping(self) -> dict:
-        """The keyword arguments for ``load_events(path, **mapping)`` (defaults left out)."""
+        """The keyword arguments for ``load_events(path, **mapping)`` (defaults left out).
+
+        A column set to "(none)" although the file has one under a usual name
+        is listed in ``exclude``, so the loader leaves it out too.
+        """
         kwargs = {}
         for keyword, box in self.dropdowns.items():
             if box.value not in (NONE, CHOOSE):
                 kwargs[keyword] = box.value
+        if self.left_out():
+            kwargs["exclude"] = self.left_out()
         if self.sep not in (None, ","):
             kwargs["sep"] = self.sep
         if self.time_format.value.strip():
@@ -181,25 +138,15 @@ class ColumnMappingForm:
             kwargs["session_gap"] = self.session_gap.value.strip()
         if self.drop_missing_ids.value:
             kwargs["drop_missing_ids"] = True
-        if self.default_event.value != "view":
+        if self.default_event.value:
             kwargs["default_event"] = self.default_event.value
+        if self.clean_sales.value:
+            kwargs["clean_sales"] = True
         return kwargs
 
     def left_out(self) -> list[str]:
         """Keywords set to "(none)" although the file has a column under one of their usual names."""
         return [k for k, box in self.dropdowns.items() if box.value == NONE and self.guesses[k]]
-
-    def _check_choices(self) -> None:
-        for keyword in REQUIRED:
-            if self.dropdowns[keyword].value == CHOOSE:
-                raise EventLogError(f"no column chosen for the {keyword}, which every event log "
-                                    "needs: pick one in its dropdown", path=self.path)
-        for keyword in self.left_out():
-            if keyword not in DROPPABLE:
-                raise EventLogError(
-                    f"{keyword} is set to {NONE}, but this column has one of its usual names, so "
-                    f"load_events would still use it: map it, or rename it in a copy of the file",
-                    path=self.path, column=self.guesses[keyword])
 
     def validate(self):
         """Run ``load_events`` with the form's choices: the events, or the :class:`EventLogError`.
@@ -209,14 +156,11 @@ class ColumnMappingForm:
         """
         self.events, self.error = None, None
         try:
-            self._check_choices()
+            for keyword in REQUIRED:
+                if self.dropdowns[keyword].value == CHOOSE:
+                    raise EventLogError(f"no column chosen for the {keyword}, which every event "
+                                        "log needs: pick one in its dropdown", path=self.path)
             events = load_events(self.path, **self.mapping)
-            dropped = [FIELDS[k] for k in self.left_out() if FIELDS[k] in events.columns]
-            if dropped:
-                attrs = dict(events.attrs)
-                events = events.drop(columns=dropped)
-                attrs["columns"] = {k: v for k, v in attrs["columns"].items() if k not in dropped}
-                events.attrs.update(attrs)
         except EventLogError as exc:
             self.error = exc
             self.message = f"✘ {exc}"
@@ -235,14 +179,15 @@ class ColumnMappingForm:
     def code(self, name: str = "events") -> str:
         """The same choice as one line of Python."""
         args = [repr(str(self.path))] + [f"{k}={v!r}" for k, v in self.mapping.items()]
-        line = f"{name} = load_events({', '.join(args)})"
-        dropped = [FIELDS[k] for k in self.left_out() if k in DROPPABLE]
-        return line + (f".drop(columns={dropped!r})" if dropped else "")
+        return f"{name} = load_events({', '.join(args)})"
 
     def command(self, subcommand: str = "report", out: str | None = "report/") -> str:
         """The same choice as a ``course-lib`` command line (``validate`` or ``report``)."""
         parts = ["course-lib", subcommand, str(self.path)]
         for keyword, value in self.mapping.items():
+            if keyword == "exclude":
+                parts += [f"--no-{k}" for k in value]
+                continue
             flag = "--" + keyword.replace("_", "-")
             parts += [flag] if value is True else [flag, str(value)]
         if subcommand != "validate" and out:
@@ -260,7 +205,7 @@ def column_mapping_form(path, sep: str | None = None, encoding: str = "utf-8") -
 
     Display ``form.widget`` (or the form itself) in a notebook; without a
     browser, set ``form.dropdowns["item"].value = "sku"`` and friends, then
-    call ``form.validate()``. Optional columns left out with "(none)" are
-    dropped from the table even where the loader would find them.
+    call ``form.validate()``. A column set to "(none)" is left out even where
+    the loader would find it by its name (``exclude=`` / ``--no-user``...).
     """
     return ColumnMappingForm(path, sep=sep, encoding=encoding)

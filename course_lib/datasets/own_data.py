@@ -6,7 +6,12 @@
 mapped columns, and checks everything a later lesson relies on. Anything
 wrong raises one :class:`~course_lib.datasets.schema.EventLogError` whose
 message names the file, the column and the row. The file itself is only read,
-never written.
+never written. The real data sets go through it too (``online_retail_events``),
+so a lesson and ``course-lib`` see the same rows.
+
+The steps are public for tools that look at a file before loading it (lesson
+09's form): :func:`detect_format`, :func:`read_header` and
+:func:`guess_columns` (with ``exclude=``, the columns to leave out).
 
 CSV files are streamed in blocks through pyarrow, so a large file costs the
 memory of the mapped columns only, not of the whole file.
@@ -21,6 +26,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,7 +47,63 @@ ALIASES = {
     "quantity": ["quantity", "qty"],
 }
 
+#: keyword of :func:`load_events` (and ``--KEYWORD`` of ``course-lib``) -> canonical column
+KEYWORDS = {"user": "user_id", "session": "session_id", "item": "item_id", "time": "timestamp",
+            "event": "event_type", "price": "price", "category": "category", "quantity": "quantity"}
+
+#: Column names that mark a sales log (an invoice or order number, a money amount).
+SALES_NAMES = re.compile(r"^(invoice.*|order|order_?(id|no|number)|transaction_?(id|no)?|"
+                         r"receipt.*|amount|revenue|sales|total|total_?amount)$")
+
 _NUMERIC = re.compile(r"^\s*-?\d+(\.\d*)?\s*$")
+
+
+def detect_format(path) -> str:
+    """``"csv"`` (also .tsv, .txt, .gz), ``"parquet"`` or ``"jsonl"``, decided by the file name."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes[-1:] in ([".parquet"], [".pq"]):
+        return "parquet"
+    if any(s in (".jsonl", ".ndjson", ".json") for s in suffixes):
+        return "jsonl"
+    return "csv"
+
+
+def _keyword(name: str) -> str:
+    """``"user"`` or ``"user_id"`` -> ``"user"`` (an error for anything else)."""
+    for keyword, canon in KEYWORDS.items():
+        if name in (keyword, canon):
+            return keyword
+    raise ValueError(f"unknown column role {name!r}; choose from {', '.join(KEYWORDS)}")
+
+
+def guess_columns(header: list[str], mapping: dict | None = None, exclude=()) -> dict[str, str | None]:
+    """keyword -> the column :func:`load_events` uses (``None``: none), from the header alone.
+
+    ``mapping`` (keyword -> column) wins; a keyword in ``exclude`` gets no
+    column even when the file has one under a usual name; every other
+    keyword gets the first column whose name is one of its usual names
+    (:data:`ALIASES`, case-insensitive). Lesson 09's form is pre-filled with it.
+    """
+    mapping = {_keyword(k): v for k, v in (mapping or {}).items() if v is not None}
+    excluded = {_keyword(k) for k in exclude}
+    lower = {h.strip().lower(): h for h in header}
+    guesses = {}
+    for keyword, canon in KEYWORDS.items():
+        if keyword in mapping:
+            guesses[keyword] = mapping[keyword]
+        elif keyword in excluded:
+            guesses[keyword] = None
+        else:
+            guesses[keyword] = next((lower[a] for a in ALIASES[canon] if a in lower), None)
+    return guesses
+
+
+def column_not_found(path, column: str, header: list[str], role: str = "") -> EventLogError:
+    """The one error for a column name that is not in the file (with the closest name)."""
+    near = difflib.get_close_matches(column, header, n=1)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    return EventLogError(f"not found{f' (mapped to {role})' if role else ''}. Columns in the file: "
+                         f"{', '.join(header[:20])}.{hint}", path=path, column=column)
 
 
 @dataclass
@@ -57,43 +119,41 @@ class ColumnMap:
     category: str | None = None
     quantity: str | None = None
     explicit: set = field(default_factory=set)
+    header: list = field(default_factory=list)
 
     def items(self):
         return [(k, getattr(self, k)) for k in ALIASES if getattr(self, k) is not None]
 
 
-def resolve_columns(path, header: list[str], mapping: dict[str, str | None]) -> ColumnMap:
-    """Match the file's header against the mapping and the usual aliases."""
+def resolve_columns(path, header: list[str], mapping: dict[str, str | None],
+                    exclude=()) -> ColumnMap:
+    """Match the file's header against the mapping and the usual aliases (:func:`guess_columns`)."""
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise EventLogError(f"the header names {', '.join(map(repr, dupes))} more than once; "
                             "give every column a distinct name", path=path, line=1)
-    lower = {h.strip().lower(): h for h in header}
-    found = ColumnMap()
-    for canon, aliases in ALIASES.items():
-        wanted = mapping.get(canon)
-        if wanted is not None:
-            if wanted not in header:
-                near = difflib.get_close_matches(wanted, header, n=1)
-                hint = f" Did you mean {near[0]!r}?" if near else ""
-                raise EventLogError(
-                    f"not found (mapped to {canon}). Columns in the file: "
-                    f"{', '.join(header[:20])}.{hint}", path=path, column=wanted)
-            setattr(found, canon, wanted)
-            found.explicit.add(canon)
-            continue
-        for alias in aliases:
-            if alias in lower:
-                setattr(found, canon, lower[alias])
-                break
-    missing = [c for c in ("item_id", "timestamp") if getattr(found, c) is None]
+    mapping = {_keyword(k): v for k, v in mapping.items() if v is not None}
+    both = sorted(set(mapping) & {_keyword(k) for k in exclude})
+    if both:
+        raise EventLogError(f"{both[0]} is both mapped (to {mapping[both[0]]!r}) and excluded; "
+                            "choose one", path=path)
+    if "time" in {_keyword(k) for k in exclude}:
+        raise EventLogError("the time cannot be excluded: every event needs one", path=path)
+    for keyword, column in mapping.items():
+        if column not in header:
+            raise column_not_found(path, column, header, KEYWORDS[keyword])
+    found = ColumnMap(header=list(header))
+    for keyword, column in guess_columns(header, mapping, exclude).items():
+        setattr(found, KEYWORDS[keyword], column)
+    found.explicit = {KEYWORDS[k] for k in mapping}
+    missing = [] if found.timestamp else ["timestamp"]
     if found.user_id is None and found.session_id is None:
         missing.insert(0, "user_id or session_id")
     if missing:
         what = missing[0]
-        option = {"item_id": "--item / item=", "timestamp": "--time / time="}.get(
-            what, "--user / user= or --session / session=")
-        near = difflib.get_close_matches(what.split(" ")[0], [h.lower() for h in header], n=1)
+        option = {"timestamp": "--time / time="}.get(what, "--user / user= or --session / session=")
+        lower = {h.strip().lower(): h for h in header}
+        near = difflib.get_close_matches(what.split(" ")[0], list(lower), n=1)
         hint = f" The closest is {lower[near[0]]!r}." if near else ""
         raise EventLogError(
             f"no column for {what}. Columns in the file: {', '.join(header[:20])}."
@@ -126,7 +186,7 @@ def _first_bad_utf8_line(path: Path, encoding: str) -> tuple[int, str] | None:
     return None
 
 
-def _read_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], str]:
+def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], str]:
     try:
         with _open_text(path, encoding) as fh:
             sample = fh.read(64 * 1024)
@@ -425,7 +485,7 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
 
 
 def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_format, notes,
-                  drop_missing_ids=False):
+                  drop_missing_ids=False, clean_sales=False):
     """Rename, type and check one block of rows (all values still strings)."""
     extra = [c for c in ("_line", "_row") if c in df.columns]
     # one source column may serve two roles (e.g. an order number as user and session)
@@ -461,6 +521,15 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
     if "quantity" in df.columns:
         q = _to_number(df, "quantity", cmap.quantity, path, "quantity")
         df["quantity"] = q.fillna(1).round().astype("int64")
+    not_sale = np.zeros(len(df), dtype=bool)
+    for canon in ("quantity", "price"):
+        if canon in df.columns:
+            not_sale |= (df[canon] <= 0).to_numpy(dtype=bool)
+    if clean_sales and not_sale.any():
+        notes.append(("dropped_not_sales", int(not_sale.sum())))
+        df = df[~not_sale].reset_index(drop=True)
+    elif not_sale.any():
+        notes.append(("kept_not_sales", int(not_sale.sum())))
     return df.drop(columns=extra)
 
 
@@ -474,42 +543,135 @@ def open_parquet(path):
         raise EventLogError(f"is not a readable Parquet file ({exc})", path=path) from None
 
 
+def _parquet_batches(path, pf, columns: list[str], batch_size: int = 2_000_000):
+    """DataFrames of ``columns``, with ``_row`` (1-based); a damaged file is one clear error."""
+    offset = 0
+    batches = pf.iter_batches(batch_size=batch_size, columns=columns)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:  # a damaged page or column chunk
+            sizes = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
+            group = int(np.searchsorted(np.cumsum(sizes), offset, side="right"))
+            raise EventLogError(f"cannot be read from row {offset + 1} (row group {group}): the "
+                                f"file is damaged ({str(exc).splitlines()[0]})", path=path,
+                                column=columns[0] if len(columns) == 1 else None) from None
+        df = batch.to_pandas()
+        df["_row"] = np.arange(offset + 1, offset + len(df) + 1)
+        offset += len(df)
+        yield df
+
+
+class Header(NamedTuple):
+    """What :func:`read_header` returns: the column names, the CSV separator, the first rows."""
+
+    columns: list
+    sep: str | None
+    preview: pd.DataFrame
+
+
+def read_header(path, *, sep: str | None = None, encoding: str = "utf-8", rows: int = 0) -> Header:
+    """The column names of an event log (any format), its separator and its first ``rows`` rows as text.
+
+    Reads only the start of the file. An unreadable file raises the same
+    :class:`EventLogError` as :func:`load_events`. A nested OTTO-style JSON
+    Lines file shows its flat records (``session``, ``aid``, ``ts``, ``type``).
+    Lesson 09's form uses it.
+    """
+    if isinstance(path, pd.DataFrame):
+        return Header(list(path.columns), None, path.head(rows).astype(str))
+    path = Path(path)
+    if not path.is_file():
+        raise EventLogError("no such file" if not path.exists() else "is a folder, not a file",
+                            path=path)
+    kind = detect_format(path)
+    if kind == "csv":
+        header, sep = _csv_header(path, sep, encoding)
+        preview = pd.DataFrame(columns=header)
+        if rows:
+            try:
+                preview = pd.read_csv(path, sep=sep, nrows=rows, dtype=str, encoding=encoding,
+                                      keep_default_na=False)
+            except (ValueError, UnicodeDecodeError):  # load_events says what is wrong
+                pass
+        return Header(header, sep, preview.head(rows).astype(str))
+    if kind == "parquet":
+        pf = open_parquet(path)
+        header = list(pf.schema_arrow.names)
+        first = next(pf.iter_batches(batch_size=max(rows, 1)), None) if rows else None
+        preview = first.to_pandas() if first is not None else pd.DataFrame(columns=header)
+        return Header(header, None, preview.head(rows).astype(str))
+    records = _jsonl_records(path, encoding, chunk_lines=max(rows, 1))
+    try:
+        first = next(records)
+    finally:
+        records.close()
+    header = [c for c in first.columns if c != "_line"]
+    return Header(header, None, first[header].head(rows).astype(str))
+
+
 def load_events(path, *, user=None, session=None, item=None, time=None, event=None,
-                price=None, category=None, quantity=None, sep=None, time_unit=None,
+                price=None, category=None, quantity=None, exclude=(), sep=None, time_unit=None,
                 time_format=None, encoding="utf-8", session_gap="30min",
-                drop_missing_ids=False, default_event="view") -> pd.DataFrame:
-    """Read an event log (CSV, Parquet, JSON Lines) into the canonical table.
+                drop_missing_ids=False, default_event=None, clean_sales=False) -> pd.DataFrame:
+    """Read an event log (CSV, Parquet, JSON Lines, or a DataFrame) into the canonical table.
 
     Map your columns by name (``user="visitorid", time="ts"``); unmapped ones
-    are looked up under the usual names. ``time_unit`` is ``"s"`` or ``"ms"``
-    for numeric timestamps (guessed from their size if not given). Without a
-    session column, sessions are cut after ``session_gap`` of inactivity;
-    without a user column, each session is its own user; without an event
-    column every event is a ``default_event`` (a view, unless you say that
-    the log holds purchases only). Rows with an empty id are an error, or are
-    dropped (and counted in the notes) with ``drop_missing_ids=True``. Notes
-    about such choices are in ``events.attrs["notes"]``.
+    are looked up under the usual names, except those listed in ``exclude``
+    (``exclude=("user",)``: no user column even if the file has one).
+    ``time_unit`` is ``"s"`` or ``"ms"`` for numeric timestamps (guessed from
+    their size if not given). Only a time and a user or session are required.
+    Without a session column, sessions are cut after ``session_gap`` of
+    inactivity; without a user column, each session is its own user; without
+    an item column the table has no ``item_id`` (a purchases table of
+    customer, date and amount); without an event column every event is a
+    ``default_event``, which is guessed when not given: a purchase when the
+    file looks like a sales log (an invoice, order or amount column, or
+    quantities other than 1), a view otherwise. Rows with an empty id are an
+    error, or are dropped with ``drop_missing_ids=True``; ``clean_sales=True``
+    drops lines with a quantity or price of zero or less (cancellations,
+    returns, adjustments). Every such choice is a sentence in
+    ``events.attrs["notes"]``.
     """
-    path = Path(path)
-    if not path.exists():
-        raise EventLogError("no such file", path=path)
-    if path.is_dir():
-        raise EventLogError("is a folder, not a file", path=path)
-    if path.stat().st_size == 0:
-        raise EventLogError("the file is empty", path=path)
+    if isinstance(path, pd.DataFrame):
+        frame, path = path, path.attrs.get("source", "the table")
+    else:
+        frame = None
+        path = Path(path)
+        if not path.exists():
+            raise EventLogError("no such file", path=path)
+        if path.is_dir():
+            raise EventLogError("is a folder, not a file", path=path)
+        if path.stat().st_size == 0:
+            raise EventLogError("the file is empty", path=path)
     if time_unit not in (None, "s", "ms"):
         raise EventLogError(f"time_unit must be 's' or 'ms', not {time_unit!r}", path=path)
-    mapping = {"user_id": user, "session_id": session, "item_id": item, "timestamp": time,
-               "event_type": event, "price": price, "category": category, "quantity": quantity}
-    notes: list[str] = []
-    suffixes = [s.lower() for s in path.suffixes]
-    kind = "parquet" if suffixes[-1:] in ([".parquet"], [".pq"]) else (
-        "jsonl" if any(s in (".jsonl", ".ndjson", ".json") for s in suffixes) else "csv")
+    if isinstance(exclude, str):
+        exclude = (exclude,)
+    try:
+        for name in exclude:
+            _keyword(name)
+    except ValueError as exc:
+        raise EventLogError(str(exc), path=path) from None
+    mapping = {"user": user, "session": session, "item": item, "time": time,
+               "event": event, "price": price, "category": category, "quantity": quantity}
+    notes: list = []
+    finish = dict(time_unit=time_unit, time_format=time_format, notes=notes,
+                  drop_missing_ids=drop_missing_ids, clean_sales=clean_sales)
+    kind = "frame" if frame is not None else detect_format(path)
 
     blocks = []
-    if kind == "csv":
-        header, sep = _read_header(path, sep, encoding)
-        cmap = resolve_columns(path, header, mapping)
+    if kind == "frame":
+        header = [str(c) for c in frame.columns]
+        cmap = resolve_columns(path, header, mapping, exclude)
+        df = frame[list(dict.fromkeys(src for _, src in cmap.items()))].reset_index(drop=True)
+        df["_row"] = np.arange(1, len(df) + 1)
+        blocks.append(_finish_block(df, cmap, path, **finish))
+    elif kind == "csv":
+        header, sep, _ = read_header(path, sep=sep, encoding=encoding)
+        cmap = resolve_columns(path, header, mapping, exclude)
         offset = 0
         for df in _csv_batches(path, list(dict.fromkeys(src for _, src in cmap.items())), sep,
                                encoding):
@@ -520,29 +682,20 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                 i = int(np.flatnonzero(bad.to_numpy())[0])
                 raise EventLogError("a quoted field opened on this line is never closed (stray "
                                     "quote or truncated file?)", path=path, **_where(df, i))
-            blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
-                                        drop_missing_ids))
+            blocks.append(_finish_block(df, cmap, path, **finish))
     elif kind == "parquet":
         pf = open_parquet(path)
         header = list(pf.schema_arrow.names)
-        cmap = resolve_columns(path, header, mapping)
-        offset = 0
+        cmap = resolve_columns(path, header, mapping, exclude)
         columns = list(dict.fromkeys(src for _, src in cmap.items()))
-        for batch in pf.iter_batches(batch_size=2_000_000, columns=columns):
-            df = batch.to_pandas()
-            df["_row"] = np.arange(offset + 1, offset + len(df) + 1)
-            offset += len(df)
-            blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
-                                        drop_missing_ids))
+        for df in _parquet_batches(path, pf, columns):
+            blocks.append(_finish_block(df, cmap, path, **finish))
     else:
         cmap = None
         for df in _jsonl_records(path, encoding):
             if cmap is None:
                 header = [c for c in df.columns if c != "_line"]
-                if "aid" in header and "ts" in header and mapping["timestamp"] is None:
-                    mapping = {**mapping, "item_id": mapping["item_id"] or "aid",
-                               "timestamp": "ts", "event_type": mapping["event_type"] or "type"}
-                cmap = resolve_columns(path, header, mapping)
+                cmap = resolve_columns(path, header, mapping, exclude)
             for _, src in cmap.items():
                 if src not in df.columns:
                     raise EventLogError("missing from these records", path=path, column=src,
@@ -552,27 +705,74 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                     i = int(np.flatnonzero(missing.to_numpy())[0])
                     raise EventLogError("missing from this record", path=path, column=src,
                                         line=int(df["_line"].iloc[i]))
-            blocks.append(_finish_block(df, cmap, path, time_unit, time_format, notes,
-                                        drop_missing_ids))
+            blocks.append(_finish_block(df, cmap, path, **finish))
 
     events = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
     if events.empty:
+        if any(n[0] == "dropped_not_sales" for n in notes if isinstance(n, tuple)):
+            raise EventLogError("no line is left after clean_sales (every quantity or price is "
+                                "zero or less)", path=path)
         raise EventLogError("the file has a header but no rows", path=path)
-    return _canonical(events, cmap, path, session_gap, notes, default_event)
+    return _canonical(events, cmap, path, session_gap, notes, default_event, clean_sales)
+
+
+_COUNTED_NOTES = {
+    "dropped_ids": "dropped {:,} rows with an empty id",
+    "dropped_not_sales": "dropped {:,} lines with a quantity or price of zero or less "
+                         "(cancellations, returns, adjustments; clean_sales / --clean-sales)",
+    "kept_not_sales": "{:,} lines have a quantity or price of zero or less (cancellations, "
+                      "returns, adjustments?); pass clean_sales=True / --clean-sales to leave them out",
+}
 
 
 def _tidy_notes(notes: list) -> list[str]:
     """One line per kind of note, counts added up over the blocks."""
-    dropped = sum(n[1] for n in notes if isinstance(n, tuple))
-    text = list(dict.fromkeys(n for n in notes if isinstance(n, str)))
-    return ([f"dropped {dropped:,} rows with an empty id"] if dropped else []) + text
+    counted = []
+    for kind, template in _COUNTED_NOTES.items():
+        total = sum(n[1] for n in notes if isinstance(n, tuple) and n[0] == kind)
+        if total:
+            counted.append(template.format(total))
+    return counted + list(dict.fromkeys(n for n in notes if isinstance(n, str)))
+
+
+def _guess_event_type(events: pd.DataFrame, cmap: ColumnMap) -> tuple[str, str]:
+    """(purchase or view, the reason) for a log without an event-type column."""
+    sales = [h for h in cmap.header if SALES_NAMES.match(h.strip().lower().replace(" ", "_"))]
+    if sales:
+        return "purchase", f"the column {sales[0]!r} looks like a sales log's"
+    if "quantity" in events.columns and (events["quantity"] != 1).any():
+        return "purchase", f"the quantities in {cmap.quantity!r} are not all 1, as in a sales log"
+    return "view", "no invoice, order or amount column, and no quantity other than 1"
+
+
+def event_type_hint(events: pd.DataFrame) -> str:
+    """For a reason to skip a task: which option to change when the file had no event column.
+
+    Empty when the file had its own event-type column (lessons 08-09, ``course-lib report``).
+    """
+    default = events.attrs.get("default_event")
+    if not default:
+        return ""
+    if default == "purchase":
+        return ("; the file has no event-type column, so every row was read as a purchase: map "
+                "one with --event COL (event=) if the log also records views or carts")
+    return (f"; the file has no event-type column, so every row was read as a {default}: if its "
+            "rows are purchases, pass --default-event purchase (default_event='purchase')")
 
 
 def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
-               default_event="view") -> pd.DataFrame:
+               default_event=None, clean_sales=False) -> pd.DataFrame:
     if cmap.event_type is None:
+        if default_event is None:
+            default_event, why = _guess_event_type(events, cmap)
+            other = "view" if default_event == "purchase" else "purchase"
+            notes.append(f"no event-type column: every event is a {default_event}, assumed because "
+                         f"{why}; if that is wrong, pass --default-event {other} "
+                         f"(default_event={other!r})")
+        else:
+            notes.append(f"no event-type column: every event is a {default_event} "
+                         "(--default-event / default_event)")
         events["event_type"] = default_event
-        notes.append(f"no event-type column: every event is a {default_event}")
     events["event_type"] = normalise_event_types(events["event_type"])
     if cmap.user_id is None:
         events["user_id"] = events["session_id"]
@@ -580,20 +780,26 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
     if cmap.session_id is None:
         events["session_id"] = assign_sessions(events["user_id"], events["timestamp"], session_gap)
         notes.append(f"no session column: sessions cut after {session_gap} of inactivity")
+    if cmap.item_id is None:
+        notes.append("no item column: next-item recommendation and purchase intent need one "
+                     "(map it with --item / item=); churn and demand do not")
     for c in ("user_id", "session_id", "item_id"):
-        events[c] = id_column(events[c])
+        if c in events.columns:
+            events[c] = id_column(events[c])
     if "category" in events.columns:
         events["category"] = _as_text(events["category"]).str.strip()
     order = ["user_id", "session_id", "item_id", "timestamp", "event_type",
              "price", "category", "quantity"]
     events = events[[c for c in order if c in events.columns]]
     if not events["timestamp"].is_monotonic_increasing:  # a sorted log is not copied again
+        # stable: lines with the same time (an invoice's basket) keep the file's order
         events = events.sort_values("timestamp", kind="stable", ignore_index=True)
     else:
         events = events.reset_index(drop=True)
     events.attrs["source"] = str(path)
     events.attrs["columns"] = {canon: src for canon, src in cmap.items()}
     events.attrs["notes"] = _tidy_notes(notes)
+    events.attrs["default_event"] = default_event if cmap.event_type is None else None
     return events
 
 
@@ -609,24 +815,23 @@ def load_series(path, *, time: str, value: str, sep=None, time_format=None,
         raise EventLogError("no such file", path=path)
     if path.stat().st_size == 0:
         raise EventLogError("the file is empty", path=path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        names = list(pq.ParquetFile(path).schema_arrow.names)
+    if path.is_dir():
+        raise EventLogError("is a folder, not a file", path=path)
+    if detect_format(path) == "parquet":
+        pf = open_parquet(path)
+        names = list(pf.schema_arrow.names)
         for col in (time, value):
             if col not in names:
-                raise EventLogError(f"not found; columns are {', '.join(names[:20])}",
-                                    path=path, column=col)
-        frame = pd.read_parquet(path, columns=[time, value])
-        frame["_row"] = np.arange(1, len(frame) + 1)
+                raise column_not_found(path, col, names)
+        frames = [pd.concat(parts, axis=1) for parts in zip(
+            _parquet_batches(path, pf, [time]),
+            (df.drop(columns="_row") for df in _parquet_batches(path, pf, [value])))]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[time, value])
     else:
-        header, sep = _read_header(path, sep, encoding)
+        header, sep, _ = read_header(path, sep=sep, encoding=encoding)
         for col in (time, value):
             if col not in header:
-                near = difflib.get_close_matches(col, header, n=1)
-                hint = f" Did you mean {near[0]!r}?" if near else ""
-                raise EventLogError(f"not found; columns are {', '.join(header[:20])}.{hint}",
-                                    path=path, column=col)
+                raise column_not_found(path, col, header)
         frame = pd.concat(list(_csv_batches(path, [time, value], sep, encoding)), ignore_index=True)
         frame["_line"] = np.arange(2, len(frame) + 2)
     if frame.empty:

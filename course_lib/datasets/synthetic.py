@@ -233,13 +233,18 @@ def _sample_rows(cum: np.ndarray, rows: np.ndarray, u: np.ndarray, chunk: int = 
     return np.minimum(out, cum.shape[1] - 1)
 
 
-def _generate(cfg: ShopConfig) -> Shop:
+def _generate(cfg: ShopConfig, people_rng: np.random.Generator | None = None) -> Shop:
+    """The shop of ``cfg``. The catalogue, trails and calendar come from ``cfg.seed``;
+    the users and their sessions from the same stream, or from ``people_rng`` if given
+    (:func:`shop_event_chunks`: one catalogue, many independent groups of users)."""
     rng = np.random.default_rng(cfg.seed)
     n_cat = cfg.n_categories
     category, popularity, price = _catalogue(cfg, rng)
     trails, trail_cat, trail_start, trail_count = _trails(cfg, category, rng)
     complements = _complements(cfg, category, popularity, rng)
     dates, day_factor, promo = _day_factors(cfg, rng)
+    if people_rng is not None:
+        rng = people_rng
 
     # Popularity sampling inside a category: global cumulative weights offset by category.
     by_cat = np.argsort(category, kind="stable")
@@ -404,6 +409,35 @@ def _generate(cfg: ShopConfig) -> Shop:
         "user_preferences_late": pref_late,
     }
     return Shop(events=events, items=items_df, users=users_df, truth=truth, config=cfg)
+
+
+def shop_event_chunks(n_events: int, chunk_events: int = 2_000_000, seed: int = 0):
+    """The event log of a shop of about ``n_events`` events, in chunks (issue 18: 100M events).
+
+    Yields ``(k, events)`` for k = 0, 1, ...: each chunk is one group of users
+    of the same shop (one catalogue, trails and calendar, from ``seed``) with
+    its own random stream, generated and sorted by time on its own, so memory
+    stays that of one chunk. User and session ids are offset so that no two
+    chunks share a user or a session: the chunks written one after the other
+    are one valid log (sorted by time within each chunk only; the loaders and
+    the preparation engines sort). For ``n_events <= chunk_events`` this is
+    not ``make_shop(n_events)``: the users come from another random stream.
+    """
+    config = ShopConfig.for_events(n_events, seed=seed)
+    n_chunks = max(1, -(-n_events // max(chunk_events, 1)))
+    bounds = np.linspace(0, config.n_users, n_chunks + 1).round().astype(int)
+    session_offset = 0
+    for k in range(n_chunks):
+        users = int(bounds[k + 1] - bounds[k])
+        if users <= 0:
+            continue
+        people = np.random.default_rng([seed, k + 1])
+        shop = _generate(replace(config, n_users=users), people_rng=people)
+        events = shop.events
+        events["user_id"] += int(bounds[k])
+        events["session_id"] += session_offset
+        session_offset += int(shop.events["session_id"].max()) if len(events) else 0
+        yield k, events
 
 
 def config_as_dict(config: ShopConfig) -> dict:

@@ -187,20 +187,43 @@ class KerasNextItemModel(NextItemBase):
 
     # ------------------------------------------------------------ written once for all
     def _fit(self, sessions, n_items: int, *, progress: bool = False, callbacks=()):
-        keras.utils.set_random_seed(self.seed)
         self.loss_used = choose_loss(self.loss, n_items)
         if self.loss_used != "softmax":
             self.item_counts = item_counts(sessions, n_items + 1)
         X, Y, W = pad_to_whole_batches(self.batch_size, *self.examples(sessions))
+        self._train(n_items, progress, callbacks, x=self.training_inputs(X, Y), y=Y, sample_weight=W,
+                    batch_size=self.batch_size, shuffle=True)
+
+    def fit_batches(self, batches, n_items: int, *, progress: bool = False, callbacks=()):
+        """Train from a stream of fixed-shape ``(X, Y, W)`` batches instead of sessions (lesson 10).
+
+        ``batches`` is a ``keras.utils.PyDataset`` such as
+        :class:`course_lib.models.streaming.WindowBatches`, which reads a
+        prepared folder's shards one at a time, so memory does not grow with
+        the data. Only for models whose networks take the prefixes as they are.
+        """
+        if not self.takes_prefixes:
+            raise TypeError(f"{self.name} needs its own network inputs; train it with fit(sessions)")
+        if self.loss not in ("auto", "softmax"):
+            raise ValueError(f"{self.name}: training from batches uses the full softmax; "
+                             f"loss={self.loss!r} samples candidates and needs fit(sessions)")
+        self.loss_used = "softmax"
+        start = time.perf_counter()
+        self._train(n_items, progress, callbacks, x=batches)
+        self.train_seconds = time.perf_counter() - start
+        return self
+
+    def _train(self, n_items: int, progress: bool, callbacks, **data):
+        """Build, compile and train the networks on ``data`` (what ``keras.Model.fit`` takes)."""
+        keras.utils.set_random_seed(self.seed)
         self.train_network, self.network = self.build(n_items + 1)
         self.train_network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
                                    loss=self.loss_function())
         # tqdm's Keras callback: one bar over epochs, with the loss (costs nothing measurable:
         # benchmarks/progress_callbacks.md)
         shown = [TqdmCallback(self.epochs, verbose=0, desc="training")] if progress else []
-        self.history = self.train_network.fit(
-            self.training_inputs(X, Y), Y, sample_weight=W, batch_size=self.batch_size,
-            epochs=self.epochs, shuffle=True, verbose=0, callbacks=[*shown, *callbacks])
+        self.history = self.train_network.fit(**data, epochs=self.epochs, verbose=0,
+                                              callbacks=[*shown, *callbacks])
         self.params = int(self.network.count_params())
 
     def score(self, X, batch_size: int = 1024) -> np.ndarray:

@@ -23,10 +23,16 @@ STEP_NAMES = ("log_orders", "log_spend")
 
 def _purchases(events: pd.DataFrame) -> pd.DataFrame:
     p = events[events["event_type"] == "purchase"]
-    spend = p["price"].fillna(0) * p["quantity"] if {"price", "quantity"} <= set(p) else \
-        pd.Series(1.0, index=p.index)
+    if {"price", "quantity"} <= set(p):
+        spend = p["price"].fillna(0) * p["quantity"]
+    elif "price" in p:  # one amount per line (a purchases table of customer, date and amount)
+        spend = p["price"].fillna(0)
+    else:
+        spend = pd.Series(1.0, index=p.index)
+    # without an item column, every line counts as a distinct item
+    items = p["item_id"].to_numpy() if "item_id" in p else np.arange(len(p))
     return pd.DataFrame({"user_id": p["user_id"].to_numpy(), "session_id": p["session_id"].to_numpy(),
-                         "item_id": p["item_id"].to_numpy(), "timestamp": p["timestamp"].to_numpy(),
+                         "item_id": items, "timestamp": p["timestamp"].to_numpy(),
                          "spend": spend.to_numpy(dtype=float)})
 
 

@@ -118,7 +118,7 @@ def prefix_targets(codes: np.ndarray, session_starts: np.ndarray, max_len: int):
 
 def sessions_to_arrays(sequences: pd.Series):
     """Concatenate a Series of per-session code arrays: ``(codes, starts)``."""
-    lengths = sequences.map(len).to_numpy()
-    starts = np.concatenate([[0], np.cumsum(lengths)])
+    lengths = sequences.map(len).to_numpy(dtype=np.int64)  # int64 also when there are none
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     codes = np.concatenate(sequences.to_list()) if len(sequences) else np.zeros(0, np.int64)
     return codes, starts

@@ -16,7 +16,7 @@ def daily_series(events: pd.DataFrame, *, event_type: str | None = "purchase",
         events = events[events["event_type"] == event_type]
     by_time = events.set_index("timestamp")
     if value == "events":
-        series = by_time["item_id"].resample(freq).size()
+        series = by_time["event_type"].resample(freq).size()
     elif value == "quantity":
         series = by_time["quantity"].resample(freq).sum()
     elif value == "revenue":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from course_lib.datasets.own_data import event_type_hint
 from course_lib.models.classifiers import FeatureModel, RuleScore, SequenceClassifier
 from course_lib.prep.churn import churn_train_test
 from course_lib.tasks.results import YesNoResult
@@ -23,7 +24,8 @@ def churn_task(events: pd.DataFrame, settings: ChurnSettings | None = None, *,
     horizon = s.horizon(events)
     result = YesNoResult("churn", f"Churn: no purchase in the next {horizon} days")
     if not (events["event_type"] == "purchase").any():
-        result.skipped = "the log has no purchase events, so no customer can be seen to stop buying"
+        result.skipped = ("the log has no purchase events, so no customer can be seen to stop buying"
+                          + event_type_hint(events))
         return result
     try:
         train, test = churn_train_test(events, horizon_days=horizon, weeks=s.history_weeks(horizon))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from course_lib.datasets.own_data import event_type_hint
 from course_lib.evaluate.rolling import leaderboard, rolling_origin
 from course_lib.evaluate.stock import critical_ratio, interval_level_for, stock_leaderboard
 from course_lib.models.forecasters import (ARMAForecast, NaiveForecast, SeasonalNaiveForecast,
@@ -25,7 +26,8 @@ def demand_task(events: pd.DataFrame, settings: DemandSettings | None = None, *,
     result = DemandResult("demand", "Demand and stock")
     purchases = events["event_type"] == "purchase"
     if not purchases.any():
-        result.skipped = "the log has no purchase events, so there is no demand to stock for"
+        result.skipped = ("the log has no purchase events, so there is no demand to stock for"
+                          + event_type_hint(events))
         return result
     units = "quantity" if "quantity" in events and events.loc[purchases, "quantity"].notna().all() else "events"
     series = daily_series(events, value=units).astype(float)

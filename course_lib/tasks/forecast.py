@@ -2,7 +2,9 @@
 
 The benchmarks (mean, naive, seasonal naive, drift) and the ARMA family of
 lesson 03 (:func:`~course_lib.models.forecasters.standard_forecasters`),
-evaluated from rolling origins with MASE against seasonal naive.
+evaluated from rolling origins with MASE against seasonal naive. The model is
+chosen on the earlier (validation) origins and reported on the later (test)
+origins with 95 % bootstrap intervals: nothing is chosen on the test.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from course_lib.datasets import EventLogError
-from course_lib.evaluate.rolling import leaderboard, rolling_origin
+from course_lib.evaluate.forecast_choice import choose_forecaster
+from course_lib.evaluate.rolling import rolling_origin
 from course_lib.models.forecasters import standard_forecasters, weekday_indicators
 from course_lib.prep import daily_series, trading_days
 from course_lib.show.plots import plot_rolling_forecasts
@@ -63,31 +66,31 @@ def forecast_task(series: pd.Series, what: str, settings: ForecastSettings | Non
         f"{s.step or h}, seasonal period m={m}")
     rolled = rolling_origin(series, models, horizon=h, initial=initial, m=m, step=s.step,
                             exog=exog, progress=progress)
-    board = leaderboard(rolled)
+    choice = choose_forecaster(rolled)  # chosen on validation origins, reported on test origins
     fig, ax = plt.subplots(figsize=(12, 4))
-    plot_rolling_forecasts(series, rolled.forecasts,
-                           list(dict.fromkeys([board["model"].iloc[0], rolled.baseline])),
+    plot_rolling_forecasts(series, rolled.forecasts, list(dict.fromkeys([choice.chosen, choice.baseline])),
                            ax=ax, title=f"{Path(source).name}: {what}")
     fig.tight_layout()
-    best = board.iloc[0]
-    skill = f", skill {best['skill']:+.1%} against seasonal naive" if "skill" in board else ""
     result = ForecastResult("forecast", f"Forecasts of {what}", series=series, what=what,
-                            rolled=rolled, leaderboard=board)
-    result.tables = {"leaderboard": board, "forecasts": rolled.forecasts}
+                            rolled=rolled, leaderboard=choice.test, choice=choice)
+    result.tables = {"leaderboard": choice.test, "validation": choice.validation,
+                     "forecasts": choice.forecasts()}
     result.figures = {"forecast": fig}
-    result.notes = [f"best: {best['model']} with MASE(m={m}) {best[f'MASE(m={m})']:.3f}{skill}"]
+    result.notes = [choice.describe()]
     return result
 
 
 def forecast_files(result: ForecastResult) -> dict:
-    """name -> writer(path): leaderboard.csv, forecasts.csv, series.csv, forecast.png."""
+    """name -> writer(path): leaderboard.csv (test origins), validation.csv, forecasts.csv, series.csv,
+    forecast.png."""
     def write_plot(path, fig=result.figures["forecast"]):
         fig.savefig(path, dpi=110)
         plt.close(fig)
 
     return {
         "leaderboard.csv": lambda p: result.leaderboard.to_csv(p, index=False, float_format="%.4f"),
-        "forecasts.csv": lambda p: result.rolled.forecasts.to_csv(p, index=False, float_format="%.4f"),
+        "validation.csv": lambda p: result.choice.validation.to_csv(p, index=False, float_format="%.4f"),
+        "forecasts.csv": lambda p: result.tables["forecasts"].to_csv(p, index=False, float_format="%.4f"),
         "series.csv": lambda p: result.series.rename_axis("date").to_csv(p),
         "forecast.png": write_plot,
     }

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from course_lib.datasets.own_data import event_type_hint
 from course_lib.models.classifiers import FeatureModel, RuleScore, SequenceClassifier
 from course_lib.prep.intent import has_intent_task, intent_examples
 from course_lib.prep.labelled import split_by_time
 from course_lib.prep.split import cut_before_last_days
-from course_lib.tasks.results import YesNoResult
+from course_lib.tasks.results import NO_ITEMS, YesNoResult
 from course_lib.tasks.settings import IntentSettings
 from course_lib.tasks.yes_no import too_few, yes_no_result
 
@@ -25,7 +26,10 @@ def intent_task(events: pd.DataFrame, settings: IntentSettings | None = None, *,
     result = YesNoResult("intent", f"Purchase intent after {s.k} events")
     ok, why = has_intent_task(events)
     if not ok:
-        result.skipped = why
+        result.skipped = why + event_type_hint(events)
+        return result
+    if "item_id" not in events.columns:
+        result.skipped = NO_ITEMS
         return result
     examples = intent_examples(events, k=s.k)
     train, test = split_by_time(examples, cut_before_last_days(events, s.test_days))

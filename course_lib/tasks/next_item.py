@@ -22,7 +22,7 @@ from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars
 from course_lib.tasks.registry import BASELINES, LABELS, grid, make_model
-from course_lib.tasks.results import NextItemResult
+from course_lib.tasks.results import NO_ITEMS, NextItemResult
 from course_lib.tasks.settings import NextItemSettings
 
 
@@ -127,6 +127,9 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
     """The next-item leaderboard of ``settings.models`` on ``events``, and its breakdown."""
     settings = settings or NextItemSettings()
     result = NextItemResult("next_item", "Next-item recommendation")
+    if "item_id" not in events.columns:
+        result.skipped = NO_ITEMS
+        return result
     seq = sequence_events(events)
     kinds = sorted(seq["event_type"].astype(str).unique())
     try:

@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 from course_lib.models.attention import SASRec
 from course_lib.models.base import NextItemModel
-from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.baselines import MarkovChain, Popularity
+from course_lib.models import neighbours
+from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
 from course_lib.models.graph import SRGNN
 from course_lib.models.session_rnn import SessionRNN
 from course_lib.tasks.settings import MODEL_KEYS, NextItemSettings
@@ -20,12 +22,14 @@ LABELS = {
     "pop": "popularity",
     "markov": "Markov chain",
     "sknn": "session-kNN",
+    "vsknn": "V-SKNN",
+    "stan": "STAN",
     "gru4rec": "GRU4Rec",
     "lstm": "LSTM",
     "srgnn": "SR-GNN",
     "sasrec": "SASRec",
 }
-BASELINES = ("pop", "markov", "sknn")
+BASELINES = ("pop", "markov", "sknn", "vsknn", "stan")
 NEURAL = ("gru4rec", "lstm", "srgnn", "sasrec")
 # models a Recommender can save; without a validation window the report saves the first of
 # them it trained (a fixed order, never the test score); with one, the best on validation
@@ -48,6 +52,8 @@ CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
     "pop": lambda s: Popularity(),
     "markov": lambda s: MarkovChain(),
     "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample),
+    "vsknn": lambda s: VSKNN(),
+    "stan": lambda s: STAN(),
     "gru4rec": lambda s: SessionRNN(cell="gru", hidden=s.hidden, **_neural(s)),
     "lstm": lambda s: SessionRNN(cell="lstm", hidden=s.hidden, **_neural(s)),
     "srgnn": lambda s: SRGNN(dim=s.hidden, **_neural(s, epochs=s.srgnn_epochs,
@@ -61,6 +67,8 @@ CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
 # only gets its validation score (and a neural model its early stopping)
 GRIDS: dict[str, Callable[[NextItemSettings], list | dict]] = {
     "sknn": lambda s: s.sknn_grid,
+    "vsknn": lambda s: neighbours.GRIDS["vsknn"],
+    "stan": lambda s: neighbours.GRIDS["stan"],
     "gru4rec": lambda s: s.neural_grid("hidden"),
     "lstm": lambda s: s.neural_grid("hidden"),
     "srgnn": lambda s: s.neural_grid("dim", dropout=False),

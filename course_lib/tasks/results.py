@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 from matplotlib.figure import Figure
 
+from course_lib.evaluate.forecast_choice import ForecastChoice
 from course_lib.evaluate.rolling import RollingResult
 from course_lib.evaluate.tuning import TuningResult
 from course_lib.models.base import NextItemModel
 from course_lib.prep.labelled import Examples
 from course_lib.prep.next_item import NextItemSplit
+
+#: why a task that needs items is skipped on a log without an item column
+NO_ITEMS = "the log has no item column (map one with --item COL / item=)"
 
 
 @dataclass
@@ -69,4 +73,5 @@ class ForecastResult(TaskResult):
     series: pd.Series | None = None
     what: str = ""
     rolled: RollingResult | None = None
-    leaderboard: pd.DataFrame | None = None
+    leaderboard: pd.DataFrame | None = None     # the test origins, rows in validation order
+    choice: ForecastChoice | None = None        # what was chosen on the validation origins

@@ -19,7 +19,7 @@ import pandas as pd
 
 TASKS = ("next_item", "intent", "churn", "demand")
 # the next-item models' stable keys (course_lib.tasks.registry maps each to its constructor)
-MODEL_KEYS = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn", "sasrec")
+MODEL_KEYS = ("pop", "markov", "sknn", "vsknn", "stan", "gru4rec", "lstm", "srgnn", "sasrec")
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm")   # course-lib next-item
 REPORT_MODELS = ("pop", "markov", "sknn", "gru4rec")              # course-lib report
 
@@ -103,7 +103,8 @@ class NextItemSettings:
     @property
     def sknn_grid(self) -> list[dict]:
         """Session-kNN's candidate settings, tried on the validation window."""
-        return [{"k": k, "sample": s} for k in self.sknn_ks for s in self.sknn_samples]
+        return [{"k": k, "sample": s, "remind": remind} for k in self.sknn_ks
+                for s in self.sknn_samples for remind in (False, True)]
 
     def neural_grid(self, size: str = "hidden", dropout: bool = True) -> dict:
         """A neural model's search (one parameter at a time, first values first): learning
@@ -165,7 +166,9 @@ class RollingOriginSettings:
     The first training window is ``initial`` values, or by default 60 % of
     the series but at least four seasons: seasonal differencing (SARIMA)
     spends one season, and MASE's scale and the seasonal naive forecast
-    need more than one.
+    need more than one. At least ``min_origins`` origins follow it: the
+    earlier half is the validation block (a model is chosen there), the later
+    half the test block (the choice is reported there).
     """
 
     season: int = 7                 # seasonal period m of seasonal naive, SARIMA and MASE
@@ -174,6 +177,7 @@ class RollingOriginSettings:
     step: int | None = None         # None: the horizon
     initial_share: float = 0.6
     initial_seasons: int = 4
+    min_origins: int = 4            # two validation and two test origins at least
 
     def initial_window(self, n: int) -> int:
         """Length of the first training window for a series of ``n`` values."""
@@ -185,10 +189,12 @@ class RollingOriginSettings:
         if initial <= 2 * self.season:
             return (f"the first window ({initial} values) must hold more than two seasons "
                     f"(2 x {self.season})")
-        if n < initial + self.horizon:
-            return (f"rolling-origin evaluation needs at least {initial + self.horizon} values "
-                    f"(a first window of {initial} and a horizon of {self.horizon}); the series "
-                    f"has {n}")
+        step = self.step or self.horizon
+        needed = initial + (self.min_origins - 1) * step + self.horizon
+        if n < needed:
+            return (f"rolling-origin evaluation with validation and test origins needs at least "
+                    f"{needed} values (a first window of {initial}, {self.min_origins} origins "
+                    f"{step} apart and a horizon of {self.horizon}); the series has {n}")
         return None
 
 

@@ -1,0 +1,145 @@
+"""One preparation, three engines: pandas, DuckDB, Spark (issue 18, lesson 09).
+
+``prepare(events, out, engine=...)`` turns an event log into a prepared folder
+(:mod:`course_lib.prep.prepared`): training windows and test prefixes as
+Parquet shards, the item vocabulary and a manifest. The engines give the same
+sessions, split, vocabulary, windows and prefixes, row for row (the shards'
+checksums agree); they differ in where the work happens:
+
+========  ===========================================  ==============================
+engine    how                                          when
+========  ===========================================  ==============================
+pandas    the lessons' own functions, in memory        up to ~20M events (2.3 GB/10M)
+duckdb    the SQL of :mod:`.sql`, out of core          one machine, beyond its memory
+spark     the same SQL on Spark (here: local mode)     a cluster
+========  ===========================================  ==============================
+
+DuckDB and Spark come with ``pip install 'course-lib[scale]'``; Spark also
+needs Java 17. Measured times and memory: ``benchmarks/engines.md``.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from course_lib.datasets.schema import EventLogError
+from course_lib.prep import prepared
+from course_lib.prep.engines.duckdb_engine import DuckDBEngine
+from course_lib.prep.engines.names import (ENGINES, LOADER_OPTIONS, EngineUnavailable,
+                                           UnknownEngine, check_engine)
+from course_lib.prep.engines.pandas_engine import prepare_pandas, session_table_pandas
+from course_lib.prep.engines.source import inspect_source
+from course_lib.prep.engines.spark_engine import SparkEngine
+from course_lib.prep.engines.sql_pipeline import prepare_with_sql
+from course_lib.prep.engines.sql_pipeline import session_table as sql_table
+
+__all__ = ["ENGINES", "EngineUnavailable", "UnknownEngine", "check_engine", "prepare",
+           "session_table"]
+
+
+def _sql_engine(engine: str, scratch: Path, memory_limit, threads):
+    if engine == "duckdb":
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            raise EngineUnavailable("the DuckDB engine needs duckdb: pip install "
+                                    "'course-lib[scale]' (or pip install duckdb)") from None
+        return DuckDBEngine(scratch, memory_limit, threads)
+    return SparkEngine(scratch, memory_limit, threads)
+
+
+def _scratch_folder(scratch, near: Path) -> Path:
+    base = Path(scratch) if scratch else near
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".prepare-scratch-", dir=base))
+
+
+def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_len: int = 10,
+            session_gap: str = "30min", rows_per_shard: int | None = None,
+            memory_limit: str | None = None, threads: int | None = None, scratch=None,
+            log=None, **loader_options) -> dict:
+    """Prepare ``events`` for next-item training into the new folder ``out``; return the manifest.
+
+    ``loader_options`` are :func:`~course_lib.datasets.load_events`'s (``user=``,
+    ``item=``, ``time=``, ``time_unit=``...). ``memory_limit`` and ``threads``
+    bound DuckDB (its buffer pool) and Spark (its driver); ``scratch`` is where
+    their intermediate data goes (default: beside ``out``; removed afterwards).
+    ``out`` is written completely or not at all.
+    """
+    check_engine(engine)
+    unknown = sorted(set(loader_options) - set(LOADER_OPTIONS))
+    if unknown:
+        raise TypeError(f"prepare() got unknown option(s) {unknown}")
+    if max_len < 1 or test_days <= 0:
+        raise ValueError("max_len must be at least 1 and test_days positive")
+    rows_per_shard = rows_per_shard or prepared.ROWS_PER_SHARD
+    out = Path(out)
+    started = time.perf_counter()
+    settings = {"test_days": test_days, "max_len": max_len, "session_gap": session_gap,
+                "rows_per_shard": rows_per_shard}
+    with prepared.new_folder(out) as folder:
+        if engine == "pandas":
+            body = prepare_pandas(events, folder, test_days=test_days, max_len=max_len,
+                                  rows_per_shard=rows_per_shard,
+                                  loader_options={**loader_options, "session_gap": session_gap},
+                                  log=log)
+            import pandas
+
+            version = pandas.__version__
+            engine_settings = {}
+        else:
+            work = _scratch_folder(scratch, out.parent)
+            try:
+                if loader_options.get("clean_sales"):
+                    raise EventLogError("--clean-sales needs the price and quantity columns, which "
+                                        f"the {engine} engine does not read: clean the file first, "
+                                        "or use --engine pandas", path=events)
+                options = {k: v for k, v in loader_options.items()
+                           if k not in ("price", "category", "quantity", "clean_sales")}
+                src = inspect_source(events, work, session_gap=session_gap, **options)
+                runner = _sql_engine(engine, work, memory_limit, threads)
+                try:
+                    body = prepare_with_sql(runner, src, folder, test_days=test_days,
+                                            max_len=max_len, rows_per_shard=rows_per_shard, log=log)
+                finally:
+                    runner.close()
+                version = runner.version
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            engine_settings = {"memory_limit": memory_limit, "threads": threads}
+        source = Path(events)
+        manifest = {"engine": engine, "engine_version": version,
+                    "source": {"path": str(source), "bytes": source.stat().st_size,
+                               "columns": body.pop("columns")},
+                    "settings": {**settings, **engine_settings},
+                    **body, "total_seconds": round(time.perf_counter() - started, 2)}
+        prepared.write_manifest(folder, manifest)
+    return prepared.PreparedData(out, verify=False).manifest
+
+
+def session_table(events, *, engine: str = "pandas", test_days: float = 7,
+                  session_gap: str = "30min", scratch=None, **loader_options):
+    """Every sequence event in time order: its time, item, session (numbered by first
+    appearance) and part (0 training, 1 test, -1 the tail of a session that began
+    before the cut). For comparing engines on small data; it holds the whole table."""
+    import pandas as pd
+
+    check_engine(engine)
+    if engine == "pandas":
+        return session_table_pandas(events, test_days, {**loader_options, "session_gap": session_gap})
+    work = _scratch_folder(scratch, Path(tempfile.gettempdir()))
+    try:
+        src = inspect_source(events, work, session_gap=session_gap, **loader_options)
+        runner = _sql_engine(engine, work, None, None)
+        try:
+            table = sql_table(runner, src, test_days)
+        finally:
+            runner.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return pd.DataFrame({"t": table["t"].to_numpy().astype("int64"),
+                         "item_id": table["item_id"].to_numpy(),
+                         "session": pd.factorize(table["start_pos"])[0],
+                         "part": table["part"].to_numpy().astype("int64")})

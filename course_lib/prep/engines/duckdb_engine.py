@@ -1,0 +1,78 @@
+"""DuckDB: the preparation's SQL on one machine, out of core (issue 18).
+
+DuckDB runs inside this Python process. Its intermediate tables live in a
+database file in the scratch folder, and sorts and windows that do not fit
+``memory_limit`` spill to ``temp_directory`` there, so the data can be many
+times larger than memory. Settings chosen deliberately:
+
+* ``memory_limit`` (default 3 GB): DuckDB's buffer pool; the process also holds
+  Python, pyarrow and one shard being written (about 1 GB more at the peak);
+* ``threads`` (default: the cores);
+* ``temp_directory``: the scratch folder (removed afterwards);
+* ``preserve_insertion_order``: off (every ordered result says ORDER BY), except
+  while a CSV file is read: its row numbers come from ``row_number() OVER ()``
+  over the scan, which follows the file's order only with it on.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from course_lib.prep.engines.sql import DUCKDB, literal
+
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+class DuckDBEngine:
+    dialect = DUCKDB
+
+    def __init__(self, scratch: Path, memory_limit: str | None = None, threads: int | None = None):
+        import os
+
+        import duckdb
+
+        self.version = duckdb.__version__
+        scratch = Path(scratch)
+        (scratch / "spill").mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(scratch / "prepare.duckdb"))
+        self.con.execute(f"SET memory_limit = {literal(memory_limit or DEFAULT_MEMORY_LIMIT)}")
+        self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+        self.con.execute(f"SET temp_directory = {literal(str(scratch / 'spill'))}")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
+
+    def register_raw(self, src) -> None:
+        path = literal(str(src.path))
+        if src.kind == "parquet":
+            scan = f"SELECT *, file_row_number AS __pos FROM read_parquet({path}, file_row_number = true)"
+        else:
+            # rows numbered in file order: the scan keeps that order when asked to
+            self.con.execute("SET preserve_insertion_order = true")
+            encoding = src.encoding.lower().replace("_", "-")
+            encoding = {"utf8": "utf-8", "latin1": "latin-1"}.get(encoding, encoding)
+            scan = (f"SELECT *, ROW_NUMBER() OVER () - 1 AS __pos FROM read_csv({path}, "
+                    f"header = true, all_varchar = true, delim = {literal(src.sep)}, "
+                    f"quote = '\"', escape = '\"', encoding = {literal(encoding)})")
+        if src.kind == "parquet":
+            self.view("raw", scan)
+        else:  # parsed once, stored with its row numbers, then order no longer matters
+            self.table("raw", scan)
+            self.con.execute("SET preserve_insertion_order = false")
+
+    def rows(self, sql: str) -> list[dict]:
+        cursor = self.con.execute(sql)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
+    def table(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def batches(self, sql: str, rows: int = 200_000):
+        reader = self.con.sql(sql).to_arrow_reader(rows)
+        yield from reader
+
+    def close(self) -> None:
+        self.con.close()

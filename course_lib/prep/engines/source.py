@@ -1,0 +1,364 @@
+"""Reading and checking an event log for the SQL engines (DuckDB, Spark).
+
+Validation happens in three places, each doing what it can do best:
+
+1. **the loader itself on the head of the file**: the first rows (10,000) are
+   copied to a scratch file and read with :func:`course_lib.datasets.load_events`
+   with the same options. Its checks and messages (missing or misspelt columns,
+   the column mapping and the usual names, a wrong separator, a repeated header,
+   unreadable times, empty ids...) apply unchanged, with the file, column and
+   line or row of the original file;
+2. **SQL over every row** (:func:`checks_sql`): empty ids, times that do not
+   parse or are implausible numbers, and what the loader decides from the whole
+   column (integer or text ids, seconds or milliseconds, views or not);
+3. **the engine**: types and quoting of the file as DuckDB or Spark read it.
+
+What the SQL engines do not check beyond the head: a header line repeated in
+the middle of the file, a quoted field spanning lines (both are read as data),
+and text times in formats other than ISO 8601 (DuckDB takes ``--time-format``).
+Use ``--engine pandas`` (the loader on every row) when in doubt.
+"""
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from course_lib.datasets.own_data import load_events, open_parquet, read_header
+from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
+from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, Dialect, event_type_sql,
+                                         literal, text)
+
+SAMPLE_ROWS = 10_000
+IDS = ("user_id", "session_id", "item_id")
+
+
+@dataclass
+class Source:
+    """An event log as the SQL engines read it: where, which columns, what kinds."""
+
+    path: Path
+    kind: str                       # "parquet" or "csv"
+    columns: dict                   # canonical name -> the file's column
+    kinds: dict                     # canonical name -> int, float, text, timestamp, timestamp_ns
+    sep: str = ","
+    encoding: str = "utf-8"
+    time_unit: str | None = None
+    time_format: str | None = None
+    session_gap: str = "30min"
+    drop_missing_ids: bool = False
+    default_event: str = "view"
+    notes: list = field(default_factory=list)
+
+    def where(self, pos: int) -> dict:
+        """The loader's way of naming a row: a line of a CSV file, a row of Parquet."""
+        return {"line": int(pos) + 2} if self.kind == "csv" else {"row": int(pos) + 1}
+
+    @property
+    def gap_ns(self) -> int | None:
+        """The session gap in nanoseconds, or None when the file has sessions."""
+        if "session_id" in self.columns:
+            return None
+        return int(pd.Timedelta(self.session_gap).value)
+
+
+def file_kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-1:] in ([".parquet"], [".pq"]):
+        return "parquet"
+    if any(s in (".jsonl", ".ndjson", ".json") for s in suffixes):
+        return "jsonl"
+    return "csv"
+
+
+def _sample_file(path: Path, kind: str, scratch: Path, rows: int) -> Path:
+    """The first ``rows`` rows of ``path`` as a small file of the same kind."""
+    if kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pf = open_parquet(path)
+        batch = next(pf.iter_batches(batch_size=rows), None)
+        table = pa.Table.from_batches([batch]) if batch is not None else pf.schema_arrow.empty_table()
+        sample = scratch / f"head{path.suffix}"
+        pq.write_table(table, sample)
+        return sample
+    sample = scratch / "head.csv"
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as src, open(sample, "wb") as dst:
+        for number, line in enumerate(src):
+            if number > rows:
+                break
+            dst.write(line)
+    return sample
+
+
+def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, time=None,
+                   event=None, sep=None, time_unit=None, time_format=None, encoding="utf-8",
+                   session_gap="30min", drop_missing_ids=False, default_event=None, exclude=(),
+                   sample_rows: int = SAMPLE_ROWS) -> Source:
+    """Check the head of ``path`` with the loader and describe the file for the engines.
+
+    Without an event-type column and ``default_event``, the head's guess
+    (purchase for a sales log, else view; said in a note) holds for every row.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise EventLogError("no such file", path=path)
+    if path.is_dir():
+        raise EventLogError("is a folder, not a file (DuckDB and Spark read one Parquet or CSV "
+                            "file here)", path=path)
+    kind = file_kind(path)
+    if kind == "jsonl":
+        raise EventLogError("DuckDB and Spark read Parquet or CSV here; use --engine pandas for "
+                            "JSON Lines, or convert the file", path=path)
+    if path.stat().st_size == 0:
+        raise EventLogError("the file is empty", path=path)
+    sample = _sample_file(path, kind, scratch, sample_rows)
+    options = dict(user=user, session=session, item=item, time=time, event=event,
+                   time_unit=time_unit, time_format=time_format, encoding=encoding,
+                   session_gap=session_gap, drop_missing_ids=drop_missing_ids,
+                   default_event=default_event, exclude=exclude)
+    if kind == "csv":
+        options["sep"] = sep
+    try:
+        head = load_events(sample, **options)
+    except EventLogError as exc:
+        raise EventLogError(str(exc).replace(str(sample), str(path))) from None
+    finally:
+        sample.unlink(missing_ok=True)
+    columns = {canon: src for canon, src in head.attrs["columns"].items()
+               if canon in IDS + ("timestamp", "event_type")}
+    if "event_type" not in head.attrs["columns"]:
+        default_event = str(head["event_type"].iloc[0])   # the loader's choice, in its notes
+    if kind == "parquet":
+        schema = open_parquet(path).schema_arrow
+        kinds = {canon: _arrow_kind(schema.field(src).type) for canon, src in columns.items()}
+    else:
+        kinds = {canon: "text" for canon in columns}
+        if sep is None:
+            sep = read_header(path, encoding=encoding).sep
+    if time_format and kinds["timestamp"] != "text":
+        time_format = None
+    # notes about the whole file come from the SQL checks (the head's counts would mislead)
+    notes = [n for n in head.attrs.get("notes", [])
+             if "numbers read as" not in n and not n.startswith("dropped ")]
+    return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
+                  encoding=encoding, time_unit=time_unit, time_format=time_format,
+                  session_gap=session_gap, drop_missing_ids=drop_missing_ids,
+                  default_event=default_event, notes=notes)
+
+
+def _arrow_kind(arrow_type) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp_ns" if arrow_type.unit == "ns" else "timestamp"
+    if pa.types.is_date(arrow_type):
+        return "timestamp"
+    if pa.types.is_integer(arrow_type):
+        return "int"
+    if pa.types.is_floating(arrow_type):
+        return "float"
+    if pa.types.is_dictionary(arrow_type):
+        return _arrow_kind(arrow_type.value_type)
+    return "text"
+
+
+# --------------------------------------------------------------------------- #
+# SQL over every row of ``raw`` (the file's columns plus ``__pos``)
+
+def _empty(d: Dialect, src: Source, canon: str) -> str:
+    col = d.ident(src.columns[canon])
+    if src.kinds[canon] == "int":
+        return f"{col} IS NULL"
+    return f"({col} IS NULL OR {text(d, col)} = '')"
+
+
+def _keep(d: Dialect, src: Source) -> str:
+    """Rows that stay: all, or (``drop_missing_ids``) those with every id."""
+    if not src.drop_missing_ids:
+        return "TRUE"
+    return "NOT (" + " OR ".join(_empty(d, src, c) for c in IDS if c in src.columns) + ")"
+
+
+def checks_sql(d: Dialect, src: Source) -> str:
+    """One pass over the file: counts of what is wrong (and first rows), and the
+    whole-column facts the loader decides from (integer ids, time unit, views)."""
+    keep = _keep(d, src)
+    parts = ["COUNT(*) AS rows_read",
+             f"SUM(CASE WHEN {keep} THEN 0 ELSE 1 END) AS rows_dropped"]
+    for canon in IDS:
+        if canon not in src.columns:
+            continue
+        empty = _empty(d, src, canon)
+        col = d.ident(src.columns[canon])
+        parts += [f"SUM(CASE WHEN {empty} THEN 1 ELSE 0 END) AS {canon}_empty",
+                  f"MIN(CASE WHEN {empty} THEN __pos END) AS {canon}_first_empty"]
+        if src.kinds[canon] != "int":
+            nonint = f"NOT ({empty}) AND NOT {d.full_match(text(d, col), INTEGER_ID)}"
+            parts.append(f"SUM(CASE WHEN {nonint} THEN 1 ELSE 0 END) AS {canon}_text")
+    col = d.ident(src.columns["timestamp"])
+    kind = src.kinds["timestamp"]
+    empty = f"({col} IS NULL)" if kind != "text" else f"({col} IS NULL OR {text(d, col)} = '')"
+    parts += [f"SUM(CASE WHEN {keep} AND {empty} THEN 1 ELSE 0 END) AS time_empty",
+              f"MIN(CASE WHEN {keep} AND {empty} THEN __pos END) AS time_first_empty"]
+    if kind in ("int", "float"):
+        parts += [f"MAX(ABS(CAST({col} AS DOUBLE))) AS time_max_abs"]
+    elif kind == "text":
+        value = text(d, col)
+        number = d.full_match(value, NUMBER)
+        parts += [
+            f"SUM(CASE WHEN {keep} AND NOT {empty} AND NOT {number} THEN 1 ELSE 0 END) AS time_not_number",
+            f"MIN(CASE WHEN {keep} AND NOT {empty} AND NOT {number} THEN __pos END) AS time_first_not_number",
+            f"SUM(CASE WHEN {keep} AND NOT {empty} AND {number} THEN 1 ELSE 0 END) AS time_number",
+            f"MIN(CASE WHEN {keep} AND NOT {empty} AND {number} THEN __pos END) AS time_first_number",
+            f"SUM(CASE WHEN {keep} AND NOT {empty} AND NOT {d.full_match(value, INTEGER)} THEN 1 ELSE 0 END) AS time_not_integer",
+            f"MAX(CASE WHEN {keep} AND {number} THEN ABS(TRY_CAST({value} AS DOUBLE)) END) AS time_max_abs",
+        ]
+    if "event_type" in src.columns:
+        event = event_type_sql(d, d.ident(src.columns["event_type"]))
+        parts.append(f"SUM(CASE WHEN {keep} AND {event} = 'view' THEN 1 ELSE 0 END) AS views")
+    return "SELECT " + ",\n       ".join(parts) + "\nFROM raw"
+
+
+def text_time_failures_sql(d: Dialect, src: Source) -> str:
+    col = d.ident(src.columns["timestamp"])
+    value = text(d, col)
+    bad = f"{_keep(d, src)} AND NOT ({col} IS NULL OR {value} = '') AND {d.text_time_ns(value, src.time_format)} IS NULL"
+    return f"SELECT SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN {bad} THEN __pos END) AS first FROM raw"
+
+
+def implausible_sql(d: Dialect, src: Source, unit_ns: int) -> str:
+    """Numbers that are no time between 1990 and 2100 in the chosen unit."""
+    col = d.ident(src.columns["timestamp"])
+    value = f"CAST({col} AS DOUBLE)" if src.kinds["timestamp"] != "text" else f"TRY_CAST({text(d, col)} AS DOUBLE)"
+    lo, hi = pd.Timestamp("1990-01-01").value, pd.Timestamp("2100-01-01").value
+    ns = f"({value} * {unit_ns})"
+    bad = f"{_keep(d, src)} AND ({ns} < {lo} OR {ns} > {hi})"
+    return f"SELECT SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN {bad} THEN __pos END) AS first FROM raw"
+
+
+def value_at_sql(d: Dialect, src: Source, canon: str, pos: int) -> str:
+    return f"SELECT {d.ident(src.columns[canon])} FROM raw WHERE __pos = {int(pos)}"
+
+
+@dataclass
+class Facts:
+    """What :func:`checks_sql` found that decides how columns are typed."""
+
+    rows_read: int
+    rows_dropped: int
+    text_ids: dict          # canonical id -> True when the ids stay text
+    time: str               # "timestamp", "timestamp_ns", "integer", "float", "text"
+    unit_ns: int | None     # for numbers: 1e9 (seconds) or 1e6 (milliseconds)
+    views: bool
+
+
+def events_sql(d: Dialect, src: Source, facts: Facts) -> str:
+    """The canonical ``events`` relation: pos, user_id, session_id, item_id, t (ns), event_type."""
+    def ident_expr(canon):
+        col = d.ident(src.columns[canon])
+        if src.kinds[canon] == "int":
+            return f"CAST({col} AS BIGINT)"
+        if facts.text_ids[canon]:
+            return text(d, col)
+        return f"CAST(regexp_replace({text(d, col)}, '[.]0*$', '') AS BIGINT)"
+
+    session = ident_expr("session_id") if "session_id" in src.columns else "NULL"
+    user = ident_expr("user_id") if "user_id" in src.columns else session
+    col = d.ident(src.columns["timestamp"])
+    if facts.time in ("timestamp", "timestamp_ns"):
+        t = d.timestamp_ns(col, "ns" if facts.time == "timestamp_ns" else None)
+    elif facts.time == "integer":
+        value = f"CAST({col} AS BIGINT)" if src.kinds["timestamp"] == "int" else f"CAST({text(d, col)} AS BIGINT)"
+        t = f"({value} * {facts.unit_ns})"
+    elif facts.time == "float":
+        value = f"CAST({col} AS DOUBLE)" if src.kinds["timestamp"] != "text" else f"CAST({text(d, col)} AS DOUBLE)"
+        t = f"CAST(ROUND({value} * {facts.unit_ns}) AS BIGINT)"
+    else:
+        t = d.text_time_ns(text(d, col), src.time_format)
+    if "event_type" in src.columns:
+        event = event_type_sql(d, d.ident(src.columns["event_type"]))
+    else:
+        default = src.default_event.strip().lower()
+        event = literal(EVENT_SYNONYMS.get(default, default))
+    return f"""
+SELECT __pos AS pos, {user} AS user_id, {session} AS session_id, {ident_expr('item_id')} AS item_id,
+       {t} AS t, {event} AS event_type
+FROM raw
+WHERE {_keep(d, src)}"""
+
+
+def check(engine, src: Source, d: Dialect) -> Facts:
+    """Run the checks through ``engine.rows(sql)``; raise the loader's kind of error."""
+    row = engine.rows(checks_sql(d, src))[0]
+    n = int(row["rows_read"])
+    if n == 0:
+        raise EventLogError("the file has a header but no rows", path=src.path)
+    for canon in IDS:
+        if canon not in src.columns or src.drop_missing_ids:
+            continue
+        if row[f"{canon}_empty"]:
+            raise EventLogError(
+                f"empty id ({int(row[canon + '_empty']):,} rows have none; pass "
+                "drop_missing_ids=True / --drop-missing-ids to skip them)", path=src.path,
+                column=src.columns[canon], **src.where(row[f"{canon}_first_empty"]))
+    if row["time_empty"]:
+        raise EventLogError(f"empty timestamp ({int(row['time_empty']):,} such rows)", path=src.path,
+                            column=src.columns["timestamp"], **src.where(row["time_first_empty"]))
+    text_ids = {canon: bool(row.get(f"{canon}_text")) for canon in IDS if canon in src.columns}
+    kind = src.kinds["timestamp"]
+    unit_ns = None
+    if kind in ("timestamp", "timestamp_ns"):
+        time = kind
+    elif kind in ("int", "float") or (kind == "text" and not row["time_not_number"]):
+        time = "integer" if kind == "int" or (kind == "text" and not row["time_not_integer"]) else "float"
+        unit = src.time_unit or ("ms" if float(row["time_max_abs"] or 0) > 1e11 else "s")
+        if src.time_unit is None:
+            src.notes.append(f"{src.columns['timestamp']}: numbers read as "
+                             f"{'milliseconds' if unit == 'ms' else 'seconds'} since 1970 "
+                             "(pass time_unit= / --time-unit to choose)")
+        unit_ns = 10**9 if unit == "s" else 10**6
+        bad = engine.rows(implausible_sql(d, src, unit_ns))[0]
+        if bad["n"]:
+            value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]
+            raise EventLogError(f"{str(list(value.values())[0]).strip()!r} is not a plausible time "
+                                f"in {unit} since 1970 (check --time-unit)", path=src.path,
+                                column=src.columns["timestamp"], **src.where(bad["first"]))
+    else:
+        if row["time_number"] and src.time_unit is not None:
+            first = row["time_first_not_number"]
+            value = engine.rows(value_at_sql(d, src, "timestamp", first))[0]
+            raise EventLogError(f"cannot parse {str(list(value.values())[0]).strip()!r} as a number "
+                                f"of {src.time_unit}", path=src.path,
+                                column=src.columns["timestamp"], **src.where(first))
+        time = "text"
+        if src.time_format and d.name == "spark":
+            raise EventLogError("the Spark engine reads text times in ISO 8601 only (e.g. "
+                                "2024-01-31 12:00:00), not --time-format; use --engine duckdb "
+                                "or pandas, or convert the column", path=src.path,
+                                column=src.columns["timestamp"])
+        bad = engine.rows(text_time_failures_sql(d, src))[0]
+        if bad["n"]:
+            value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]
+            how = ("with format " + repr(src.time_format)) if src.time_format else \
+                "as an ISO 8601 time (e.g. 2024-01-31 12:00:00)"
+            hint = "" if src.time_format or d.name == "spark" else "; pass --time-format"
+            raise EventLogError(f"cannot parse {str(list(value.values())[0]).strip()!r} {how}{hint} "
+                                "(or use --engine pandas, which reads more formats)", path=src.path,
+                                column=src.columns["timestamp"], **src.where(bad["first"]))
+    if "event_type" in src.columns:
+        views = bool(row["views"])
+    else:
+        default = src.default_event.strip().lower()
+        views = EVENT_SYNONYMS.get(default, default) == "view"
+    dropped = int(row["rows_dropped"])
+    if dropped:
+        src.notes.insert(0, f"dropped {dropped:,} rows with an empty id")
+    if dropped == n:
+        raise EventLogError("every row has an empty id", path=src.path)
+    return Facts(rows_read=n, rows_dropped=dropped, text_ids=text_ids, time=time,
+                 unit_ns=unit_ns, views=views)

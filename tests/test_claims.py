@@ -1,0 +1,135 @@
+"""Claims that cannot drift (course_lib.show.claims): listed for every lesson, and caught when false.
+
+A lesson states each comparison between numbers it prints with ``claim(text,
+holds)`` (or writes the sentence from the numbers with ``compare`` and the
+interval sentences). This file lists every claim of every notebook
+(``pytest tests/test_claims.py -s`` prints them), checks that each states its
+sentence literally, and runs lessons' own claim cells on numbers that
+contradict them: each must raise ``ClaimError``, which fails the notebook
+under nbval.
+"""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib.show.claims import ClaimError, claim, compare
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p for folder in ("notebooks", "solutions") for p in (ROOT / folder).glob("[0-9][0-9]_*.ipynb"))
+SENTENCE_MAKERS = {"claim", "compare", "difference_sentence", "skill_sentence", "versus", "describe"}
+
+
+def code_cells(path: Path) -> list[tuple[int, str]]:
+    cells = json.loads(path.read_text())["cells"]
+    return [(i, "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+
+
+def calls(source: str, names=SENTENCE_MAKERS) -> list[ast.Call]:
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if name in names:
+                found.append(node)
+    return found
+
+
+def claims_in(path: Path) -> list[tuple[int, str]]:
+    """(cell, sentence as written) of every claim(...) in a notebook."""
+    out = []
+    for i, source in code_cells(path):
+        for node in calls(source, {"claim"}):
+            text = node.args[0] if node.args else None
+            if not isinstance(text, (ast.Constant, ast.JoinedStr)) or len(node.args) + len(node.keywords) < 2:
+                raise AssertionError(f"{path.name} cell {i}: claim(text, holds) needs its sentence as a "
+                                     f"string literal and a condition: {ast.unparse(node)}")
+            out.append((i, ast.unparse(text)))
+    return out
+
+
+def test_every_claim_is_listed_with_its_sentence():
+    listing = {p.relative_to(ROOT).as_posix(): claims_in(p) for p in NOTEBOOKS}
+    for name, found in listing.items():
+        for cell, text in found:
+            print(f"{name} cell {cell}: {text}")
+    # the lessons that use the mechanism so far
+    assert len(listing["notebooks/03_arma_and_forecast_evaluation.ipynb"]) >= 5
+    assert len(listing["notebooks/04_recurrent_networks.ipynb"]) >= 3
+
+
+def test_claim_prints_when_true_and_raises_when_false(capsys):
+    assert claim("2 is less than 3", 2 < 3, evidence="2 against 3").endswith("2 is less than 3 (2 against 3)")
+    assert "2 is less than 3" in capsys.readouterr().out
+    with pytest.raises(ClaimError, match="the lesson says: '3 is less than 2', but this run contradicts it"):
+        claim("3 is less than 2", 3 < 2)
+    with pytest.raises(ClaimError):
+        claim("an empty table has rows", pd.Series([], dtype=float).any())
+
+
+def test_compare_writes_the_sentence_from_the_numbers():
+    assert compare("RNN", 0.95, "ARMA", 0.81, "MASE", higher_is_better=False) == \
+        "ARMA has the lower MASE: 0.810 against 0.950 for RNN"
+    assert compare("GRU", 0.31, "Markov", 0.29, "MRR@20", higher_is_better=True) == \
+        "GRU has the higher MRR@20: 0.310 against 0.290 for Markov"
+    assert compare("a", 0.3001, "b", 0.3004, "HR", higher_is_better=True) == "a and b have the same HR (0.300)"
+
+
+def cell_with(path: Path, needle: str) -> str:
+    found = [s for _, s in code_cells(path) if needle in s and "claim(" in s]
+    assert len(found) == 1, f"{path.name}: expected one claim cell with {needle!r}"
+    return found[0]
+
+
+def run_cell(source: str, namespace: dict) -> None:
+    exec(compile(source, "<lesson cell>", "exec"), {"claim": claim, "compare": compare, **namespace})
+
+
+class FakeChoice:
+    """Just what lesson 04's verdict cell reads from a ForecastChoice."""
+
+    def __init__(self, validation, test):
+        self.validation, self.test = validation, test
+
+    def versus(self, a, b):
+        return f"{a} against {b}"
+
+
+def lesson04_tables(rnn: float, arma: float, snaive: float, rnn_s: float = 60.0, arma_s: float = 5.0):
+    names = ["seasonal naive (m=6)", "ARIMA(0,1,1) + weekday log", "RNN(16) window 12"]
+    table = pd.DataFrame({"model": names, "MASE(m=6)": [snaive, arma, rnn],
+                          "fit_seconds": [0.0, arma_s, rnn_s]})
+    return table
+
+
+def test_lesson04_verdict_is_checked_against_the_run(capsys):
+    """Lesson 04's own verdict cell, on numbers that agree and on numbers that contradict it."""
+    source = cell_with(ROOT / "notebooks" / "04_recurrent_networks.ipynb", "RNN_NAME")
+    agree = lesson04_tables(rnn=1.10, arma=0.90, snaive=1.00)
+    run_cell(source, {"choice": FakeChoice(agree, agree), "board": agree})
+    assert "checked on this run" in capsys.readouterr().out
+    rnn_wins = lesson04_tables(rnn=0.80, arma=0.90, snaive=1.00)
+    with pytest.raises(ClaimError, match="RNN"):
+        run_cell(source, {"choice": FakeChoice(agree, rnn_wins), "board": rnn_wins})
+
+
+def test_lesson03_claims_are_checked_against_the_run():
+    """Lesson 03's claim that plain ARMA loses to seasonal naive on validation, contradicted."""
+    source = cell_with(ROOT / "notebooks" / "03_arma_and_forecast_evaluation.ipynb", "PLAIN_ARMA")
+    names = ["seasonal naive (m=6)", "ARMA(2,3)", "ARMA(3,2) log", "ARIMA(0,1,1) + weekday log"]
+    ok = pd.DataFrame({"model": names, "MASE(m=6)": [1.0, 1.2, 1.5, 0.9]})
+    namespace = {"M": 6, "P": 2, "Q": 3, "P_LOG": 3, "Q_LOG": 2, "np": np,
+                 "choice": type("C", (), {"validation": ok, "chosen": "ARIMA(0,1,1) + weekday log"})()}
+    run_cell(source, namespace)
+    arma_wins = ok.assign(**{"MASE(m=6)": [1.0, 0.95, 1.5, 0.9]})
+    namespace["choice"].validation = arma_wins
+    with pytest.raises(ClaimError, match="plain ARMA"):
+        run_cell(source, namespace)

@@ -1,0 +1,293 @@
+"""One preparation, several engines (issue 18): pandas and DuckDB agree row for row.
+
+Spark runs the same SQL as DuckDB; its own tests are in test_engines_spark.py
+(a separately timed group, ``-m spark``).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine_logs import MAPPING, describe, random_log, shard_digests, write
+
+from course_lib.datasets import EventLogError, make_shop
+from course_lib.datasets.synthetic import shop_event_chunks
+from course_lib.prep.engines import UnknownEngine, prepare, session_table
+from course_lib.prep.next_item import next_item_split, sequence_events, training_windows
+from course_lib.prep.prepared import NotPreparedError, PreparedData
+
+duckdb = pytest.importorskip("duckdb")
+
+
+def run_cli(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "course_lib", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600, env=env)
+
+
+def both(path: Path, folder: Path, rows_per_shard: int = 7, **options):
+    """The manifests of pandas and DuckDB on one file (or the errors both raised)."""
+    out = {}
+    for engine in ("pandas", "duckdb"):
+        try:
+            out[engine] = prepare(path, folder / engine, engine=engine,
+                                  rows_per_shard=rows_per_shard, **options)
+        except EventLogError as exc:
+            out[engine] = f"error: {type(exc).__name__}"
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 80), fmt=st.sampled_from([".parquet", ".csv"]),
+       text_items=st.booleans(), with_session=st.booleans(),
+       test_hours=st.sampled_from([0.5, 1, 2]), max_len=st.integers(1, 4),
+       users=st.integers(1, 12), hours=st.integers(1, 12))
+def test_pandas_and_duckdb_agree_on_small_logs_full_of_ties(seed, n, fmt, text_items, with_session,
+                                                            test_hours, max_len, users, hours):
+    log = random_log(np.random.default_rng(seed), n, text_items=text_items,
+                     with_session=with_session, users=users, hours=hours)
+    mapping = {**MAPPING, **({"session": "visit"} if with_session else {})}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(log, Path(tmp) / f"log{fmt}")
+        days = test_hours / 24
+        out = both(path, Path(tmp), test_days=days, max_len=max_len, **mapping)
+        if isinstance(out["pandas"], str) or isinstance(out["duckdb"], str):
+            assert out["pandas"] == out["duckdb"], out
+            return
+        assert shard_digests(out["duckdb"]) == shard_digests(out["pandas"]), (
+            describe(out["pandas"]) + describe(out["duckdb"]))
+        tables = [session_table(path, engine=e, test_days=days, **mapping) for e in ("pandas", "duckdb")]
+        pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+@pytest.fixture(scope="module")
+def shop_files(tmp_path_factory):
+    """The synthetic shop (20k events) with a user's column names, as Parquet and as CSV."""
+    folder = tmp_path_factory.mktemp("shop")
+    events = make_shop(20_000, seed=0).events
+    log = pd.DataFrame({"visitor": events["user_id"], "visit": events["session_id"],
+                        "product": events["item_id"], "ts": events["timestamp"],
+                        "action": events["event_type"].astype(str), "price": events["price"]})
+    return {"parquet": write(log.sample(frac=1, random_state=0), folder / "shop.parquet"),
+            "csv": write(log, folder / "shop.csv"), "events": events}
+
+
+@pytest.mark.parametrize("fmt,session", [("parquet", None), ("csv", "visit"), ("csv", None)])
+def test_pandas_and_duckdb_agree_on_the_synthetic_shop(shop_files, tmp_path, fmt, session):
+    """Gap sessions (no session column) and the log's own sessions; shuffled Parquet, sorted CSV."""
+    out = both(shop_files[fmt], tmp_path, rows_per_shard=25, test_days=14, max_len=10,
+               session=session, **MAPPING)
+    assert shard_digests(out["duckdb"]) == shard_digests(out["pandas"])
+    c = out["pandas"]["counts"]
+    assert c["train_sessions"] > 1000 and c["test_sessions"] > 100 and c["items"] > 200
+    assert len(out["pandas"]["shards"]["train"]) > 50  # many shards of 25 rows each
+    tables = [session_table(shop_files[fmt], engine=e, test_days=14, session=session, **MAPPING)
+              for e in ("pandas", "duckdb")]
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert set(tables[0]["part"]) >= {0, 1}
+
+
+DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
+
+
+@pytest.mark.skipif(not (DATA / "online_retail.csv.gz").exists(), reason="no shared data")
+def test_pandas_and_duckdb_agree_on_online_retail(tmp_path):
+    """Real data: text and float-looking ids, empty customer ids dropped, invoices as sessions."""
+    options = dict(user="CustomerID", session="InvoiceNo", item="StockCode", time="InvoiceDate",
+                   drop_missing_ids=True, default_event="purchase", test_days=28)
+    out = both(DATA / "online_retail.csv.gz", tmp_path, rows_per_shard=20_000, max_len=10, **options)
+    assert shard_digests(out["duckdb"]) == shard_digests(out["pandas"])
+    assert out["duckdb"]["counts"]["events"] == 406_829
+    assert out["duckdb"]["notes"][0] == "dropped 135,080 rows with an empty id"
+    assert list(PreparedData(tmp_path / "duckdb").vocabulary().items[:3]) == \
+        list(PreparedData(tmp_path / "pandas").vocabulary().items[:3])
+
+
+def test_a_prepared_folder_reads_back_as_the_lessons_split(shop_files, tmp_path):
+    """Shards hold exactly training_windows and test_prefixes of next_item_split."""
+    prepare(shop_files["parquet"], tmp_path / "p", engine="duckdb", test_days=14, max_len=6,
+            rows_per_shard=500, session="visit", **MAPPING)
+    data = PreparedData(tmp_path / "p")
+    split = next_item_split(sequence_events(shop_files["events"]), 14, event_types=None)
+    assert data.cut == split.cut and data.n_items == split.n_items
+    assert list(data.vocabulary().items) == list(split.vocab.items)
+    rebuilt = data.train_sessions()
+    assert len(rebuilt) == len(split.train)
+    assert all(np.array_equal(a, b) for a, b in zip(rebuilt, split.train))
+    X, Y, _ = training_windows(split.train, 6)
+    parts = list(data.iter_shards("train"))
+    assert np.array_equal(np.concatenate([p[1] for p in parts]), X)
+    assert np.array_equal(np.concatenate([p[2] for p in parts]), Y)
+    Xt, yt = data.test_prefixes()
+    Xs, ys = split.test_prefixes(6)
+    assert np.array_equal(Xt, Xs) and np.array_equal(yt, ys)
+    assert max(data.shard_rows("train")) == 500
+
+
+def test_window_batches_have_one_shape_and_cover_every_window_once_per_epoch(shop_files, tmp_path):
+    from course_lib.models.streaming import WindowBatches
+
+    prepare(shop_files["parquet"], tmp_path / "p", test_days=14, max_len=5, rows_per_shard=700,
+            session="visit", **MAPPING)
+    data = PreparedData(tmp_path / "p")
+    batches = WindowBatches(data, 128, seed=1)
+    total = data.counts["windows"]
+    seen = []
+    for epoch in range(2):
+        rows = []
+        for i in range(len(batches)):
+            X, Y, W = batches[i]
+            assert X.shape == Y.shape == W.shape == (128, 5)
+            rows.append(np.column_stack([X, Y])[W.sum(axis=1) > 0])
+        batches.on_epoch_end()
+        rows = np.concatenate(rows)
+        assert len(rows) == total
+        seen.append(rows)
+    everything = np.concatenate([np.column_stack([X, Y]) for _, X, Y in data.iter_shards("train")])
+    key = lambda a: np.lexsort(a.T[::-1])  # noqa: E731
+    assert np.array_equal(seen[0][key(seen[0])], everything[key(everything)])
+    assert not np.array_equal(seen[0], seen[1])  # a new order each epoch
+    again = WindowBatches(data, 128, seed=1)
+    assert np.array_equal(again[0][0], WindowBatches(data, 128, seed=1)[0][0])
+    # several hosts: each process reads its own shards, all take the same number of steps
+    shares = [WindowBatches(data, 128, seed=1, process_index=i, process_count=2) for i in (0, 1)]
+    assert len(shares[0]) == len(shares[1]) >= len(batches) / 2
+    weights = sum(float(b[i][2].sum()) for b in shares for i in range(len(b)))
+    assert weights == float((everything[:, 5:] > 0).sum())
+
+
+def test_prepare_and_next_item_from_the_prepared_folder(shop_files, tmp_path):
+    """The command line end to end; the baselines score exactly as on the event log itself."""
+    common = ["--user", "visitor", "--session", "visit", "--item", "product", "--time", "ts",
+              "--event", "action", "--test-days", "14"]
+    result = run_cli("prepare", shop_files["csv"], "--engine", "duckdb", "--max-len", "6",
+                     "--out", tmp_path / "prep", *common, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "training sessions" in result.stdout and "written:" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prep"]  # no scratch left behind
+    result = run_cli("next-item", "--prepared", tmp_path / "prep", "--models", "pop,markov,gru4rec",
+                     "--epochs", "1", "--quiet", "--out", tmp_path / "res")
+    assert result.returncode == 0, result.stderr
+    streamed = pd.read_csv(tmp_path / "res" / "leaderboard.csv").set_index("model")
+    result = run_cli("next-item", shop_files["csv"], *common, "--max-len", "6", "--models",
+                     "pop,markov", "--quiet", "--out", tmp_path / "direct")
+    assert result.returncode == 0, result.stderr
+    direct = pd.read_csv(tmp_path / "direct" / "leaderboard.csv").set_index("model")
+    cols = ["HR@10", "HR@20", "MRR@20", "NDCG@10"]
+    pd.testing.assert_frame_equal(streamed.loc[["pop", "markov"], cols], direct.loc[["pop", "markov"], cols])
+    assert streamed.loc["gru4rec", "MRR@20"] > streamed.loc["pop", "MRR@20"]
+
+
+# --------------------------------------------------------------------------- #
+# clear errors, nothing written
+
+def test_unknown_engine_is_one_clear_error(shop_files, tmp_path):
+    with pytest.raises(UnknownEngine, match="choose from pandas, duckdb, spark"):
+        prepare(shop_files["parquet"], tmp_path / "x", engine="polars")
+    result = run_cli("prepare", shop_files["parquet"], "--engine", "polars", "--out", tmp_path / "x")
+    assert result.returncode == 2
+    assert "argument --engine: invalid choice: 'polars'" in result.stderr and "'duckdb'" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_missing_java_is_one_sentence_with_the_fix(shop_files, tmp_path):
+    pytest.importorskip("pyspark")
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java"), "PATH": str(tmp_path)}
+    result = run_cli("prepare", shop_files["parquet"], "--engine", "spark", "--out", tmp_path / "x",
+                     *["--user", "visitor", "--item", "product", "--time", "ts"], env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "course-lib: error: Spark needs Java 17 or newer and none was found: install it "
+        "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or point JAVA_HOME at one.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_missing_pyspark_is_one_sentence_with_the_fix(shop_files, tmp_path):
+    code = ("import sys; sys.modules['pyspark'] = None\n"
+            "from course_lib.cli import main\n"
+            f"sys.exit(main(['prepare', {str(shop_files['parquet'])!r}, '--engine', 'spark', "
+            f"'--out', {str(tmp_path / 'x')!r}, '--user', 'visitor', '--item', 'product', "
+            "'--time', 'ts']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == ("course-lib: error: the Spark engine needs pyspark: pip install "
+                                     "'course-lib[scale]' (or pip install pyspark)")
+
+
+def test_a_folder_that_is_not_prepared_is_refused(shop_files, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli("next-item", "--prepared", tmp_path / "empty", "--out", tmp_path / "res")
+    assert result.returncode == 2
+    assert "not a prepared folder (no manifest.json); make one with course-lib prepare" in result.stderr
+    prepare(shop_files["parquet"], tmp_path / "p", test_days=14, session="visit", **MAPPING)
+    shard = tmp_path / "p" / "test-00000.parquet"
+    shard.write_bytes(shard.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(NotPreparedError, match="test-00000.parquet has changed since it was prepared"):
+        PreparedData(tmp_path / "p")
+    assert not (tmp_path / "res").exists()
+
+
+def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
+    """The loader reads the first 10,000 rows; SQL finds a bad time or an empty id after them."""
+    n = 10_050
+    log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
+                        "time": pd.date_range("2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")})
+    bad = log.copy()
+    bad.loc[10_030, "time"] = "tomorrow"
+    bad.to_csv(tmp_path / "bad_time.csv", index=False)
+    with pytest.raises(EventLogError) as err:
+        prepare(tmp_path / "bad_time.csv", tmp_path / "o1", engine="duckdb")
+    assert str(err.value).startswith(f"{tmp_path / 'bad_time.csv'}, column 'time', line 10032: cannot "
+                                     "parse 'tomorrow' as an ISO 8601 time")
+    empty = log.astype({"item": object})
+    empty.loc[10_040, "item"] = None
+    empty.to_parquet(tmp_path / "empty_id.parquet", index=False)
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(EventLogError) as err:
+            prepare(tmp_path / "empty_id.parquet", tmp_path / "o2", engine=engine)
+        assert str(err.value).startswith(f"{tmp_path / 'empty_id.parquet'}, column 'item', row 10041: "
+                                         "empty id (1 rows"), (engine, str(err.value))
+    dropped = {e: prepare(tmp_path / "empty_id.parquet", tmp_path / f"d-{e}", engine=e,
+                          drop_missing_ids=True, test_days=1) for e in ("pandas", "duckdb")}
+    assert shard_digests(dropped["pandas"]) == shard_digests(dropped["duckdb"])
+    assert "dropped 1 rows with an empty id" in dropped["duckdb"]["notes"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bad_time.csv", "d-duckdb", "d-pandas", "empty_id.parquet"]
+
+
+def test_the_head_is_checked_by_the_loader_itself(tmp_path):
+    """A misspelt column: the loader's own message, naming the original file."""
+    pd.DataFrame({"user": [1, 2], "item": [3, 4], "when": ["2024-01-01", "2024-01-02"]}).to_csv(
+        tmp_path / "log.csv", index=False)
+    messages = []
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(EventLogError) as err:
+            prepare(tmp_path / "log.csv", tmp_path / "o", engine=engine, time="whn")
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"{tmp_path / 'log.csv'}, column 'whn': not found")
+
+
+# --------------------------------------------------------------------------- #
+# the chunked generator (100M events for the benchmark)
+
+def test_shop_event_chunks_are_one_shop_with_disjoint_users():
+    chunks = [events for _, events in shop_event_chunks(60_000, chunk_events=20_000, seed=3)]
+    assert len(chunks) == 3
+    users = [set(c["user_id"]) for c in chunks]
+    sessions = [set(c["session_id"]) for c in chunks]
+    assert not users[0] & users[1] and not users[1] & users[2] and not users[0] & users[2]
+    assert not sessions[0] & sessions[1] and not sessions[1] & sessions[2]
+    prices = pd.concat(chunks).groupby("item_id")["price"].nunique()
+    assert (prices == 1).all()  # one catalogue: an item has one price in every chunk
+    assert 45_000 < sum(map(len, chunks)) < 75_000
+    again = next(shop_event_chunks(60_000, chunk_events=20_000, seed=3))[1]
+    pd.testing.assert_frame_equal(again, chunks[0])
