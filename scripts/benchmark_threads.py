@@ -143,7 +143,8 @@ def worker(workload: str, small: bool) -> dict:
         return delta(start, usage())
     if workload == "baselines":
         from course_lib.evaluate.next_item import fit_and_evaluate
-        from course_lib.models.baselines import MarkovChain, SessionKNN
+        from course_lib.models.baselines import MarkovChain
+        from course_lib.models.neighbours import SessionKNN
 
         split = next_item_split(events, 14)
         X, y = split.test_prefixes(10)

@@ -329,15 +329,17 @@ def test_unknown_history_items_are_skipped_with_a_warning(fitted_gru):
         Recommender.from_model(MarkovChain(), split.vocab)
 
 
-@pytest.mark.parametrize("make", ["pop", "markov", "sknn"])
+@pytest.mark.parametrize("make", ["pop", "markov", "sknn", "vsknn", "stan"])
 def test_a_saved_baseline_serves_what_it_scores_without_pickle(make, tmp_path):
-    from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+    from course_lib.models.baselines import MarkovChain, Popularity
+    from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
     from course_lib.models.serving import Recommender, load_recommender
     from course_lib.prep.next_item import next_item_split
 
     split = next_item_split(make_shop(20_000, seed=0).events, 14)
     model = {"pop": Popularity, "markov": MarkovChain,
-             "sknn": lambda: SessionKNN(k=20, sample=500)}[make]().fit(split.train, split.n_items)
+             "sknn": lambda: SessionKNN(k=20, sample=500), "vsknn": lambda: VSKNN(k=20),
+             "stan": lambda: STAN(k=20)}[make]().fit(split.train, split.n_items)
     folder = Recommender.from_model(model, split.vocab, max_len=10).save(tmp_path / "rec")
     assert sorted(os.listdir(folder)) == ["recommender.json", "state.npz"]
     with np.load(folder / "state.npz", allow_pickle=False) as arrays:   # numbers only, no objects

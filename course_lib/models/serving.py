@@ -30,7 +30,8 @@ import scipy.sparse as sp
 from course_lib.files import write_folder
 from course_lib.models import attention, session_rnn  # noqa: F401  (register their layers for loading)
 from course_lib.models.base import KerasNextItemModel, NextItemBase
-from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.baselines import MarkovChain, Popularity
+from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
 from course_lib.prep.sequences import ItemVocab, left_pad
 
 MODEL_FILE, STATE_FILE, META_FILE = "model.keras", "state.npz", "recommender.json"
@@ -40,6 +41,8 @@ BASELINES: dict[str, type[NextItemBase]] = {
     "pop": Popularity,
     "markov": MarkovChain,
     "sknn": SessionKNN,
+    "vsknn": VSKNN,
+    "stan": STAN,
 }
 
 
@@ -62,9 +65,11 @@ def baseline_state(model: NextItemBase) -> tuple[dict, dict[str, np.ndarray]]:
                                 "saved without pickle")
             kinds[name] = "array"
             arrays[name] = value
-        elif isinstance(value, (bool, int, float, str, np.generic)) or value is None:
+        elif value is None:
+            kinds[name] = "none"
+        elif isinstance(value, (bool, int, float, str, np.generic)):
             kinds[name] = "value"
-            arrays[name] = np.asarray(value if value is not None else np.nan)
+            arrays[name] = np.asarray(value)
         else:
             raise TypeError(f"{type(model).__name__}.{name} ({type(value).__name__}) cannot be saved "
                             "as arrays")
@@ -84,6 +89,8 @@ def baseline_from_state(key: str, description: dict, arrays) -> NextItemBase:
                                    arrays[f"{name}.indptr"]), shape=shape)
         elif kind == "array":
             value = arrays[name]
+        elif kind == "none":
+            value = None
         else:
             value = arrays[name].item()
         setattr(model, name, value)
