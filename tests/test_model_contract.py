@@ -55,7 +55,7 @@ def test_get_params_gives_the_constructor_arguments_and_clone_changes_only_those
     gru = SessionRNN(hidden=24, max_len=7, epochs=3, learning_rate=0.02, seed=5)
     assert gru.get_params() == {"cell": "gru", "hidden": 24, "max_len": 7, "epochs": 3,
                                 "batch_size": 128, "learning_rate": 0.02, "dropout": 0.1,
-                                "tied": True, "seed": 5}
+                                "tied": True, "loss": "auto", "n_sample": 1024, "seed": 5}
     other = clone(gru, seed=6)
     assert other is not gru and other.get_params() == {**gru.get_params(), "seed": 6}
     assert SessionKNN(k=20).get_params() == {"k": 20, "sample": 1000, "similarity": "cosine",

@@ -30,22 +30,37 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class NextItemSettings:
-    """The next-item task (lessons 05-08): models, their shared settings, session-kNN's grid.
+    """The next-item task (lessons 05-08): models, their shared settings, the tuning grids.
 
-    The neural settings were chosen on lesson 05's validation window
-    (learning rate 1e-2 over 3e-3). SR-GNN trains 2/3 of the epochs on
-    batches twice as large (lesson 06: as accurate, in less time); SASRec
-    has one attention block (lesson 07: a second did not pay off).
+    By default every model is tuned on the ``valid_days`` before the test
+    window, within ``budget_s`` seconds for all of them
+    (:func:`course_lib.evaluate.tuning.tune_models` says how the budget is
+    shared): session-kNN over its grid, the neural models over learning
+    rate, loss, size and dropout (one at a time, the first values first:
+    ``learning_rate`` and ``hidden`` head their lists), each with early
+    stopping on validation; their batch size and most epochs follow
+    :class:`course_lib.evaluate.tuning.TrainingRule` (at most ``max_epochs``).
+    With ``budget_s=0`` nothing is tuned and the models train with the
+    settings as given (``epochs``, ``batch_size``...). SR-GNN then trains 2/3
+    of the epochs on batches twice as large (lesson 06: as accurate, in less
+    time); SASRec has one attention block (lesson 07: a second did not pay off).
     """
 
     models: tuple[str, ...] = NEXT_ITEM_MODELS
     test_days: float = 7            # the last days are the test window
-    valid_days: float = 7           # the days before the test tune session-kNN (0: no tuning)
+    valid_days: float = 7           # the days before the test tune every model (0: no tuning)
+    budget_s: float = 120           # seconds to tune all models on validation (0: no tuning)
     max_len: int = 10               # prefixes keep their last max_len items
     hidden: int = 64                # hidden units / embedding size of the neural models
-    epochs: int = 6
-    batch_size: int = 256
+    epochs: int = 6                 # without tuning; with tuning early stopping chooses
+    max_epochs: int = 20            # with tuning: the most epochs a model trains
+    batch_size: int = 256           # without tuning; with tuning the TrainingRule's
     learning_rate: float = 1e-2
+    loss: str = "auto"              # the neural models' loss before (or without) tuning
+    learning_rates: tuple[float, ...] = (1e-2, 3e-3, 3e-2)   # the neural models' search
+    losses: tuple[str, ...] = ("auto", "bpr-max")
+    sizes: tuple[int, ...] = (64, 128)
+    dropouts: tuple[float, ...] = (0.1, 0.3)
     sknn_k: int = 100               # session-kNN before (or without) tuning
     sknn_sample: int = 5000
     sknn_ks: tuple[int, ...] = (20, 100)           # the validation grid of session-kNN
@@ -59,11 +74,21 @@ class NextItemSettings:
         if unknown or not models:
             raise SettingsError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KEYS)}")
         object.__setattr__(self, "models", models)
-        for name in ("max_len", "hidden", "epochs", "batch_size"):
+        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.test_days <= 0 or self.valid_days < 0:
             raise SettingsError("test_days must be positive and valid_days not negative")
+        if self.budget_s < 0:
+            raise SettingsError(f"budget_s must not be negative, not {self.budget_s:g}")
+        losses = ("auto", "softmax", "sampled", "bpr-max")   # course_lib.models.sampling.LOSSES
+        if self.loss not in losses or any(v not in losses for v in self.losses):
+            raise SettingsError(f"a loss must be one of {', '.join(losses)}")
+
+    @property
+    def tunes(self) -> bool:
+        """Whether the models are tuned on a validation window."""
+        return self.budget_s > 0 and self.valid_days > 0
 
     @property
     def srgnn_epochs(self) -> int:
@@ -78,7 +103,20 @@ class NextItemSettings:
     @property
     def sknn_grid(self) -> list[dict]:
         """Session-kNN's candidate settings, tried on the validation window."""
-        return [{"k": k, "sample": s} for k in self.sknn_ks for s in self.sknn_samples]
+        return [{"k": k, "sample": s, "remind": remind} for k in self.sknn_ks
+                for s in self.sknn_samples for remind in (False, True)]
+
+    def neural_grid(self, size: str = "hidden", dropout: bool = True) -> dict:
+        """A neural model's search (one parameter at a time, first values first): learning
+        rate, loss, ``size`` (its name for the hidden size) and dropout."""
+        def first(value, values):
+            return (value, *[v for v in values if v != value])
+
+        grid = {"learning_rate": first(self.learning_rate, self.learning_rates),
+                "loss": first(self.loss, self.losses), size: first(self.hidden, self.sizes)}
+        if dropout:
+            grid["dropout"] = self.dropouts
+        return grid
 
     def long_from(self, test_sessions) -> int:
         """Where a "long" session starts in the breakdown: the median length of the session
