@@ -483,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="the case study's tasks on an event log: tables, figures, summary",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REPORT_EXAMPLES,
-                       description="Run lesson 08's tasks that the data supports: next-item "
+                       description="Run lesson 09's tasks that the data supports: next-item "
                                    "recommendation (leaderboard and breakdown), purchase intent "
                                    "(needs views or carts and purchases), churn (needs purchases "
                                    "over a long enough span) and demand with stock costs (needs "

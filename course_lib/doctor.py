@@ -241,7 +241,7 @@ def check_data() -> Check:
         path = find_online_retail()
     except MissingDataError:
         return Check("data", False, f"UCI Online Retail ({SHIPPED_NAME}) is missing (lessons 00-04 "
-                     "and 08 use a synthetic stand-in)",
+                     "and 09 use a synthetic stand-in)",
                      f"git checkout datasets/{SHIPPED_NAME} (or set COURSE_DATA_DIR to its folder)")
     if path.name == SHIPPED_NAME and sha256(path) != SHIPPED_SHA256:
         return Check("data", False, f"{path} differs from the shipped file (sha256)",

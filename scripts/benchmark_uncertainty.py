@@ -106,7 +106,7 @@ def main(argv=None) -> int:
             f"`scripts/benchmark_uncertainty.py` on {row['date']}, {machine}.\n\n"
             f"A next-item leaderboard of {len(models)} models on the synthetic shop "
             f"({args.events:,} events, {split.describe()}); neural models trained {e} epoch(s), so "
-            f"the scores below say nothing about their quality (lessons 05-08 train them properly); "
+            f"the scores below say nothing about their quality (lessons 05-09 train them properly); "
             f"they are here for the cost and the width of the intervals.\n\n"
             f"| step | seconds (median of {args.repeats}) |\n|---|---|\n"
             f"| target ranks of all models (needed for the leaderboard anyway) | {median['ranks']:.2f} |\n"

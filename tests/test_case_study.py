@@ -1,4 +1,4 @@
-"""Lesson 08's building blocks: classification metrics, leak-free labels, the newsvendor,
+"""Lesson 09's building blocks: classification metrics, leak-free labels, the newsvendor,
 the next-item breakdown, and saving / serving a recommender."""
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 ROOT = Path(__file__).resolve().parents[1]
-# lesson 08's mapping, without --default-event: the loader assumes purchases and says so
+# lesson 09's mapping, without --default-event: the loader assumes purchases and says so
 RETAIL = ["--user", "CustomerID", "--session", "InvoiceNo", "--item", "StockCode", "--time",
           "InvoiceDate", "--price", "UnitPrice", "--quantity", "Quantity", "--clean-sales",
           "--drop-missing-ids"]
@@ -98,7 +98,7 @@ def test_report_on_online_retail(tmp_path):
     assert "every event is a purchase, assumed because the column 'InvoiceNo'" in result.stdout
     assert "every event is a purchase (no views or carts)" in result.stdout
     assert "--event COL" in result.stdout
-    assert "397,884 events" in result.stdout  # the rows lesson 08 reads
+    assert "397,884 events" in result.stdout  # the rows lesson 09 reads
     churn = pd.read_csv(out / "churn_leaderboard.csv")
     assert (churn["ROC-AUC"] > 0.65).all() and (churn["PR-AUC"] > churn["base rate"]).all()
     costs = pd.read_csv(out / "stock_costs.csv")

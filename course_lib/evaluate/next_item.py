@@ -1,4 +1,4 @@
-"""Evaluating next-item models under the shared protocol (lessons 05-08).
+"""Evaluating next-item models under the shared protocol (lessons 05-09).
 
 Every model scores every training item for every test prefix; the target's
 rank counts ties against it (see :mod:`course_lib.evaluate.ranking`);
@@ -41,7 +41,7 @@ def leaderboard(rows) -> pd.DataFrame:
 
 def verdict(board: pd.DataFrame, baselines, metric: str = "MRR@20") -> str:
     """Which wins on ``board``, said plainly: the best model that is not one of ``baselines``
-    against the best of ``baselines`` (lessons 05-09, the report)."""
+    against the best of ``baselines`` (lessons 05-10, the report)."""
     is_baseline = board["model"].isin(list(baselines))
     if is_baseline.all() or not is_baseline.any():
         best = board.loc[board[metric].idxmax()]
@@ -81,7 +81,7 @@ def full_and_sampled(model, X, y, n_negatives: int = 100, k: int = 10, batch_siz
 
 
 def breakdown(model, split, X, y, long_from: int = 5, k: int = 20) -> pd.DataFrame:
-    """Error analysis (lesson 08): the model's MRR@k and HR@k on parts of the test.
+    """Error analysis (lesson 09): the model's MRR@k and HR@k on parts of the test.
 
     * **repeat** predictions, whose target already occurs in the prefix (a
       shopper going back to an item), against **new** ones;

@@ -1,4 +1,4 @@
-"""Choosing next-item models' settings on the validation window, in a time budget (lessons 05-09, ``course-lib``).
+"""Choosing next-item models' settings on the validation window, in a time budget (lessons 05-10, ``course-lib``).
 
 The lessons and the command line tune alike, with three pieces:
 
@@ -56,7 +56,7 @@ def validation_score(model, X, y, metric: str = METRIC) -> float:
 
 
 class ValidationStopping(keras.callbacks.Callback):
-    """Early stopping on the validation window's MRR@20, restoring the best epoch (lessons 05-09).
+    """Early stopping on the validation window's MRR@20, restoring the best epoch (lessons 05-10).
 
     After each epoch it scores ``X`` with ``owner.score`` (the model's scoring
     network shares the training network's layers, so this works mid-training),

@@ -1,4 +1,4 @@
-"""The next-item model contract, and the Keras base class of the neural models (lessons 05-08).
+"""The next-item model contract, and the Keras base class of the neural models (lessons 05-09).
 
 Every next-item model, from popularity to SR-GNN, keeps one contract,
 :class:`NextItemModel`, so that evaluation, tuning, the leaderboards and the

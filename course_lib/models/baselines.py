@@ -1,4 +1,4 @@
-"""Next-item baselines: popularity, first-order Markov (lessons 05-08).
+"""Next-item baselines: popularity, first-order Markov (lessons 05-09).
 
 Session-kNN, V-SKNN and STAN are in :mod:`course_lib.models.neighbours`.
 

@@ -1,4 +1,4 @@
-"""Session-based nearest neighbours: SKNN, V-SKNN and STAN (session-kNN in lessons 05-08).
+"""Session-based nearest neighbours: SKNN, V-SKNN and STAN (session-kNN in lessons 05-09).
 
 The neighbourhood baselines of the session-based literature, as Ludewig et
 al. (2021) define and tune them in the session-rec framework, written with

@@ -1,4 +1,4 @@
-"""Training losses over a sample of the catalogue, as the reference GRU4Rec trains (lessons 05 and 08).
+"""Training losses over a sample of the catalogue, as the reference GRU4Rec trains (lessons 05 and 09).
 
 Full softmax scores *every* item for every training position: exact, and
 cheap while the catalogue is small (the synthetic shop's 1,000-2,000

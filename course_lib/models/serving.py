@@ -1,4 +1,4 @@
-"""Saving a trained next-item model and serving recommendations (lessons 08-09, ``course-lib report``).
+"""Saving a trained next-item model and serving recommendations (lessons 09-10, ``course-lib report``).
 
 A saved recommender is a folder holding the model and ``recommender.json``:
 the item vocabulary (code -> item id), the prefix length and what kind of

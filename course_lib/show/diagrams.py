@@ -181,7 +181,7 @@ def draw_gru_cell(ax=None):
 
 def draw_rolling_origins(n: int, initial: int, horizon: int, step: int, valid_origins: int = 0,
                          ax=None, max_rows: int = 14):
-    """Lessons 03 and 08: each origin's training span and forecast window, validation then test.
+    """Lessons 03 and 09: each origin's training span and forecast window, validation then test.
 
     The origins are :func:`course_lib.evaluate.rolling.origins` itself. The first
     ``valid_origins`` form the validation block (where choices are made); the

@@ -1,4 +1,4 @@
-"""A short model card for a saved next-item model (lesson 08, ``course-lib report``).
+"""A short model card for a saved next-item model (lesson 09, ``course-lib report``).
 
 A model card (Mitchell et al. 2019) says what a model is for, what data it
 learned from, how it was evaluated and where it fails, next to the model

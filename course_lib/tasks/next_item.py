@@ -1,4 +1,4 @@
-"""Task 1 of the case study: the next-item leaderboard and its breakdown (lesson 08, ``course-lib``).
+"""Task 1 of the case study: the next-item leaderboard and its breakdown (lesson 09, ``course-lib``).
 
 The protocol of lessons 05-07 on any event log: split in time, tune every
 model on the days before the test (never on the test) within a time budget,
@@ -6,7 +6,7 @@ refit the chosen settings on the whole training window, rank the full
 catalogue for every next item, and break the result down into repeat/new
 items and short/long sessions.
 
-* :func:`next_item_task`: all of it (``course-lib report``, lesson 09);
+* :func:`next_item_task`: all of it (``course-lib report``, lesson 10);
 * :func:`split_log` or :func:`split_given`, then :func:`leaderboard_task`:
   the leaderboard alone (``course-lib next-item``).
 """

@@ -1,4 +1,4 @@
-"""The next-item models by stable key, and their display labels (lessons 08-09, ``course-lib``).
+"""The next-item models by stable key, and their display labels (lessons 09-10, ``course-lib``).
 
 A key names a kind of model and never changes with its hyper-parameters: the
 leaderboards, the CSV files, ``--models`` and the saved model all use it

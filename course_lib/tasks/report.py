@@ -1,4 +1,4 @@
-"""``course-lib report``: the case study's tasks on any event log, and the report folder (lessons 08-09).
+"""``course-lib report``: the case study's tasks on any event log, and the report folder (lessons 09-10).
 
 :func:`run_tasks` runs the tasks of the settings in order and times each; a
 task the data cannot support is skipped with the reason, said plainly (no

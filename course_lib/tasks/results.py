@@ -1,4 +1,4 @@
-"""What each task returns: typed results (lessons 08-09, ``course-lib``).
+"""What each task returns: typed results (lessons 09-10, ``course-lib``).
 
 Every result can go into the report as it is: ``tables`` (written as CSV),
 ``figures`` (PNG) and ``notes`` (sentences for the summary), or ``skipped``

@@ -1,4 +1,4 @@
-"""Every default and rule of thumb of the case-study tasks, in one place (lessons 08-09, ``course-lib``).
+"""Every default and rule of thumb of the case-study tasks, in one place (lessons 09-10, ``course-lib``).
 
 One frozen dataclass per task, gathered in :class:`Settings`. Settings are
 never changed in place: make a changed copy with :func:`dataclasses.replace`
@@ -30,7 +30,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class NextItemSettings:
-    """The next-item task (lessons 05-08): models, their shared settings, the tuning grids.
+    """The next-item task (lessons 05-09): models, their shared settings, the tuning grids.
 
     By default every model is tuned on the ``valid_days`` before the test
     window, within ``budget_s`` seconds for all of them
@@ -131,7 +131,7 @@ class NextItemSettings:
 
 @dataclass(frozen=True)
 class IntentSettings:
-    """Purchase intent (lesson 08): will a session end in a purchase, after its first ``k`` events?"""
+    """Purchase intent (lesson 09): will a session end in a purchase, after its first ``k`` events?"""
 
     k: int = 3
     test_days: float = 7
@@ -140,7 +140,7 @@ class IntentSettings:
 
 @dataclass(frozen=True)
 class ChurnSettings:
-    """Churn (lesson 08): which customers buy nothing in the next ``horizon_days``?"""
+    """Churn (lesson 09): which customers buy nothing in the next ``horizon_days``?"""
 
     horizon_days: int | None = None  # None: the rule of :meth:`horizon`
     min_cases: int = 20
@@ -161,7 +161,7 @@ class ChurnSettings:
 
 @dataclass(frozen=True)
 class RollingOriginSettings:
-    """Rolling-origin evaluation of daily forecasts (lessons 03 and 08, ``course-lib forecast``).
+    """Rolling-origin evaluation of daily forecasts (lessons 03 and 09, ``course-lib forecast``).
 
     The first training window is ``initial`` values, or by default 60 % of
     the series but at least four seasons: seasonal differencing (SARIMA)
@@ -200,7 +200,7 @@ class RollingOriginSettings:
 
 @dataclass(frozen=True)
 class DemandSettings(RollingOriginSettings):
-    """Demand and stock (lesson 08): forecasts turned into orders; what a unit short or left costs."""
+    """Demand and stock (lesson 09): forecasts turned into orders; what a unit short or left costs."""
 
     underage_cost: float = 4.0      # a unit of demand not in stock
     overage_cost: float = 1.0       # a unit left over
@@ -217,7 +217,7 @@ class ForecastSettings(RollingOriginSettings):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything ``course-lib report`` (and lesson 09) runs with: the tasks and each one's settings."""
+    """Everything ``course-lib report`` (and lesson 10) runs with: the tasks and each one's settings."""
 
     tasks: tuple[str, ...] = TASKS
     next_item: NextItemSettings = field(default_factory=lambda: NextItemSettings(models=REPORT_MODELS))

@@ -1,4 +1,4 @@
-"""Lesson 09's exercise checkers: each gives the three verdicts, and a hint for the usual slips."""
+"""Lesson 10's exercise checkers: each gives the three verdicts, and a hint for the usual slips."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from course_lib.datasets import make_shop
-from course_lib.course import lesson09_checks as check
+from course_lib.course import lesson10_checks as check
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "boutique_events.csv.gz"
