@@ -18,13 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from course_lib.datasets import (EventLogError, MissingDataError, format_profile, load_events,
-                                 load_series, profile_events)
+                                 load_series, profile_events, without_assignments)
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
 from course_lib.prep.engines import ENGINES, EngineUnavailable, prepare
 from course_lib.prep.prepared import PreparedData
 from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
-                                       IntentSettings, NextItemSettings, Settings, SettingsError)
+                                       IntentSettings, NextItemSettings, Settings, SettingsError,
+                                       UpliftSettings)
 
 # The tasks are imported inside the commands that run them ("lazy"): they load Keras, JAX
 # and statsmodels (several seconds), which `--help` and `validate` never need.
@@ -55,6 +56,9 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--price", metavar="COL", help="column with the unit price")
     g.add_argument("--category", metavar="COL", help="column with the item category")
     g.add_argument("--quantity", metavar="COL", help="column with the quantity")
+    g.add_argument("--treatment", metavar="COL",
+                   help="column saying who was sent a campaign's coupon or ad (1) or held out (0), "
+                        "on each customer's assignment row, empty elsewhere (report's uplift task)")
     r = parser.add_argument_group("reading")
     r.add_argument("--sep", metavar="SEP", help="CSV separator (default: guessed from the header)")
     r.add_argument("--time-unit", choices=["s", "ms"],
@@ -88,6 +92,7 @@ NO_COLUMN = {
     "price": "the file's price column is ignored",
     "category": "the file's category column is ignored",
     "quantity": "the file's quantity column is ignored",
+    "treatment": "the file's treatment column is ignored (no uplift task)",
 }
 
 
@@ -95,16 +100,18 @@ def loader_options(args) -> dict:
     """The loader's options (column mapping and reading) from the parsed arguments."""
     return dict(user=args.user, session=args.session, item=args.item, time=args.time,
                 event=args.event, price=args.price, category=args.category,
-                quantity=args.quantity, sep=args.sep, time_unit=args.time_unit,
+                quantity=args.quantity, treatment=args.treatment, sep=args.sep, time_unit=args.time_unit,
                 time_format=args.time_format, encoding=args.encoding,
                 drop_missing_ids=args.drop_missing_ids, default_event=args.default_event,
                 exclude=[k for k in NO_COLUMN if getattr(args, f"no_{k}", False)],
                 clean_sales=args.clean_sales)
 
 
-def load_from_args(args):
-    """The canonical event table described by the parsed options."""
-    return load_events(args.events, session_gap=args.session_gap, **loader_options(args))
+def load_from_args(args, keep_assignments: bool = False):
+    """The canonical event table described by the parsed options (without a campaign's
+    assignment rows unless ``keep_assignments``: only report's uplift task reads them)."""
+    events = load_events(args.events, session_gap=args.session_gap, **loader_options(args))
+    return events if keep_assignments else without_assignments(events)
 
 
 def _print_notes(events) -> None:
@@ -259,12 +266,17 @@ PREPARE_EXAMPLES = """examples:
 
 def cmd_prepare(args) -> int:
     """``prepare EVENTS --engine ... --out DIR``: windows and prefixes as Parquet shards (lesson 10)."""
+    if args.treatment:
+        raise SettingsError("prepare reads events for next-item training; a campaign's treatment "
+                            "column is for `course-lib report` (its uplift task)")
+    options = loader_options(args)
+    del options["treatment"]
+    options["exclude"] = [*options["exclude"], "treatment"]   # never read as events
     out = new_output_folder(args.out)
     manifest = prepare(args.events, out, engine=args.engine, test_days=args.test_days,
                        max_len=args.max_len, session_gap=args.session_gap,
                        memory_limit=args.memory_limit, threads=args.threads,
-                       scratch=args.scratch, log=None if args.quiet else _log,
-                       **loader_options(args))
+                       scratch=args.scratch, log=None if args.quiet else _log, **options)
     c = manifest["counts"]
     print(f"{args.events} ({manifest['engine']}): cut {manifest['cut']}; "
           f"{c['train_sessions']:,} training sessions -> {c['windows']:,} windows, "
@@ -295,7 +307,9 @@ def report_settings(args) -> Settings:
         intent=IntentSettings(k=args.intent_k, test_days=args.test_days),
         churn=ChurnSettings(horizon_days=args.churn_days),
         demand=DemandSettings(season=args.season, horizon=args.horizon,
-                              underage_cost=args.shortage_cost, overage_cost=args.leftover_cost))
+                              underage_cost=args.shortage_cost, overage_cost=args.leftover_cost),
+        uplift=UpliftSettings(window_days=args.uplift_days, margin=args.margin,
+                              coupon_cost=args.coupon_cost, send_cost=args.send_cost))
 
 
 def cmd_report(args) -> int:
@@ -307,7 +321,7 @@ def cmd_report(args) -> int:
 
     out = new_output_folder(args.out)
     settings = report_settings(args)
-    events = load_from_args(args)
+    events = load_from_args(args, keep_assignments=True)
     items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
          f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
@@ -487,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "recommendation (leaderboard and breakdown), purchase intent "
                                    "(needs views or carts and purchases), churn (needs purchases "
                                    "over a long enough span) and demand with stock costs (needs "
-                                   "purchases). A task the data cannot support is skipped and the "
+                                   "purchases), and uplift with a budget table (needs a treatment column: a randomised campaign's assignment rows). A task the data cannot support is skipped and the "
                                    "reason is printed. Writes DIR with the leaderboards as CSV, the "
                                    "figures as PNG, summary.md (one page), the settings chosen on "
                                    "validation (chosen_settings.csv/.json), and the next-item model "
@@ -515,6 +529,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"money lost per unit of demand not in stock (default {dm.underage_cost:g})")
     r.add_argument("--leftover-cost", type=float, default=dm.overage_cost, metavar="CO",
                    help=f"money lost per unit left over (default {dm.overage_cost:g})")
+    up = UpliftSettings()
+    r.add_argument("--uplift-days", type=int, default=up.window_days, metavar="N",
+                   help=f"uplift: a customer responds by buying within N days of the assignment "
+                        f"(default {up.window_days})")
+    r.add_argument("--margin", type=float, default=up.margin, metavar="M",
+                   help=f"uplift: money earned per purchase, before the coupon (default {up.margin:g})")
+    r.add_argument("--coupon-cost", type=float, default=up.coupon_cost, metavar="C",
+                   help=f"uplift: value of a coupon redeemed with a purchase (default {up.coupon_cost:g})")
+    r.add_argument("--send-cost", type=float, default=up.send_cost, metavar="S",
+                   help=f"uplift: cost of sending one coupon or ad (default {up.send_cost:g})")
     r.add_argument("--no-model", action="store_true", help="do not save the next-item model")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(r)

@@ -16,13 +16,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from course_lib.datasets import format_profile, profile_events
+from course_lib.datasets import format_profile, profile_events, without_assignments
 from course_lib.models.serving import Recommender
 from course_lib.show.model_card import markdown_table, model_card
 from course_lib.tasks.churn import churn_task
 from course_lib.tasks.demand import demand_task
 from course_lib.tasks.intent import intent_task
 from course_lib.tasks.next_item import next_item_task
+from course_lib.tasks.uplift import uplift_task
 from course_lib.evaluate.tuning import chosen_settings_json
 from course_lib.tasks.registry import NEURAL, SERVABLE, label
 from course_lib.tasks.results import NextItemResult, TaskResult
@@ -33,11 +34,16 @@ def run_tasks(events: pd.DataFrame, settings: Settings | None = None, *, progres
               log=print) -> list[TaskResult]:
     """Run ``settings.tasks`` in order on ``events``, timing each; skipped tasks say why."""
     s = settings or Settings()
+    logged = without_assignments(events)     # campaign assignment rows are for uplift only
+    u = s.uplift
     runners = {
-        "next_item": lambda: next_item_task(events, s.next_item, progress=progress, log=log),
-        "intent": lambda: intent_task(events, s.intent, progress=progress),
-        "churn": lambda: churn_task(events, s.churn, progress=progress),
-        "demand": lambda: demand_task(events, s.demand, progress=progress),
+        "next_item": lambda: next_item_task(logged, s.next_item, progress=progress, log=log),
+        "intent": lambda: intent_task(logged, s.intent, progress=progress),
+        "churn": lambda: churn_task(logged, s.churn, progress=progress),
+        "demand": lambda: demand_task(logged, s.demand, progress=progress),
+        "uplift": lambda: uplift_task(events, window_days=u.window_days, margin=u.margin,
+                                      coupon_cost=u.coupon_cost, send_cost=u.send_cost,
+                                      n_boot=u.n_boot, log=log),
     }
     results = []
     for i, name in enumerate(s.tasks, 1):

@@ -17,7 +17,7 @@ import pandas as pd
 # Light on purpose: the command line imports this module before it knows whether it
 # will train anything, so it imports no model (and so no Keras).
 
-TASKS = ("next_item", "intent", "churn", "demand")
+TASKS = ("next_item", "intent", "churn", "demand", "uplift")
 # the next-item models' stable keys (course_lib.tasks.registry maps each to its constructor)
 MODEL_KEYS = ("pop", "markov", "sknn", "vsknn", "stan", "gru4rec", "lstm", "srgnn", "sasrec")
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm")   # course-lib next-item
@@ -207,6 +207,28 @@ class DemandSettings(RollingOriginSettings):
 
 
 @dataclass(frozen=True)
+class UpliftSettings:
+    """Uplift (lesson 09): whom a campaign should target, and what each plan earns.
+
+    A customer's outcome is a purchase within ``window_days`` of the assignment;
+    the budget table prices a purchase at ``margin``, a redeemed coupon at
+    ``coupon_cost`` and each coupon sent at ``send_cost``.
+    """
+
+    window_days: int = 14
+    margin: float = 25.0
+    coupon_cost: float = 10.0
+    send_cost: float = 1.0
+    n_boot: int = 500
+
+    def __post_init__(self):
+        if self.window_days < 1:
+            raise SettingsError("the uplift window must be at least 1 day")
+        if min(self.margin, self.coupon_cost, self.send_cost) < 0:
+            raise SettingsError("the margin and the costs of a campaign cannot be negative")
+
+
+@dataclass(frozen=True)
 class ForecastSettings(RollingOriginSettings):
     """``course-lib forecast``: what the series counts, and how it is evaluated."""
 
@@ -224,6 +246,7 @@ class Settings:
     intent: IntentSettings = field(default_factory=IntentSettings)
     churn: ChurnSettings = field(default_factory=ChurnSettings)
     demand: DemandSettings = field(default_factory=DemandSettings)
+    uplift: UpliftSettings = field(default_factory=UpliftSettings)
 
     def __post_init__(self):
         tasks = tuple(t.strip().replace("-", "_") for t in self.tasks if t.strip())
