@@ -45,6 +45,7 @@ class NextItemResult(TaskResult):
     leaderboard: pd.DataFrame | None = None
     breakdown: pd.DataFrame | None = None
     tuned: dict[str, TuningResult] = field(default_factory=dict)  # key -> what validation chose
+    ranked: object | None = None  # course_lib.tasks.next_item.RankedModels: ranks, intervals, seeds
 
 
 @dataclass
