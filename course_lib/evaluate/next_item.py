@@ -7,15 +7,19 @@ evaluation is batched and vectorised.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from course_lib.evaluate.ranking import (ranking_metrics, ranks_in_batches, sampled_target_ranks,
                                         target_ranks)
-from course_lib.evaluate.uncertainty import (LEVEL, N_RESAMPLES, RANKING_METRICS, percent,
-                                            ranking_intervals, vs_column,
-                                            with_intervals)
+from course_lib.evaluate.seeds import SeedRuns, with_seed_spread
+from course_lib.models.base import clone
+from course_lib.evaluate.uncertainty import (LEVEL, N_RESAMPLES, RANKING_METRICS, SIMPLE_BASELINES,
+                                            percent, prediction_sessions, ranking_intervals,
+                                            vs_column, with_intervals)
 
 LEADERBOARD_COLUMNS = ["model", "HR@10", "HR@20", "MRR@20", "NDCG@10", "train_s", "predict_s", "params"]
 
@@ -157,6 +161,89 @@ def verdict(board: pd.DataFrame, baselines, metric: str = "MRR@20") -> str:
         return f"{name} beats the best simple baseline, {baseline}{sessions}: {change}."
     return (f"The best simple baseline, {baseline}, beats {name}{sessions}: {name} {change} "
             f"against it.")
+
+
+@dataclass
+class RankedBoard:
+    """A test leaderboard whose models were fitted once (a multi-seed model once per seed) and
+    whose ranks are kept: the intervals, the seed spread and the breakdown need nothing else."""
+
+    board: pd.DataFrame                 # best MRR@20 first, with the interval (and seed) columns
+    models: list                        # fitted models (a multi-seed model: its first seed)
+    ranks: dict[str, np.ndarray]        # name -> (predictions,) or (seeds, predictions)
+    units: np.ndarray                   # the test session of each prediction
+    baseline: str | None                # the best simple baseline (on validation when given)
+    baseline_note: str = ""
+    seed_runs: dict[str, SeedRuns] = field(default_factory=dict)
+    interval_seconds: float = 0.0       # what the bootstrap cost
+
+    def plain(self) -> pd.DataFrame:
+        """The leaderboard without the interval columns."""
+        return self.board[LEADERBOARD_COLUMNS].copy()
+
+
+def _fit_and_rank(model, split, X, y, seeds: Sequence[int] | None, progress: bool, log):
+    """(row, ranks, fitted model, SeedRuns or None)."""
+    if not seeds or len(seeds) < 2:
+        if log:
+            log(f"fitting {model.name} ...")
+        model.fit(split.train, split.n_items, progress=progress)
+        row, ranks = rank_model(model, X, y)
+        return row, ranks, model, None
+    fitted, all_ranks, seconds, predict_s = None, [], [], 0.0
+    for i, s in enumerate(seeds):
+        m = clone(model, seed=int(s))
+        if log:
+            log(f"fitting {m.name} (seed {s}, {i + 1} of {len(seeds)}) ...")
+        m.fit(split.train, split.n_items, progress=progress)
+        row, ranks = rank_model(m, X, y)
+        predict_s += row["predict_s"]
+        all_ranks.append(ranks)
+        seconds.append(float(m.train_seconds))
+        fitted = fitted or m
+    ranks = np.vstack(all_ranks)
+    runs = SeedRuns(fitted.name, [int(s) for s in seeds], ranks, seconds)
+    # the metrics are the means over seeds; train_s and predict_s those of one training
+    row = metrics_row(fitted.name, ranks, float(np.mean(seconds)), predict_s / len(seeds), fitted.params)
+    return row, ranks, fitted, runs
+
+
+def ranked_leaderboard(models, split, X, y, *, baselines=SIMPLE_BASELINES, validation: dict | None = None,
+                       seeds: dict[str, Sequence[int]] | None = None, n_resamples: int = N_RESAMPLES,
+                       progress: bool = False, log=None) -> RankedBoard:
+    """Fit each unfitted model on ``split.train``, rank (X, y) once, and add the intervals
+    (lessons 05-09, ``course-lib``).
+
+    ``validation``: model -> validation score, to choose the best of
+    ``baselines`` without looking at the test; ``seeds``: model name ->
+    seeds to train it with (the row is then the mean over seeds, and the
+    spread over seeds is added beside the interval); ``n_resamples`` 0: no
+    intervals. (X, y) must be ``split.test_prefixes(...)``: the bootstrap
+    resamples ``split.test``'s sessions.
+    """
+    rows, fitted, ranks, seed_runs = [], [], {}, {}
+    for model in models:
+        row, r, model, runs = _fit_and_rank(model, split, X, y, (seeds or {}).get(model.name), progress, log)
+        rows.append(row)
+        fitted.append(model)
+        ranks[model.name] = r
+        if runs is not None:
+            seed_runs[model.name] = runs
+    board = leaderboard(rows)
+    units = prediction_sessions(split.test)
+    if len(units) != len(y):
+        raise ValueError("X, y must be split.test_prefixes(max_len) of the same split")
+    baseline, how = choose_baseline(board, baselines, validation)
+    start = time.perf_counter()
+    if n_resamples and len(split.test) >= 2:
+        board = board_with_intervals(board, ranks, units, baseline=baseline, n_resamples=n_resamples)
+        if seed_runs:
+            board = with_seed_spread(board, [runs.summary(units, n_resamples=n_resamples)
+                                             for runs in seed_runs.values()])
+    board.attrs.update(baseline=baseline, baseline_note=how, n_sessions=int(len(split.test)),
+                       n_predictions=int(len(y)))
+    return RankedBoard(board, fitted, ranks, units, baseline, how, seed_runs,
+                       time.perf_counter() - start)
 
 
 def tune(make_model, grid: list[dict], split, X, y, metric: str = "MRR@20") -> tuple[dict, pd.DataFrame]:

@@ -73,5 +73,6 @@ def interval_view(table: pd.DataFrame, metrics=("HR@20", "MRR@20"), *, digits: i
                                             rows[f"{vs}_upper"], rows[f"{vs}_excludes_0"])]
     for column in extra:
         if column in rows:
-            out[column] = rows[column].to_numpy()
+            values = rows[column]
+            out[column] = (values.round(digits) if pd.api.types.is_float_dtype(values) else values).to_numpy()
     return out

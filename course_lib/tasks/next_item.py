@@ -20,21 +20,14 @@ interval.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
 from course_lib.datasets import EventLogError
-from course_lib.evaluate.next_item import (LEADERBOARD_COLUMNS, board_with_intervals, breakdown,
-                                           choose_baseline, leaderboard,
-                                           metrics_row, rank_model, verdict)
-from course_lib.evaluate.seeds import SeedRuns, with_seed_spread
+from course_lib.evaluate.next_item import RankedBoard, breakdown, ranked_leaderboard, verdict
 from course_lib.evaluate.tuning import (TrainingRule, TuningResult, chosen_settings_table,
                                         tune_models, tuned_model, validation_sample)
-from course_lib.evaluate.uncertainty import prediction_sessions
-from course_lib.models.base import clone
 from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_events,
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars
@@ -77,82 +70,30 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
                        rule=TrainingRule(max_epochs=settings.max_epochs), log=log)
 
 
-@dataclass
-class RankedModels:
-    """Every model fitted once (neural ones once per seed) and its test ranks, kept: the
-    leaderboard with intervals, and what the bootstrap and the breakdown need."""
-
-    board: pd.DataFrame                 # best MRR@20 first, with the interval (and seed) columns
-    models: list                        # fitted models (a multi-seed model: its first seed)
-    ranks: dict[str, np.ndarray]        # name -> (predictions,) or (seeds, predictions)
-    units: np.ndarray                   # the test session of each prediction
-    baseline: str | None                # the best simple baseline (chosen on validation)
-    baseline_note: str = ""
-    seed_runs: dict[str, SeedRuns] = field(default_factory=dict)
-    interval_seconds: float = 0.0       # what the bootstrap cost
-
-    def plain(self) -> pd.DataFrame:
-        """The leaderboard without the interval columns (the columns of lessons 05-07)."""
-        return self.board[LEADERBOARD_COLUMNS].copy()
-
-
-def _fit_and_rank(model, key: str, split, X, y, seeds: int, progress: bool, log):
-    """(row, ranks, fitted model, SeedRuns or None): neural keys once per seed when seeds > 1."""
-    if seeds <= 1 or key not in NEURAL:
-        log(f"fitting {model.name} ...")
-        model.fit(split.train, split.n_items, progress=progress)
-        row, ranks = rank_model(model, X, y)
-        return row, ranks, model, None
-    base_seed = int(model.get_params().get("seed", 0))
-    fitted, all_ranks, seconds, predict_s = None, [], [], 0.0
-    for s in range(base_seed, base_seed + seeds):
-        m = clone(model, seed=s)
-        log(f"fitting {m.name} (seed {s}, {s - base_seed + 1} of {seeds}) ...")
-        m.fit(split.train, split.n_items, progress=progress)
-        start = time.perf_counter()
-        row, ranks = rank_model(m, X, y)
-        predict_s += time.perf_counter() - start
-        all_ranks.append(ranks)
-        seconds.append(float(m.train_seconds))
-        fitted = fitted or m
-    ranks = np.vstack(all_ranks)
-    runs = SeedRuns(fitted.name, list(range(base_seed, base_seed + seeds)), ranks, seconds)
-    # the metrics are the means over seeds; train_s and predict_s those of one training
-    row = metrics_row(fitted.name, ranks, float(np.mean(seconds)), predict_s / seeds, fitted.params)
-    return row, ranks, fitted, runs
+#: the task's ranked leaderboard (kept under its earlier name)
+RankedModels = RankedBoard
 
 
 def rank_models(split: NextItemSplit, settings: NextItemSettings,
                 tuned: dict[str, TuningResult] | None = None, progress: bool = True,
-                log=print) -> RankedModels:
-    """Fit ``settings.models`` with the settings ``tuned`` chose on validation, rank the test
-    once, and add the intervals (``settings.resamples`` bootstrap resamples of test sessions;
-    none when 0) and the differences to the best simple baseline."""
+                log=print) -> RankedBoard:
+    """Fit ``settings.models`` with the settings ``tuned`` chose on validation (neural ones once
+    per seed of ``settings.seeds``), rank the test once, and add the intervals
+    (``settings.resamples`` bootstrap resamples of test sessions; none when 0) and the
+    differences to the best simple baseline, chosen on the validation scores."""
     X, y = split.test_prefixes(settings.max_len)
-    rows, fitted, ranks, seed_runs = [], [], {}, {}
-    for key in settings.models:
-        model = tuned_model(make_model(key, settings), (tuned or {}).get(key))
-        row, r, model, runs = _fit_and_rank(model, key, split, X, y, settings.seeds, progress, log)
-        rows.append(row)
-        fitted.append(model)
-        ranks[model.name] = r
-        if runs is not None:
-            seed_runs[model.name] = runs
-    board = leaderboard(rows)
-    units = prediction_sessions(split.test)
-    validation = {k: r.score for k, r in (tuned or {}).items()}
-    baseline, how = choose_baseline(board, BASELINES, validation)
-    start = time.perf_counter()
-    if settings.resamples and len(np.unique(units)) >= 2:
-        board = board_with_intervals(board, ranks, units, baseline=baseline,
-                                     n_resamples=settings.resamples)
-        if seed_runs:
-            summaries = [runs.summary(units, n_resamples=settings.resamples) for runs in seed_runs.values()]
-            board = with_seed_spread(board, summaries)
-    board.attrs.update(baseline=baseline, baseline_note=how, n_sessions=int(len(split.test)),
-                       n_predictions=int(len(y)), seeds=settings.seeds)
-    seconds = time.perf_counter() - start
-    return RankedModels(board, fitted, ranks, units, baseline, how, seed_runs, seconds)
+    models = [tuned_model(make_model(key, settings), (tuned or {}).get(key)) for key in settings.models]
+    seeds = {}
+    if settings.seeds > 1:
+        for m in models:
+            if m.name in NEURAL:
+                first = int(m.get_params().get("seed", 0))
+                seeds[m.name] = range(first, first + settings.seeds)
+    ranked = ranked_leaderboard(models, split, X, y, baselines=BASELINES,
+                                validation={k: r.score for k, r in (tuned or {}).items()}, seeds=seeds,
+                                n_resamples=settings.resamples, progress=progress, log=log)
+    ranked.board.attrs.update(seeds=settings.seeds)
+    return ranked
 
 
 def next_item_leaderboard(split: NextItemSplit, settings: NextItemSettings,
@@ -165,7 +106,7 @@ def next_item_leaderboard(split: NextItemSplit, settings: NextItemSettings,
     return ranked.plain(), ranked.models
 
 
-def interval_notes(ranked: RankedModels) -> list[str]:
+def interval_notes(ranked: RankedBoard) -> list[str]:
     """Sentences on the intervals: how they were computed, the verdict, every difference."""
     board = ranked.board
     if "MRR@20_lower" not in board:
