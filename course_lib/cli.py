@@ -187,7 +187,8 @@ def next_item_settings(args, models: str) -> NextItemSettings:
                             valid_days=args.valid_days, budget_s=args.budget_s,
                             max_len=args.max_len, hidden=args.hidden, epochs=args.epochs,
                             max_epochs=args.max_epochs, batch_size=args.batch_size,
-                            learning_rate=args.learning_rate, loss=args.loss)
+                            learning_rate=args.learning_rate, loss=args.loss, seeds=args.seeds,
+                            resamples=args.resamples)
 
 
 def cmd_next_item(args) -> int:
@@ -221,11 +222,25 @@ def cmd_next_item(args) -> int:
         files["chosen_settings.csv"] = lambda p: chosen.to_csv(p, index=False, float_format="%.4f")
         files["chosen_settings.json"] = lambda p: Path(p).write_text(text)
     write_folder(out, files)
-    _print_table(board, 4)
+    _print_intervals(board)
     for note in result.notes:
         print(note)
-    print(f"written: {out}/{', '.join(files)}")
+    print(f"written: {out}/{', '.join(files)} (leaderboard.csv: every metric with _lower/_upper, "
+          "and the differences to the baseline with their intervals)")
     return 0
+
+
+def _print_intervals(board: pd.DataFrame) -> None:
+    """A next-item leaderboard, each number with its interval (the CSV holds every column)."""
+    from course_lib.show.intervals import interval_view  # lazy: matplotlib
+
+    if "MRR@20_lower" not in board:
+        _print_table(board, 4)
+        return
+    view = interval_view(board, ("HR@20", "MRR@20"), extra=("train_s",))
+    _print_table(view, 2)
+    print(f"[lower, upper]: 95 % interval over test sessions; * the difference to "
+          f"{board.attrs.get('baseline')} excludes 0" + ("; ± sd over seeds" if "seeds" in board else ""))
 
 
 def _next_item_prepared(args) -> int:
@@ -338,7 +353,10 @@ def cmd_report(args) -> int:
             if name.endswith("breakdown") or name == "chosen_settings":
                 continue  # in the CSV and the summary; too long for the terminal
             print(f"\n{r.title}: {name.replace('_', ' ')}")
-            _print_table(table, 4)
+            if name == "next_item_leaderboard":
+                _print_intervals(table)
+            else:
+                _print_table(table, 4)
     print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 
@@ -391,6 +409,13 @@ def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models
                         help=f"without tuning: the training batch size (default {d.batch_size})")
     parser.add_argument("--max-len", type=int, default=d.max_len,
                         help=f"prefix length kept (default {d.max_len})")
+    parser.add_argument("--seeds", type=int, default=d.seeds, metavar="N",
+                        help=f"train each neural model N times with seeds 0..N-1 and the chosen "
+                             f"settings; the leaderboard gives the mean and the spread over seeds "
+                             f"beside the bootstrap interval (default {d.seeds})")
+    parser.add_argument("--resamples", type=int, default=d.resamples, metavar="R",
+                        help=f"bootstrap resamples of the test sessions for the 95 %% intervals "
+                             f"(default {d.resamples}; 0: no intervals)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -449,7 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "predict every next item of every test session from its prefix, "
                                    "rank it against every training item (ties count against it) and "
                                    "write OUT/leaderboard.csv (model, HR@10, HR@20, MRR@20, NDCG@10, "
-                                   "train_s, predict_s, params). Every model is first tuned on the "
+                                   "train_s, predict_s, params; each metric M with M_lower and "
+                                   "M_upper, a 95%% interval from a paired bootstrap over test "
+                                   "sessions; M_vs_B, the relative difference to the best simple "
+                                   "baseline B chosen on validation, with its interval and "
+                                   "M_vs_B_excludes_0; with --seeds N the spread over seeds). Every model is first tuned on the "
                                    "--valid-days before the test, within --budget-s seconds, and "
                                    "refitted with its chosen settings, which go to "
                                    "OUT/chosen_settings.csv and .json. Data already split: --train "

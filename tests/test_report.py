@@ -54,10 +54,20 @@ def test_report_on_the_synthetic_shop_runs_all_four_tasks_and_skips_uplift(shop_
     intent = pd.read_csv(out / "intent_leaderboard.csv")
     assert (intent["PR-AUC"] > intent["base rate"]).all()
     summary = (out / "summary.md").read_text()
-    for heading in ("Next-item recommendation", "Purchase intent", "Churn", "Demand and stock"):
+    for heading in ("Next-item recommendation", "Purchase intent", "Churn", "Demand and stock",
+                    "How far to trust these numbers"):
         assert heading in summary
     # the one task skipped: no campaign in the log, and the summary says what to map
     assert summary.count("**Skipped:**") == 1 and "the log has no treatment column" in summary
+    # the trust section: how much test, which differences are significant, what was tuned, the warnings
+    trust = summary.split("## How far to trust these numbers")[1]
+    assert "test sessions" in trust and "predictions" in trust and "differences are significant" in trust
+    assert "Tuned" in trust and "Kept their default settings" in trust and "**Warnings**" in trust
+    assert "best on the validation window" in trust
+    assert {"MRR@20_lower", "MRR@20_upper"} <= set(board.columns)
+    assert {"PR-AUC_lower", "ROC-AUC_upper"} <= set(intent.columns)
+    costs = pd.read_csv(out / "stock_costs.csv")
+    assert costs["chosen on validation"].sum() == 1 and "per day_lower" in costs
     for line in ("[1/5] next-item", "[4/5] demand", "[5/5] uplift"):
         assert line in result.stdout
     # the saved model serves recommendations

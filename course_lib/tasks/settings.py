@@ -67,6 +67,8 @@ class NextItemSettings:
     sknn_samples: tuple[int, ...] = (1000, 5000)
     sasrec_blocks: int = 1
     long_session_floor: int = 3     # the breakdown's "long session" starts at least here
+    seeds: int = 1                  # each neural model trained with seeds 0..seeds-1 (mean and spread)
+    resamples: int = 2000           # bootstrap resamples of the test sessions (0: no intervals)
 
     def __post_init__(self):
         models = tuple(m.strip() for m in self.models if m.strip())
@@ -74,13 +76,15 @@ class NextItemSettings:
         if unknown or not models:
             raise SettingsError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KEYS)}")
         object.__setattr__(self, "models", models)
-        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size"):
+        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size", "seeds"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.test_days <= 0 or self.valid_days < 0:
             raise SettingsError("test_days must be positive and valid_days not negative")
         if self.budget_s < 0:
             raise SettingsError(f"budget_s must not be negative, not {self.budget_s:g}")
+        if self.resamples < 0 or 0 < self.resamples < 100:
+            raise SettingsError(f"resamples must be 0 (no intervals) or at least 100, not {self.resamples}")
         losses = ("auto", "softmax", "sampled", "bpr-max")   # course_lib.models.sampling.LOSSES
         if self.loss not in losses or any(v not in losses for v in self.losses):
             raise SettingsError(f"a loss must be one of {', '.join(losses)}")
