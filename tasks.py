@@ -153,7 +153,7 @@ def test(args: list[str]) -> int:
     for group, marker in (("everything but Spark", "not spark"), ("Spark", "spark")):
         say(f"test group: {group} (-m '{marker}')")
         start = time.perf_counter()
-        codes[group] = run(PY, "-m", "pytest", "-m", marker)
+        codes[group] = run(PY, "-m", "pytest", "-m", marker, "--durations=25")  # the slowest, named
         times[group] = time.perf_counter() - start
     for group in times:
         say(f"{group}: {times[group]:.0f} s, exit code {codes[group]}")

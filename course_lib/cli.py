@@ -18,13 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from course_lib.datasets import (EventLogError, MissingDataError, format_profile, load_events,
-                                 load_series, profile_events)
+                                 load_series, profile_events, without_assignments)
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
 from course_lib.prep.engines import ENGINES, EngineUnavailable, prepare
 from course_lib.prep.prepared import PreparedData
 from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
-                                       IntentSettings, NextItemSettings, Settings, SettingsError)
+                                       IntentSettings, NextItemSettings, Settings, SettingsError,
+                                       UpliftSettings)
 
 # The tasks are imported inside the commands that run them ("lazy"): they load Keras, JAX
 # and statsmodels (several seconds), which `--help` and `validate` never need.
@@ -55,6 +56,9 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--price", metavar="COL", help="column with the unit price")
     g.add_argument("--category", metavar="COL", help="column with the item category")
     g.add_argument("--quantity", metavar="COL", help="column with the quantity")
+    g.add_argument("--treatment", metavar="COL",
+                   help="column saying who was sent a campaign's coupon or ad (1) or held out (0), "
+                        "on each customer's assignment row, empty elsewhere (report's uplift task)")
     r = parser.add_argument_group("reading")
     r.add_argument("--sep", metavar="SEP", help="CSV separator (default: guessed from the header)")
     r.add_argument("--time-unit", choices=["s", "ms"],
@@ -88,6 +92,7 @@ NO_COLUMN = {
     "price": "the file's price column is ignored",
     "category": "the file's category column is ignored",
     "quantity": "the file's quantity column is ignored",
+    "treatment": "the file's treatment column is ignored (no uplift task)",
 }
 
 
@@ -95,16 +100,18 @@ def loader_options(args) -> dict:
     """The loader's options (column mapping and reading) from the parsed arguments."""
     return dict(user=args.user, session=args.session, item=args.item, time=args.time,
                 event=args.event, price=args.price, category=args.category,
-                quantity=args.quantity, sep=args.sep, time_unit=args.time_unit,
+                quantity=args.quantity, treatment=args.treatment, sep=args.sep, time_unit=args.time_unit,
                 time_format=args.time_format, encoding=args.encoding,
                 drop_missing_ids=args.drop_missing_ids, default_event=args.default_event,
                 exclude=[k for k in NO_COLUMN if getattr(args, f"no_{k}", False)],
                 clean_sales=args.clean_sales)
 
 
-def load_from_args(args):
-    """The canonical event table described by the parsed options."""
-    return load_events(args.events, session_gap=args.session_gap, **loader_options(args))
+def load_from_args(args, keep_assignments: bool = False):
+    """The canonical event table described by the parsed options (without a campaign's
+    assignment rows unless ``keep_assignments``: only report's uplift task reads them)."""
+    events = load_events(args.events, session_gap=args.session_gap, **loader_options(args))
+    return events if keep_assignments else without_assignments(events)
 
 
 def _print_notes(events) -> None:
@@ -180,7 +187,8 @@ def next_item_settings(args, models: str) -> NextItemSettings:
                             valid_days=args.valid_days, budget_s=args.budget_s,
                             max_len=args.max_len, hidden=args.hidden, epochs=args.epochs,
                             max_epochs=args.max_epochs, batch_size=args.batch_size,
-                            learning_rate=args.learning_rate, loss=args.loss)
+                            learning_rate=args.learning_rate, loss=args.loss, seeds=args.seeds,
+                            resamples=args.resamples)
 
 
 def cmd_next_item(args) -> int:
@@ -214,11 +222,25 @@ def cmd_next_item(args) -> int:
         files["chosen_settings.csv"] = lambda p: chosen.to_csv(p, index=False, float_format="%.4f")
         files["chosen_settings.json"] = lambda p: Path(p).write_text(text)
     write_folder(out, files)
-    _print_table(board, 4)
+    _print_intervals(board)
     for note in result.notes:
         print(note)
-    print(f"written: {out}/{', '.join(files)}")
+    print(f"written: {out}/{', '.join(files)} (leaderboard.csv: every metric with _lower/_upper, "
+          "and the differences to the baseline with their intervals)")
     return 0
+
+
+def _print_intervals(board: pd.DataFrame) -> None:
+    """A next-item leaderboard, each number with its interval (the CSV holds every column)."""
+    from course_lib.show.intervals import interval_view  # lazy: matplotlib
+
+    if "MRR@20_lower" not in board:
+        _print_table(board, 4)
+        return
+    view = interval_view(board, ("HR@20", "MRR@20"), extra=("train_s",))
+    _print_table(view, 2)
+    print(f"[lower, upper]: 95 % interval over test sessions; * the difference to "
+          f"{board.attrs.get('baseline')} excludes 0" + ("; ± sd over seeds" if "seeds" in board else ""))
 
 
 def _next_item_prepared(args) -> int:
@@ -259,12 +281,17 @@ PREPARE_EXAMPLES = """examples:
 
 def cmd_prepare(args) -> int:
     """``prepare EVENTS --engine ... --out DIR``: windows and prefixes as Parquet shards (lesson 10)."""
+    if args.treatment:
+        raise SettingsError("prepare reads events for next-item training; a campaign's treatment "
+                            "column is for `course-lib report` (its uplift task)")
+    options = loader_options(args)
+    del options["treatment"]
+    options["exclude"] = [*options["exclude"], "treatment"]   # never read as events
     out = new_output_folder(args.out)
     manifest = prepare(args.events, out, engine=args.engine, test_days=args.test_days,
                        max_len=args.max_len, session_gap=args.session_gap,
                        memory_limit=args.memory_limit, threads=args.threads,
-                       scratch=args.scratch, log=None if args.quiet else _log,
-                       **loader_options(args))
+                       scratch=args.scratch, log=None if args.quiet else _log, **options)
     c = manifest["counts"]
     print(f"{args.events} ({manifest['engine']}): cut {manifest['cut']}; "
           f"{c['train_sessions']:,} training sessions -> {c['windows']:,} windows, "
@@ -295,7 +322,9 @@ def report_settings(args) -> Settings:
         intent=IntentSettings(k=args.intent_k, test_days=args.test_days),
         churn=ChurnSettings(horizon_days=args.churn_days),
         demand=DemandSettings(season=args.season, horizon=args.horizon,
-                              underage_cost=args.shortage_cost, overage_cost=args.leftover_cost))
+                              underage_cost=args.shortage_cost, overage_cost=args.leftover_cost),
+        uplift=UpliftSettings(window_days=args.uplift_days, margin=args.margin,
+                              coupon_cost=args.coupon_cost, send_cost=args.send_cost))
 
 
 def cmd_report(args) -> int:
@@ -307,7 +336,7 @@ def cmd_report(args) -> int:
 
     out = new_output_folder(args.out)
     settings = report_settings(args)
-    events = load_from_args(args)
+    events = load_from_args(args, keep_assignments=True)
     items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
          f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
@@ -324,7 +353,10 @@ def cmd_report(args) -> int:
             if name.endswith("breakdown") or name == "chosen_settings":
                 continue  # in the CSV and the summary; too long for the terminal
             print(f"\n{r.title}: {name.replace('_', ' ')}")
-            _print_table(table, 4)
+            if name == "next_item_leaderboard":
+                _print_intervals(table)
+            else:
+                _print_table(table, 4)
     print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 
@@ -377,6 +409,13 @@ def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models
                         help=f"without tuning: the training batch size (default {d.batch_size})")
     parser.add_argument("--max-len", type=int, default=d.max_len,
                         help=f"prefix length kept (default {d.max_len})")
+    parser.add_argument("--seeds", type=int, default=d.seeds, metavar="N",
+                        help=f"train each neural model N times with seeds 0..N-1 and the chosen "
+                             f"settings; the leaderboard gives the mean and the spread over seeds "
+                             f"beside the bootstrap interval (default {d.seeds})")
+    parser.add_argument("--resamples", type=int, default=d.resamples, metavar="R",
+                        help=f"bootstrap resamples of the test sessions for the 95 %% intervals "
+                             f"(default {d.resamples}; 0: no intervals)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -435,7 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "predict every next item of every test session from its prefix, "
                                    "rank it against every training item (ties count against it) and "
                                    "write OUT/leaderboard.csv (model, HR@10, HR@20, MRR@20, NDCG@10, "
-                                   "train_s, predict_s, params). Every model is first tuned on the "
+                                   "train_s, predict_s, params; each metric M with M_lower and "
+                                   "M_upper, a 95%% interval from a paired bootstrap over test "
+                                   "sessions; M_vs_B, the relative difference to the best simple "
+                                   "baseline B chosen on validation, with its interval and "
+                                   "M_vs_B_excludes_0; with --seeds N the spread over seeds). Every model is first tuned on the "
                                    "--valid-days before the test, within --budget-s seconds, and "
                                    "refitted with its chosen settings, which go to "
                                    "OUT/chosen_settings.csv and .json. Data already split: --train "
@@ -487,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "recommendation (leaderboard and breakdown), purchase intent "
                                    "(needs views or carts and purchases), churn (needs purchases "
                                    "over a long enough span) and demand with stock costs (needs "
-                                   "purchases). A task the data cannot support is skipped and the "
+                                   "purchases), and uplift with a budget table (needs a treatment column: a randomised campaign's assignment rows). A task the data cannot support is skipped and the "
                                    "reason is printed. Writes DIR with the leaderboards as CSV, the "
                                    "figures as PNG, summary.md (one page), the settings chosen on "
                                    "validation (chosen_settings.csv/.json), and the next-item model "
@@ -515,6 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"money lost per unit of demand not in stock (default {dm.underage_cost:g})")
     r.add_argument("--leftover-cost", type=float, default=dm.overage_cost, metavar="CO",
                    help=f"money lost per unit left over (default {dm.overage_cost:g})")
+    up = UpliftSettings()
+    r.add_argument("--uplift-days", type=int, default=up.window_days, metavar="N",
+                   help=f"uplift: a customer responds by buying within N days of the assignment "
+                        f"(default {up.window_days})")
+    r.add_argument("--margin", type=float, default=up.margin, metavar="M",
+                   help=f"uplift: money earned per purchase, before the coupon (default {up.margin:g})")
+    r.add_argument("--coupon-cost", type=float, default=up.coupon_cost, metavar="C",
+                   help=f"uplift: value of a coupon redeemed with a purchase (default {up.coupon_cost:g})")
+    r.add_argument("--send-cost", type=float, default=up.send_cost, metavar="S",
+                   help=f"uplift: cost of sending one coupon or ad (default {up.send_cost:g})")
     r.add_argument("--no-model", action="store_true", help="do not save the next-item model")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_mapping_options(r)

@@ -66,6 +66,8 @@ def test_every_claim_is_listed_with_its_sentence():
     assert len(listing["notebooks/04_recurrent_networks.ipynb"]) >= 3
     assert len(listing["notebooks/06_graph_neural_networks.ipynb"]) >= 3
     assert len(listing["notebooks/07_attention_sequence_models.ipynb"]) >= 5
+    assert len(listing["notebooks/05_lstm_gru_next_item.ipynb"]) >= 3
+    assert len(listing["notebooks/10_your_own_data.ipynb"]) >= 1
 
 
 def test_claim_prints_when_true_and_raises_when_false(capsys):
@@ -168,3 +170,45 @@ def test_lesson07_comparisons_are_printed_from_intervals_and_the_claim_is_caught
     assert "srgnn +" in out and "over markov, 95 % CI" in out and "checked on this run" in out
     with pytest.raises(ClaimError, match="each beat the best simple baseline"):
         run_cell(source, namespace(12))
+
+
+def lesson05_board(pop_mrr: float, gru_s: float = 20.0):
+    """What lesson 05's claim cell reads: the ranked board (a few rows, interval columns)."""
+    models = ["gru4rec", "lstm", "markov", "sknn", "pop"]
+    mrr = np.array([0.60, 0.59, 0.47, 0.45, pop_mrr])
+    return pd.DataFrame({"model": models, "MRR@20": mrr, "MRR@20_lower": mrr - 0.01,
+                         "MRR@20_upper": mrr + 0.01, "train_s": [gru_s, 18.0, 0.04, 0.03, 0.01]})
+
+
+def test_lesson05_claims_are_checked_against_the_run(capsys):
+    """Lesson 05's claims (popularity far behind; neural models train longer), contradicted."""
+    source = cell_with(ROOT / "notebooks" / "05_lstm_gru_next_item.ipynb", "popularity is far behind")
+    namespace = {"BASELINES": ("pop", "markov", "sknn")}
+    run_cell(source, {**namespace, "board": lesson05_board(pop_mrr=0.02)})
+    assert capsys.readouterr().out.count("checked on this run") == 2
+    with pytest.raises(ClaimError, match="popularity is far behind"):
+        run_cell(source, {**namespace, "board": lesson05_board(pop_mrr=0.445)})
+    with pytest.raises(ClaimError, match="training time"):
+        run_cell(source, {**namespace, "board": lesson05_board(pop_mrr=0.02, gru_s=0.01)})
+
+
+def test_lesson05_seed_claim_is_checked_against_the_run():
+    """Lesson 05's claim that seeds move the GRU less than the choice of test sessions, contradicted."""
+    source = cell_with(ROOT / "notebooks" / "05_lstm_gru_next_item.ipynb", "ranked.seed_runs")
+
+    class Runs:
+        def per_seed(self, metrics):
+            return pd.DataFrame({"seed": [0, 1, 2], "MRR@20": [0.59, 0.60, 0.61]})
+
+    def ranked_with(spread):
+        row = {"model": "gru4rec", "MRR@20": 0.6, "MRR@20_lower": 0.59, "MRR@20_upper": 0.61,
+               "MRR@20_seed_sd": spread / 2, "MRR@20_seed_min": 0.6 - spread / 2,
+               "MRR@20_seed_max": 0.6 + spread / 2}
+        board = pd.DataFrame([row])
+        return type("Ranked", (), {"seed_runs": {"gru4rec": Runs()}})(), board
+
+    ranked, board = ranked_with(0.005)
+    run_cell(source, {"ranked": ranked, "board": board})
+    ranked, board = ranked_with(0.05)
+    with pytest.raises(ClaimError, match="seeds"):
+        run_cell(source, {"ranked": ranked, "board": board})

@@ -68,10 +68,10 @@ def test_the_form_is_prefilled_with_the_loaders_guesses(example):
     assert list(form.preview.columns) == form.header and len(form.preview) == 5
     assert guess_columns(["CustomerID", "StockCode", "InvoiceDate"]) == {
         "user": "CustomerID", "session": None, "item": "StockCode", "time": "InvoiceDate",
-        "event": None, "price": None, "category": None, "quantity": None}
+        "event": None, "price": None, "category": None, "quantity": None, "treatment": None}
     assert guess_columns(["CustomerID", "InvoiceNo"], {"session": "InvoiceNo"}, exclude=["user"]) == {
         "user": None, "session": "InvoiceNo", "item": None, "time": None, "event": None,
-        "price": None, "category": None, "quantity": None}
+        "price": None, "category": None, "quantity": None, "treatment": None}
 
 
 def test_validate_succeeds_and_agrees_with_load_events(example):
@@ -205,7 +205,7 @@ def test_the_widget_can_be_built_for_display(example):
     form = column_mapping_form(example)
     assert isinstance(form.widget, widgets.VBox)
     boxes = [w for w in form.widget.children if isinstance(w, widgets.HBox)]
-    assert sum(len(b.children) for b in boxes[:2]) == 8
+    assert sum(len(b.children) for b in boxes[:2]) == 9      # one dropdown per column role
 
 
 # --------------------------------------------------------------------------- #

@@ -35,7 +35,7 @@ def shop_csv(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_report_on_the_synthetic_shop_runs_all_four_tasks(shop_csv, tmp_path):
+def test_report_on_the_synthetic_shop_runs_all_four_tasks_and_skips_uplift(shop_csv, tmp_path):
     out = tmp_path / "report"
     before = shop_csv.read_bytes()
     result = report(shop_csv, "--out", out, "--budget-s", "30", "--max-epochs", "2", "--models",
@@ -54,10 +54,21 @@ def test_report_on_the_synthetic_shop_runs_all_four_tasks(shop_csv, tmp_path):
     intent = pd.read_csv(out / "intent_leaderboard.csv")
     assert (intent["PR-AUC"] > intent["base rate"]).all()
     summary = (out / "summary.md").read_text()
-    for heading in ("Next-item recommendation", "Purchase intent", "Churn", "Demand and stock"):
+    for heading in ("Next-item recommendation", "Purchase intent", "Churn", "Demand and stock",
+                    "How far to trust these numbers"):
         assert heading in summary
-    assert "Skipped" not in summary
-    for line in ("[1/4] next-item", "[4/4] demand"):
+    # the one task skipped: no campaign in the log, and the summary says what to map
+    assert summary.count("**Skipped:**") == 1 and "the log has no treatment column" in summary
+    # the trust section: how much test, which differences are significant, what was tuned, the warnings
+    trust = summary.split("## How far to trust these numbers")[1]
+    assert "test sessions" in trust and "predictions" in trust and "differences are significant" in trust
+    assert "Tuned" in trust and "Kept their default settings" in trust and "**Warnings**" in trust
+    assert "best on the validation window" in trust
+    assert {"MRR@20_lower", "MRR@20_upper"} <= set(board.columns)
+    assert {"PR-AUC_lower", "ROC-AUC_upper"} <= set(intent.columns)
+    costs = pd.read_csv(out / "stock_costs.csv")
+    assert costs["chosen on validation"].sum() == 1 and "per day_lower" in costs
+    for line in ("[1/5] next-item", "[4/5] demand", "[5/5] uplift"):
         assert line in result.stdout
     # the saved model serves recommendations
     import course_lib  # noqa: F401
@@ -84,7 +95,7 @@ def test_report_on_the_otto_sample_skips_what_it_cannot_support(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     summary = (out / "summary.md").read_text()
     assert "next_item_leaderboard.csv" in os.listdir(out)
-    assert summary.count("**Skipped:**") == 3, summary
+    assert summary.count("**Skipped:**") == 4, summary       # intent, churn, demand, uplift
     assert "too few" in result.stdout
 
 
@@ -147,6 +158,8 @@ def test_report_on_a_purchases_table_without_items(tmp_path):
      "bad.csv, column 'when', line 3: cannot parse 'tomorrow'"),
     ("user,item,time\n1,a,2024-01-01\n", ["--tasks", "next-item,weather"], "unknown task(s) ['weather']"),
     ("user,item,time\n1,a,2024-01-01\n", ["--models", "pop,bert"], "unknown model(s) ['bert']"),
+    ("user,item,time,sent\n1,a,2024-01-01,\n2,,2024-01-02,maybe\n", ["--treatment", "sent"],
+     "bad.csv, column 'sent', line 3: cannot read 'maybe' as a treatment"),
 ])
 def test_report_errors_write_nothing(tmp_path, content, args, expected):
     bad = tmp_path / "bad.csv"

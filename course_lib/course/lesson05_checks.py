@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.evaluate.ranking import target_ranks
+from course_lib.evaluate.uncertainty import ranking_intervals
 from course_lib.models.cells import lstm_forward, sigmoid
 from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
@@ -60,3 +61,35 @@ def most_frequent_successor(answer, sessions, item: int) -> None:
                                      "what comes after.")
     return report("05.3", WRONG, "hint: for each session s, s[1:][s[:-1] == item] are the items "
                                  "that followed it; count them.")
+
+
+def better_than_baseline(answer, ranks, units, baseline: str) -> None:
+    """05.4: the models whose MRR@20 beats ``baseline``'s with a paired 95 % interval (over test
+    sessions) above 0."""
+    if is_missing(answer):
+        return report("05.4", NOT_ATTEMPTED)
+    table = ranking_intervals(ranks, units, metrics=("MRR@20",), baseline=baseline)
+    vs = f"MRR@20_vs_{baseline}"
+    others = [m for m in table.index if m != baseline]
+    expected = {m for m in others if table.loc[m, f"{vs}_lower"] > 0}
+    higher_point = {m for m in others if table.loc[m, vs] > 0}
+    worse = {m for m in others if table.loc[m, vs] < 0}
+    try:
+        given = {answer} if isinstance(answer, str) else set(answer)
+    except TypeError:
+        return report("05.4", WRONG, "hint: give a list of model names, e.g. ['A'] (or [] for none).")
+    if given == expected:
+        return report("05.4", CORRECT, "a model beats the baseline only where the whole interval of "
+                                       "the paired difference lies above 0.")
+    unsure = sorted((given - expected) & higher_point)
+    if unsure:
+        return report("05.4", WRONG, f"hint: {', '.join(unsure)} has a higher MRR@20, but the interval of "
+                                     f"its difference to {baseline} contains 0: these test sessions cannot "
+                                     "tell them apart.")
+    if given & worse:
+        return report("05.4", WRONG, f"hint: a negative {vs} means a lower MRR@20 than {baseline}: worse, "
+                                     "not better.")
+    if not given or given < expected:
+        return report("05.4", WRONG, "hint: the models' own intervals overlap because they share the hard "
+                                     f"sessions; read the paired difference ({vs}) instead.")
+    return report("05.4", WRONG, f"hint: keep the models whose {vs}_lower is above 0.")

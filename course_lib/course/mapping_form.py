@@ -37,6 +37,7 @@ HELP = {
     "price": "optional: unit price",
     "category": "optional: product category",
     "quantity": "optional: units",
+    "treatment": "optional: 1 sent the campaign's coupon or ad, 0 held out (assignment rows only)",
 }
 REQUIRED = ("time",)
 NONE = "(none)"
@@ -47,7 +48,7 @@ class ColumnMappingForm:
     """Lesson 10's column-mapping form; build it with :func:`column_mapping_form`.
 
     ``dropdowns`` holds one ``Dropdown`` per keyword of ``load_events`` (user,
-    session, item, time, event, price, category, quantity); ``time_format``,
+    session, item, time, event, price, category, quantity, treatment); ``time_format``,
     ``time_unit``, ``session_gap``, ``default_event``, ``drop_missing_ids`` and
     ``clean_sales`` the reading options. ``widget`` is what to display;
     ``validate()`` is what the button runs. The header, the guesses and the

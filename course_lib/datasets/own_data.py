@@ -45,11 +45,19 @@ ALIASES = {
     "price": ["price", "unit_price", "unitprice"],
     "category": ["category", "category_id", "category_code"],
     "quantity": ["quantity", "qty"],
+    "treatment": ["treatment", "treated", "is_treated", "is_treatment", "exposed", "variant"],
 }
 
 #: keyword of :func:`load_events` (and ``--KEYWORD`` of ``course-lib``) -> canonical column
 KEYWORDS = {"user": "user_id", "session": "session_id", "item": "item_id", "time": "timestamp",
-            "event": "event_type", "price": "price", "category": "category", "quantity": "quantity"}
+            "event": "event_type", "price": "price", "category": "category", "quantity": "quantity",
+            "treatment": "treatment"}
+
+#: values of a treatment column (case-insensitive; empty: not an assignment row)
+TREATMENT_VALUES = {"1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0, "true": 1.0, "false": 0.0,
+                    "yes": 1.0, "no": 0.0, "treatment": 1.0, "treated": 1.0, "control": 0.0}
+#: what an assignment row (a customer sent the coupon or held out) holds where it has no value
+CAMPAIGN_EVENT, CAMPAIGN_ITEM = "campaign", "0"
 
 #: Column names that mark a sales log (an invoice or order number, a money amount).
 SALES_NAMES = re.compile(r"^(invoice.*|order|order_?(id|no|number)|transaction_?(id|no)?|"
@@ -118,6 +126,7 @@ class ColumnMap:
     price: str | None = None
     category: str | None = None
     quantity: str | None = None
+    treatment: str | None = None
     explicit: set = field(default_factory=set)
     header: list = field(default_factory=list)
 
@@ -443,6 +452,37 @@ def _empty_ids(df: pd.DataFrame, cmap: ColumnMap) -> np.ndarray:
     return empty
 
 
+def _treatment(df: pd.DataFrame, source: str, path) -> pd.Series:
+    """The treatment column as 1.0 / 0.0, NaN on rows that are not assignments (an error names
+    the first value it cannot read)."""
+    if _is_number(df["treatment"]):
+        values = df["treatment"].astype("float64")
+        bad = values.notna() & ~values.isin([0.0, 1.0])
+        text = values.astype("string")
+    else:
+        text = _as_text(df["treatment"]).str.strip()
+        values = text.str.lower().map(TREATMENT_VALUES).astype("float64")
+        bad = values.isna() & text.notna() & (text != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise EventLogError(f"cannot read {text.iloc[i]!r} as a treatment: use 1 or 0 (also "
+                            "true/false, yes/no, treatment/control), empty on rows that are not "
+                            "a campaign assignment", path=path, column=source, **_where(df, i))
+    return values
+
+
+def _fill_assignment_rows(df: pd.DataFrame, assigned: np.ndarray) -> None:
+    """An assignment row needs no item or session of its own: empty ones get a placeholder
+    (item ``CAMPAIGN_ITEM``, a session of its own); the other tasks never see these rows."""
+    for canon in ("item_id", "session_id"):
+        if canon in df.columns:
+            empty = _empty_text(df[canon]).to_numpy(dtype=bool) & assigned
+            if empty.any():
+                df[canon] = df[canon].astype(object)
+                df.loc[empty, canon] = (CAMPAIGN_ITEM if canon == "item_id" else
+                                        [f"-{n}" for n in np.flatnonzero(empty) + 1])
+
+
 def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
     empty = _empty_text(df[canon])
     if empty.any():
@@ -503,11 +543,22 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
         i = int(np.flatnonzero(repeated)[0])
         raise EventLogError("this row repeats the header (were two files joined together?)",
                             path=path, **_where(df, i))
+    assigned = np.zeros(len(df), dtype=bool)
+    if "treatment" in df.columns:
+        df["treatment"] = _treatment(df, cmap.treatment, path)
+        assigned = df["treatment"].notna().to_numpy()
+        _fill_assignment_rows(df, assigned)
+        if "event_type" in df.columns:
+            empty = _empty_text(df["event_type"]).to_numpy(dtype=bool) & assigned
+            if empty.any():
+                df["event_type"] = df["event_type"].astype(object)
+                df.loc[empty, "event_type"] = CAMPAIGN_EVENT
     if drop_missing_ids:
         empty = _empty_ids(df, cmap)
         if empty.any():
             notes.append(("dropped_ids", int(empty.sum())))
             df = df[~empty].reset_index(drop=True)
+            assigned = assigned[~empty]
     for canon in ("user_id", "session_id", "item_id"):
         if canon in df.columns:
             _check_ids(df, canon, getattr(cmap, canon), path)
@@ -525,6 +576,7 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
     for canon in ("quantity", "price"):
         if canon in df.columns:
             not_sale |= (df[canon] <= 0).to_numpy(dtype=bool)
+    not_sale &= ~assigned                  # an assignment row is not a sale
     if clean_sales and not_sale.any():
         notes.append(("dropped_not_sales", int(not_sale.sum())))
         df = df[~not_sale].reset_index(drop=True)
@@ -613,7 +665,8 @@ def read_header(path, *, sep: str | None = None, encoding: str = "utf-8", rows: 
 
 
 def load_events(path, *, user=None, session=None, item=None, time=None, event=None,
-                price=None, category=None, quantity=None, exclude=(), sep=None, time_unit=None,
+                price=None, category=None, quantity=None, treatment=None, exclude=(), sep=None,
+                time_unit=None,
                 time_format=None, encoding="utf-8", session_gap="30min",
                 drop_missing_ids=False, default_event=None, clean_sales=False) -> pd.DataFrame:
     """Read an event log (CSV, Parquet, JSON Lines, or a DataFrame) into the canonical table.
@@ -632,7 +685,10 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     quantities other than 1), a view otherwise. Rows with an empty id are an
     error, or are dropped with ``drop_missing_ids=True``; ``clean_sales=True``
     drops lines with a quantity or price of zero or less (cancellations,
-    returns, adjustments). Every such choice is a sentence in
+    returns, adjustments). A ``treatment`` column (1 sent the coupon or shown
+    the ad, 0 held out; empty on other rows) marks campaign assignment rows
+    for the uplift task: their empty item, session or event type get
+    placeholders (event type ``campaign``). Every such choice is a sentence in
     ``events.attrs["notes"]``.
     """
     if isinstance(path, pd.DataFrame):
@@ -656,7 +712,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     except ValueError as exc:
         raise EventLogError(str(exc), path=path) from None
     mapping = {"user": user, "session": session, "item": item, "time": time,
-               "event": event, "price": price, "category": category, "quantity": quantity}
+               "event": event, "price": price, "category": category, "quantity": quantity,
+               "treatment": treatment}
     notes: list = []
     finish = dict(time_unit=time_unit, time_format=time_format, notes=notes,
                   drop_missing_ids=drop_missing_ids, clean_sales=clean_sales)
@@ -740,9 +797,25 @@ def _guess_event_type(events: pd.DataFrame, cmap: ColumnMap) -> tuple[str, str]:
     sales = [h for h in cmap.header if SALES_NAMES.match(h.strip().lower().replace(" ", "_"))]
     if sales:
         return "purchase", f"the column {sales[0]!r} looks like a sales log's"
-    if "quantity" in events.columns and (events["quantity"] != 1).any():
+    sold = events if "treatment" not in events.columns else events[events["treatment"].isna()]
+    if "quantity" in sold.columns and (sold["quantity"] != 1).any():
         return "purchase", f"the quantities in {cmap.quantity!r} are not all 1, as in a sales log"
     return "view", "no invoice, order or amount column, and no quantity other than 1"
+
+
+def without_assignments(events: pd.DataFrame) -> pd.DataFrame:
+    """The log without its campaign assignment rows and treatment column: what every task but
+    uplift reads (lessons 09-10, ``course-lib``). A log without a treatment column is returned
+    as it is."""
+    if "treatment" not in events.columns:
+        return events
+    kept = events.loc[events["treatment"].isna()].drop(columns="treatment")
+    kinds = kept["event_type"]
+    if isinstance(kinds.dtype, pd.CategoricalDtype) and CAMPAIGN_EVENT in kinds.cat.categories \
+            and not (kinds == CAMPAIGN_EVENT).any():
+        kept["event_type"] = kinds.cat.remove_categories([CAMPAIGN_EVENT])
+    kept.attrs = dict(events.attrs)
+    return kept.reset_index(drop=True)
 
 
 def event_type_hint(events: pd.DataFrame) -> str:
@@ -773,6 +846,8 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
             notes.append(f"no event-type column: every event is a {default_event} "
                          "(--default-event / default_event)")
         events["event_type"] = default_event
+        if "treatment" in events.columns:
+            events.loc[events["treatment"].notna(), "event_type"] = CAMPAIGN_EVENT
     events["event_type"] = normalise_event_types(events["event_type"])
     if cmap.user_id is None:
         events["user_id"] = events["session_id"]
@@ -788,8 +863,13 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
             events[c] = id_column(events[c])
     if "category" in events.columns:
         events["category"] = _as_text(events["category"]).str.strip()
+    if "treatment" in events.columns:
+        assigned = events["treatment"].notna()
+        notes.append(f"treatment column {cmap.treatment!r}: {int(assigned.sum()):,} campaign "
+                     f"assignment rows ({int((events.loc[assigned, 'treatment'] == 1).sum()):,} "
+                     "treated); only the uplift task reads them")
     order = ["user_id", "session_id", "item_id", "timestamp", "event_type",
-             "price", "category", "quantity"]
+             "price", "category", "quantity", "treatment"]
     events = events[[c for c in order if c in events.columns]]
     if not events["timestamp"].is_monotonic_increasing:  # a sorted log is not copied again
         # stable: lines with the same time (an invoice's basket) keep the file's order

@@ -436,7 +436,8 @@ def shop_event_chunks(n_events: int, chunk_events: int = 2_000_000, seed: int = 
         events = shop.events
         events["user_id"] += int(bounds[k])
         events["session_id"] += session_offset
-        session_offset += int(shop.events["session_id"].max()) if len(events) else 0
+        if len(events):               # the ids above are already offset: the next chunk starts after them
+            session_offset = int(events["session_id"].max())
         yield k, events
 
 

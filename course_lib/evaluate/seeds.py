@@ -100,4 +100,5 @@ def with_seed_spread(board: pd.DataFrame, summaries: Sequence[pd.DataFrame]) -> 
     columns = ["seeds"] + [c for c in spread.columns if "_seed_" in c]
     out = board.merge(spread[columns], left_on="model", right_index=True, how="left")
     out["seeds"] = out["seeds"].fillna(1).astype(int)
+    out.attrs.update(board.attrs)  # merge drops them: keep the baseline, level, resamples
     return out

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from course_lib.evaluate.uncertainty import mean_intervals
+
 
 def critical_ratio(underage_cost: float, overage_cost: float) -> float:
     """The service level that minimises the expected cost: cu / (cu + co)."""
@@ -67,3 +69,26 @@ def stock_leaderboard(forecasts: pd.DataFrame, underage_cost: float, overage_cos
         if len(ref) and float(ref.iloc[0]) > 0:
             table["saving"] = 1 - table["money lost"] / float(ref.iloc[0])
     return table.sort_values("money lost", ignore_index=True)
+
+
+def stock_intervals(forecasts: pd.DataFrame, underage_cost: float, overage_cost: float,
+                    baseline: str | None = None, *, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Money lost per day by each (model, policy), with 95 % intervals over forecast origins.
+
+    A paired bootstrap over the origins of ``forecasts`` (an origin's days
+    belong together); with ``baseline`` (a model name), each plan's relative
+    difference to that model's point forecast, ``per day_vs_...`` with its
+    interval (negative: cheaper). Rows are named ``"model · policy"``.
+    """
+    values, units = {}, None
+    for model, f in forecasts.groupby("model", sort=False):
+        f = f.sort_values(["origin", "date"])
+        for policy, column in (("order the forecast", "mean"), ("order the quantile", "upper")):
+            order = np.maximum(np.round(f[column].to_numpy()), 0)
+            cost = newsvendor_cost(f["actual"].to_numpy(), order, underage_cost, overage_cost)
+            values[f"{model} · {policy}"] = pd.DataFrame({"per day": cost})
+            units = f["origin"].to_numpy() if units is None else units
+    reference = f"{baseline} · order the forecast" if baseline is not None else None
+    if reference is not None and reference not in values:
+        reference = None
+    return mean_intervals(values, units, baseline=reference, n_resamples=n_resamples, seed=seed)

@@ -19,6 +19,8 @@ the two are alike but for the coupon).
   (a benchmark checks the agreement): 0 is random, 1 perfect;
 * a **bootstrap interval over customers** (resampled with replacement,
   the ranking fixed), so "above random" is a claim with its uncertainty;
+  the resamples are :func:`course_lib.evaluate.uncertainty.resample_counts`,
+  the same for every ranking (paired), the interval the percentile one;
 * the **budget table**: what sending coupons to the top 10 %, 20 %, 50 % of
   each ranking earns, against everyone and no one, in money;
 * :func:`choose_on_training`: which uplift model to use, chosen on folds of
@@ -31,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from course_lib.evaluate.uncertainty import percentile_interval, resample_counts
 
 UPLIFT_COLUMNS = ["model", "Qini", "Qini_lower", "Qini_upper", "AUUC", "AUUC_lower", "AUUC_upper",
                   "uplift@20%", "corr. with true uplift", "train_s"]
@@ -190,15 +194,6 @@ def _top_weights(score, fraction: float) -> np.ndarray:
     return above + tied * (n - above.sum()) / tied.sum()
 
 
-def _bootstrap_counts(n: int, n_boot: int, seed: int, chunk: int = 100):
-    """Multinomial resampling counts over ``n`` customers, ``chunk`` replicates at a time."""
-    rng = np.random.default_rng(seed)
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        picks = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
-        yield np.bincount(picks.ravel(), minlength=b * n).reshape(b, n)
-
-
 def bootstrap_intervals(outcome, treatment, score, n_boot: int = 500, level: float = 0.95,
                         seed: int = 0) -> dict:
     """Qini coefficient and AUUC, each with its percentile interval over customers.
@@ -209,6 +204,13 @@ def bootstrap_intervals(outcome, treatment, score, n_boot: int = 500, level: flo
     return _bootstrap_many(outcome, treatment, {"score": score}, n_boot, level, seed)["score"]
 
 
+def _resamples(n: int, n_boot: int, seed: int, chunk: int = 100):
+    """The shared resample counts (:func:`~course_lib.evaluate.uncertainty.resample_counts`) in
+    chunks of ``chunk`` rows: each row's cumulative sums over customers are held at once."""
+    for block in resample_counts(n, n_boot, seed):
+        yield from np.array_split(block, -(-len(block) // chunk))
+
+
 def _bootstrap_many(outcome, treatment, scores: dict, n_boot: int, level: float, seed: int) -> dict:
     """:func:`bootstrap_intervals` for several rankings of the same customers (the same resamples)."""
     checked = {name: _check(outcome, treatment, s) for name, s in scores.items()}
@@ -216,18 +218,17 @@ def _bootstrap_many(outcome, treatment, scores: dict, n_boot: int, level: float,
     values = {name: {k: float(v[0]) for k, v in _normalised_areas(y, t, s).items()}
               for name, (_, _, s) in checked.items()}
     draws = {name: {k: [] for k in v} for name, v in values.items()}
-    for counts in _bootstrap_counts(len(y), n_boot, seed):
+    for counts in _resamples(len(y), n_boot, seed):
         perfect = _perfect_areas(y, t, counts)
         for name, (_, _, s) in checked.items():
             for k, v in _normalised_areas(y, t, s, counts, perfect).items():
                 draws[name][k].append(v)
-    alpha = (1 - level) / 2
     out = {}
     for name, metrics in values.items():
         out[name] = {}
         for k, value in metrics.items():
             d = np.concatenate(draws[name][k])
-            lower, upper = np.quantile(d[np.isfinite(d)], [alpha, 1 - alpha])
+            lower, upper = percentile_interval(d[np.isfinite(d)], level)
             out[name][k] = {"value": value, "lower": float(lower), "upper": float(upper)}
     return out
 
@@ -329,8 +330,7 @@ def budget_table(outcome, treatment, rankings: dict, *, margin: float, coupon_co
     """
     y, t, _ = _check(outcome, treatment, np.zeros(len(outcome)))
     n = len(y)
-    counts = np.concatenate(list(_bootstrap_counts(n, n_boot, seed)))
-    alpha = (1 - level) / 2
+    counts = np.concatenate(list(resample_counts(n, n_boot, seed)))
     plans = [("no one", 0.0, np.zeros(n)), ("everyone", 1.0, np.ones(n))]
     for name, score in rankings.items():
         score = np.asarray(score, float)
@@ -345,7 +345,7 @@ def budget_table(outcome, treatment, rankings: dict, *, margin: float, coupon_co
             boot = _profit(y, t, counts * w, margin, coupon_cost, send_cost)
             boot = boot[np.isfinite(boot)]
             # a group without customers of one arm has no estimate (and no interval)
-            lower, upper = np.quantile(boot, [alpha, 1 - alpha]) if np.isfinite(profit) and len(boot) \
+            lower, upper = percentile_interval(boot, level) if np.isfinite(profit) and len(boot) \
                 else (np.nan, np.nan)
         row = {"targeting": label, "share": share, "coupons": round(float(w.sum())),
                "profit": profit, "profit_lower": float(lower), "profit_upper": float(upper)}

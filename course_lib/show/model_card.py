@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from course_lib.show.intervals import interval_view
+
 
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     """A DataFrame as a Markdown table, floats to ``digits`` places (model card, report summary)."""
@@ -21,6 +23,16 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def _evaluation_table(leaderboard: pd.DataFrame) -> str:
+    """The leaderboard, each metric with its 95 % interval when it has one."""
+    if "MRR@20_lower" in leaderboard:
+        metrics = tuple(m for m in ("HR@10", "HR@20", "NDCG@10", "MRR@20") if m in leaderboard)  # the last: vs
+        return (markdown_table(interval_view(leaderboard, metrics, extra=("train_s",))) +
+                "\n\n[lower, upper]: 95 % interval from a paired bootstrap over the test sessions; "
+                "* the difference to the best simple baseline excludes 0.")
+    return markdown_table(leaderboard.drop(columns=[c for c in ("predict_s", "params") if c in leaderboard]))
+
+
 def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
                breakdown: pd.DataFrame | None = None, limits=(), intended_use: str = "",
                why: str = "") -> str:
@@ -31,7 +43,10 @@ def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
     headline = ""
     if len(chosen):
         row = chosen.iloc[0]
-        headline = f" It reached MRR@20 {row['MRR@20']:.3f} and HR@20 {row['HR@20']:.3f} on the test window."
+        ci = {m: (f" (95 % CI {row[m + '_lower']:.3f} to {row[m + '_upper']:.3f})" if m + "_lower" in row else "")
+              for m in ("MRR@20", "HR@20")}
+        headline = (f" It reached MRR@20 {row['MRR@20']:.3f}{ci['MRR@20']} and HR@20 {row['HR@20']:.3f}"
+                    f"{ci['HR@20']} on the test window.")
     lines = [
         f"# Model card: {model_name} next-item recommender",
         "",
@@ -50,7 +65,7 @@ def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
         f"Every next item of every test session is ranked against the full catalogue (ties count "
         f"against the target), beside the simple baselines.{headline}",
         "",
-        markdown_table(leaderboard.drop(columns=[c for c in ("predict_s", "params") if c in leaderboard])),
+        _evaluation_table(leaderboard),
     ]
     if breakdown is not None and len(breakdown):
         lines += ["", "Where it does well and where it does not:", "",

@@ -6,22 +6,32 @@ refit the chosen settings on the whole training window, rank the full
 catalogue for every next item, and break the result down into repeat/new
 items and short/long sessions.
 
+Every number gets its uncertainty: each model's test ranks are computed
+once, and a paired bootstrap over the test *sessions* gives each metric a
+95 % interval and each model's difference to the best simple baseline
+(chosen on validation) an interval of its own; a winner is named only when
+that interval excludes 0. With ``settings.seeds`` > 1 every neural model is
+trained once per seed and the spread over seeds is reported beside the
+interval.
+
 * :func:`next_item_task`: all of it (``course-lib report``, lesson 10);
 * :func:`split_log` or :func:`split_given`, then :func:`leaderboard_task`:
   the leaderboard alone (``course-lib next-item``).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from course_lib.datasets import EventLogError
-from course_lib.evaluate.next_item import breakdown, fit_and_evaluate, leaderboard, verdict
+from course_lib.evaluate.next_item import RankedBoard, breakdown, ranked_leaderboard, verdict
 from course_lib.evaluate.tuning import (TrainingRule, TuningResult, chosen_settings_table,
                                         tune_models, tuned_model, validation_sample)
 from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_events,
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars
-from course_lib.tasks.registry import BASELINES, LABELS, grid, make_model
+from course_lib.tasks.registry import BASELINES, LABELS, NEURAL, grid, make_model
 from course_lib.tasks.results import NO_ITEMS, NextItemResult
 from course_lib.tasks.settings import NextItemSettings
 
@@ -60,21 +70,56 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
                        rule=TrainingRule(max_epochs=settings.max_epochs), log=log)
 
 
+#: the task's ranked leaderboard (kept under its earlier name)
+RankedModels = RankedBoard
+
+
+def rank_models(split: NextItemSplit, settings: NextItemSettings,
+                tuned: dict[str, TuningResult] | None = None, progress: bool = True,
+                log=print) -> RankedBoard:
+    """Fit ``settings.models`` with the settings ``tuned`` chose on validation (neural ones once
+    per seed of ``settings.seeds``), rank the test once, and add the intervals
+    (``settings.resamples`` bootstrap resamples of test sessions; none when 0) and the
+    differences to the best simple baseline, chosen on the validation scores."""
+    X, y = split.test_prefixes(settings.max_len)
+    models = [tuned_model(make_model(key, settings), (tuned or {}).get(key)) for key in settings.models]
+    seeds = {}
+    if settings.seeds > 1:
+        for m in models:
+            if m.name in NEURAL:
+                first = int(m.get_params().get("seed", 0))
+                seeds[m.name] = range(first, first + settings.seeds)
+    ranked = ranked_leaderboard(models, split, X, y, baselines=BASELINES,
+                                validation={k: r.score for k, r in (tuned or {}).items()}, seeds=seeds,
+                                n_resamples=settings.resamples, progress=progress, log=log)
+    ranked.board.attrs.update(seeds=settings.seeds)
+    return ranked
+
+
 def next_item_leaderboard(split: NextItemSplit, settings: NextItemSettings,
                           tuned: dict[str, TuningResult] | None = None, progress: bool = True,
                           log=print) -> tuple[pd.DataFrame, list]:
     """(leaderboard, fitted models) of ``settings.models`` on one split, each with the settings
-    ``tuned`` chose for it on validation (or those of ``settings``)."""
-    X, y = split.test_prefixes(settings.max_len)
-    rows, fitted = [], []
-    for key in settings.models:
-        model = tuned_model(make_model(key, settings), (tuned or {}).get(key))
-        log(f"fitting {model.name} ...")
-        rows.append(fit_and_evaluate(model, split, X, y, progress=progress))
-        fitted.append(model)
-    return leaderboard(rows), fitted
+    ``tuned`` chose for it on validation (or those of ``settings``). The plain columns; for
+    the intervals use :func:`rank_models`."""
+    ranked = rank_models(split, replace(settings, resamples=0), tuned, progress=progress, log=log)
+    return ranked.plain(), ranked.models
 
 
+def interval_notes(ranked: RankedBoard) -> list[str]:
+    """Sentences on the intervals: how they were computed, the verdict, every difference."""
+    board = ranked.board
+    if "MRR@20_lower" not in board:
+        return ["No intervals were computed (too few test sessions, or resamples 0)."]
+    notes = [f"95 % intervals from {board.attrs['n_resamples']:,} paired bootstrap resamples of the "
+             f"{board.attrs['n_sessions']:,} test sessions ({board.attrs['n_predictions']:,} predictions); "
+             f"differences are relative to {ranked.baseline}, {ranked.baseline_note}."]
+    if ranked.seed_runs:
+        notes.append(f"Neural models trained with {board.attrs['seeds']} seeds: their metrics are the "
+                     "means over seeds; _seed_sd/_seed_min/_seed_max give the spread that training luck "
+                     "adds, beside the interval from the choice of test sessions.")
+    notes.append(verdict(board, BASELINES))
+    return notes
 def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> list[str]:
     """Sentences on what tuning chose (or why nothing was tuned)."""
     if not tuned:
@@ -113,13 +158,15 @@ def leaderboard_task(split: NextItemSplit, earlier: pd.DataFrame, settings: Next
                             "test window", path=source)
     log(f"{source}: {split.describe()}")
     tuned = tune_on_validation(earlier, settings, log=log)
-    board, fitted = next_item_leaderboard(split, settings, tuned, progress=progress, log=log)
+    ranked = rank_models(split, settings, tuned, progress=progress, log=log)
+    board = ranked.board
     tables = {"next_item_leaderboard": board}
     if tuned:
         tables["chosen_settings"] = chosen_settings_table(tuned)
     return NextItemResult("next_item", "Next-item recommendation", tables=tables,
-                          notes=[*chosen_notes(tuned, settings), verdict(board, BASELINES)], split=split,
-                          models={m.name: m for m in fitted}, leaderboard=board, tuned=tuned)
+                          notes=[*chosen_notes(tuned, settings), *interval_notes(ranked)], split=split,
+                          models={m.name: m for m in ranked.models}, leaderboard=board, tuned=tuned,
+                          ranked=ranked)
 
 
 def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = None, *,
@@ -143,11 +190,12 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
     result.notes.append(f"Sequences of {'/'.join(kinds)} events. {split.describe()}.")
     tuned = tune_on_validation(seq[seq["timestamp"] < split.cut], settings, log=log)
     result.notes += chosen_notes(tuned, settings)
-    board, fitted = next_item_leaderboard(split, settings, tuned, progress=progress, log=log)
+    ranked = rank_models(split, settings, tuned, progress=progress, log=log)
+    board, fitted = ranked.board, ranked.models
     X, y = split.test_prefixes(settings.max_len)
     long_from = settings.long_from(split.test)
-    parts = pd.concat([breakdown(m, split, X, y, long_from=long_from) for m in fitted],
-                      ignore_index=True)
+    parts = pd.concat([breakdown(m, split, X, y, long_from=long_from, ranks=ranked.ranks[m.name])
+                       for m in fitted], ignore_index=True)
     result.tables = {"next_item_leaderboard": board, "next_item_breakdown": parts}
     if tuned:
         result.tables["chosen_settings"] = chosen_settings_table(tuned)
@@ -157,7 +205,8 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
                           reference_label="popularity", labels=LABELS)
     ax.figure.tight_layout()
     result.figures["next_item_mrr"] = ax.figure
-    result.notes.append(f"On the test window: {verdict(board, BASELINES)}")
+    result.notes += interval_notes(ranked)
     result.split, result.models, result.tuned = split, {m.name: m for m in fitted}, tuned
+    result.ranked = ranked
     result.leaderboard, result.breakdown = board, parts
     return result

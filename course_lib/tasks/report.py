@@ -16,28 +16,40 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from course_lib.datasets import format_profile, profile_events
+from course_lib.datasets import format_profile, profile_events, without_assignments
 from course_lib.models.serving import Recommender
+from course_lib.show.intervals import interval_view
 from course_lib.show.model_card import markdown_table, model_card
 from course_lib.tasks.churn import churn_task
 from course_lib.tasks.demand import demand_task
 from course_lib.tasks.intent import intent_task
 from course_lib.tasks.next_item import next_item_task
+from course_lib.tasks.uplift import uplift_task
 from course_lib.evaluate.tuning import chosen_settings_json
 from course_lib.tasks.registry import NEURAL, SERVABLE, label
 from course_lib.tasks.results import NextItemResult, TaskResult
 from course_lib.tasks.settings import Settings
+from course_lib.tasks.trust import trust_lines
+
+#: the metrics each leaderboard shows with their intervals in summary.md (the CSVs hold all)
+SUMMARY_METRICS = {"next_item_leaderboard": ("HR@20", "MRR@20"), "intent_leaderboard": ("ROC-AUC", "PR-AUC"),
+                   "churn_leaderboard": ("ROC-AUC", "PR-AUC"), "demand_leaderboard": ("MASE(m={m})", "skill")}
 
 
 def run_tasks(events: pd.DataFrame, settings: Settings | None = None, *, progress: bool = True,
               log=print) -> list[TaskResult]:
     """Run ``settings.tasks`` in order on ``events``, timing each; skipped tasks say why."""
     s = settings or Settings()
+    logged = without_assignments(events)     # campaign assignment rows are for uplift only
+    u = s.uplift
     runners = {
-        "next_item": lambda: next_item_task(events, s.next_item, progress=progress, log=log),
-        "intent": lambda: intent_task(events, s.intent, progress=progress),
-        "churn": lambda: churn_task(events, s.churn, progress=progress),
-        "demand": lambda: demand_task(events, s.demand, progress=progress),
+        "next_item": lambda: next_item_task(logged, s.next_item, progress=progress, log=log),
+        "intent": lambda: intent_task(logged, s.intent, progress=progress),
+        "churn": lambda: churn_task(logged, s.churn, progress=progress),
+        "demand": lambda: demand_task(logged, s.demand, progress=progress),
+        "uplift": lambda: uplift_task(events, window_days=u.window_days, margin=u.margin,
+                                      coupon_cost=u.coupon_cost, send_cost=u.send_cost,
+                                      n_boot=u.n_boot, log=log),
     }
     results = []
     for i, name in enumerate(s.tasks, 1):
@@ -51,8 +63,22 @@ def run_tasks(events: pd.DataFrame, settings: Settings | None = None, *, progres
     return results
 
 
-def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) -> str:
-    """The one-page summary: data, then each task's table, notes and figure (or why it was skipped)."""
+def summary_table(name: str, table: pd.DataFrame) -> str:
+    """A leaderboard for the summary: its main metrics each with its interval, when it has them."""
+    metrics = [m for m in SUMMARY_METRICS.get(name, ()) if "{m}" not in m]
+    metrics += [c for c in table.columns for m in SUMMARY_METRICS.get(name, ()) if "{m}" in m
+                and c.startswith(m.split("{")[0]) and not c.endswith(("_lower", "_upper"))]
+    if metrics and all(f"{m}_lower" in table for m in metrics):
+        extra = [c for c in ("base rate", "chosen", "train_s", "fit_seconds") if c in table]
+        return markdown_table(interval_view(table, tuple(metrics), extra=extra)) + \
+            "\n\n*[lower, upper]: 95 % interval; * the difference to the baseline excludes 0*"
+    return markdown_table(table.round(4))
+
+
+def summary_markdown(source: str, profile_text: str, results: list[TaskResult],
+                     events: pd.DataFrame | None = None, shipped: str | None = None) -> str:
+    """The one-page summary: data, each task's table, notes and figure (or why it was skipped),
+    then how far to trust these numbers (:mod:`course_lib.tasks.trust`) and the saved model."""
     lines = [f"# Report: {source}", "", "```", profile_text, "```", ""]
     for i, r in enumerate(results, 1):
         lines.append(f"## {i} · {r.title}")
@@ -63,10 +89,14 @@ def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) 
         lines += [f"- {note}" for note in r.notes]
         if r.tables:
             first = next(iter(r.tables))
-            lines += ["", markdown_table(r.tables[first].round(4)), ""]
+            lines += ["", summary_table(first, r.tables[first]), ""]
         lines += [f"![{name}]({name}.png)" for name in r.figures] + [""]
         lines.append(f"*{r.seconds:.0f} s; tables: {', '.join(n + '.csv' for n in r.tables)}*")
         lines.append("")
+    lines += ["## How far to trust these numbers", "", *trust_lines(results, events), ""]
+    if shipped:
+        lines += [f"**The saved model.** {shipped} Its card, with the test numbers and their intervals: "
+                  "model_card.md.", ""]
     return "\n".join(lines)
 
 
@@ -83,8 +113,10 @@ def report_files(source: str, events: pd.DataFrame, results: list[TaskResult],
                 plt.close(fig)
             files[f"{name}.png"] = write_figure
     profile = format_profile(profile_events(events), title=source)
-    files["summary.md"] = lambda p: Path(p).write_text(summary_markdown(source, profile, results))
     next_item = next((r for r in results if isinstance(r, NextItemResult) and not r.skipped), None)
+    shipped = model_to_ship(next_item)[1] if save_model and next_item is not None else None
+    text = summary_markdown(source, profile, results, events, shipped)
+    files["summary.md"] = lambda p: Path(p).write_text(text)
     if next_item is not None and next_item.tuned:
         chosen = json.dumps(chosen_settings_json(next_item.tuned), indent=1)
         files["chosen_settings.json"] = lambda p: Path(p).write_text(chosen)

@@ -45,6 +45,7 @@ class NextItemResult(TaskResult):
     leaderboard: pd.DataFrame | None = None
     breakdown: pd.DataFrame | None = None
     tuned: dict[str, TuningResult] = field(default_factory=dict)  # key -> what validation chose
+    ranked: object | None = None  # course_lib.tasks.next_item.RankedModels: ranks, intervals, seeds
 
 
 @dataclass
@@ -62,8 +63,10 @@ class DemandResult(TaskResult):
 
     series: pd.Series | None = None
     rolled: RollingResult | None = None
-    leaderboard: pd.DataFrame | None = None
-    costs: pd.DataFrame | None = None
+    leaderboard: pd.DataFrame | None = None     # the test origins, rows in validation order
+    costs: pd.DataFrame | None = None           # test origins; the plan chosen on validation marked
+    choice: ForecastChoice | None = None        # the forecaster chosen on the validation origins
+    plan: tuple | None = None                   # (model, policy) chosen on the validation origins
 
 
 @dataclass

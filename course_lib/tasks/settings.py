@@ -17,7 +17,7 @@ import pandas as pd
 # Light on purpose: the command line imports this module before it knows whether it
 # will train anything, so it imports no model (and so no Keras).
 
-TASKS = ("next_item", "intent", "churn", "demand")
+TASKS = ("next_item", "intent", "churn", "demand", "uplift")
 # the next-item models' stable keys (course_lib.tasks.registry maps each to its constructor)
 MODEL_KEYS = ("pop", "markov", "sknn", "vsknn", "stan", "gru4rec", "lstm", "srgnn", "sasrec")
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm")   # course-lib next-item
@@ -67,6 +67,8 @@ class NextItemSettings:
     sknn_samples: tuple[int, ...] = (1000, 5000)
     sasrec_blocks: int = 1
     long_session_floor: int = 3     # the breakdown's "long session" starts at least here
+    seeds: int = 1                  # each neural model trained with seeds 0..seeds-1 (mean and spread)
+    resamples: int = 2000           # bootstrap resamples of the test sessions (0: no intervals)
 
     def __post_init__(self):
         models = tuple(m.strip() for m in self.models if m.strip())
@@ -74,13 +76,15 @@ class NextItemSettings:
         if unknown or not models:
             raise SettingsError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KEYS)}")
         object.__setattr__(self, "models", models)
-        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size"):
+        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size", "seeds"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.test_days <= 0 or self.valid_days < 0:
             raise SettingsError("test_days must be positive and valid_days not negative")
         if self.budget_s < 0:
             raise SettingsError(f"budget_s must not be negative, not {self.budget_s:g}")
+        if self.resamples < 0 or 0 < self.resamples < 100:
+            raise SettingsError(f"resamples must be 0 (no intervals) or at least 100, not {self.resamples}")
         losses = ("auto", "softmax", "sampled", "bpr-max")   # course_lib.models.sampling.LOSSES
         if self.loss not in losses or any(v not in losses for v in self.losses):
             raise SettingsError(f"a loss must be one of {', '.join(losses)}")
@@ -207,6 +211,28 @@ class DemandSettings(RollingOriginSettings):
 
 
 @dataclass(frozen=True)
+class UpliftSettings:
+    """Uplift (lesson 09): whom a campaign should target, and what each plan earns.
+
+    A customer's outcome is a purchase within ``window_days`` of the assignment;
+    the budget table prices a purchase at ``margin``, a redeemed coupon at
+    ``coupon_cost`` and each coupon sent at ``send_cost``.
+    """
+
+    window_days: int = 14
+    margin: float = 25.0
+    coupon_cost: float = 10.0
+    send_cost: float = 1.0
+    n_boot: int = 500
+
+    def __post_init__(self):
+        if self.window_days < 1:
+            raise SettingsError("the uplift window must be at least 1 day")
+        if min(self.margin, self.coupon_cost, self.send_cost) < 0:
+            raise SettingsError("the margin and the costs of a campaign cannot be negative")
+
+
+@dataclass(frozen=True)
 class ForecastSettings(RollingOriginSettings):
     """``course-lib forecast``: what the series counts, and how it is evaluated."""
 
@@ -224,6 +250,7 @@ class Settings:
     intent: IntentSettings = field(default_factory=IntentSettings)
     churn: ChurnSettings = field(default_factory=ChurnSettings)
     demand: DemandSettings = field(default_factory=DemandSettings)
+    uplift: UpliftSettings = field(default_factory=UpliftSettings)
 
     def __post_init__(self):
         tasks = tuple(t.strip().replace("-", "_") for t in self.tasks if t.strip())
