@@ -6,6 +6,7 @@
     python3 tasks.py book      # install the book's tools, then build the course book (build/book/html)
     python3 tasks.py doctor    # check the installation: one line per check, the fix for each failure
     python3 tasks.py install   # install everything (lessons and tests) without running anything
+    python3 tasks.py reset-exercises [NN ...] [--force]   # exercises back to their fresh state
 
 ``lab`` and ``test`` create ``.venv`` on first use, install the course there
 (again only when pyproject.toml changed) and register the ``course-lib``
@@ -77,6 +78,13 @@ def book(args: list[str]) -> int:
     """Build the course book into build/book/html (book/build.py; --clean starts afresh)."""
     install(("book",))
     return run(PY, "-m", "book.build", *args)
+
+
+def reset_exercises(args: list[str]) -> int:
+    """Exercises back to their fresh state (scripts/reset_exercises.py): a notebook the learner
+    edited is kept unless --force, and then backed up to exercise_backups/ first."""
+    install(extras=())
+    return run(PY, ROOT / "scripts" / "reset_exercises.py", *args)
 
 
 def ensure_chromium() -> None:
@@ -153,7 +161,8 @@ def test(args: list[str]) -> int:
 
 
 def main() -> int:
-    commands = {"lab": lab, "test": test, "doctor": doctor, "book": book}
+    commands = {"lab": lab, "test": test, "doctor": doctor, "book": book,
+                "reset-exercises": reset_exercises}
     if len(sys.argv) < 2 or sys.argv[1] not in (*commands, "install"):
         print(__doc__)
         return 2

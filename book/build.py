@@ -162,9 +162,13 @@ def index_page() -> str:
         "widgets are shown here as the figure they first draw.", "",
         *rows, "",
         "Each lesson's exercises have their worked solutions folded: open a toggle to see one. "
-        "New to a term? See the [glossary](GLOSSARY.md).", "",
+        "New to a term? See the [glossary](GLOSSARY.md). Teaching the course? The "
+        "[instructor kit](instructors/README.md) has a 90-minute plan for each lesson and a "
+        "[cheat sheet](instructors/cheat_sheet.md).", "",
         toc("Lessons", lessons()), toc("Exercises and solutions", solutions()),
         toc("Reference", [ROOT / "GLOSSARY"]), toc("Data cards", data_cards()),
+        "\n".join(["```{toctree}", ":hidden:", ":maxdepth: 1", ":caption: Instructors", "",
+                   *[f"instructors/{p.stem}" for p in instructor_pages()], "```", ""]),
     ])
 
 
@@ -189,6 +193,13 @@ def repository_links_as_paths(text: str, source: Path) -> str:
             return f"`{relative}` (in the repository)"
         return f"{label} (`{relative}` in the repository)"
     return LINK.sub(plain, text)
+
+
+def instructor_pages() -> list[Path]:
+    """The instructor kit (book/instructors/*.md): its index first, the lesson plans, the cheat sheet."""
+    folder = ROOT / "book" / "instructors"
+    pages = sorted(folder.glob("lesson_*.md")) + [folder / "cheat_sheet.md"]
+    return [folder / "README.md", *[p for p in pages if p.exists()]]
 
 
 def data_cards() -> list[Path]:
@@ -220,6 +231,10 @@ def prepare(log=print, stale_ok: bool = False) -> dict[str, int]:
         relative = card.relative_to(ROOT).as_posix()
         wanted.add(relative)
         _write_if_changed(SRC / relative, repository_links_as_paths(card.read_text(), card))
+    for page in instructor_pages():
+        relative = f"instructors/{page.name}"
+        wanted.add(relative)
+        _write_if_changed(SRC / relative, page.read_text())
     _write_if_changed(SRC / "index.md", index_page())
     for stale in SRC.rglob("*"):
         if stale.is_file() and stale.relative_to(SRC).as_posix() not in wanted:

@@ -5,7 +5,10 @@ and drives Debian's Chromium with Playwright:
 
 * lesson 01 runs cell by cell; moving the AR simulator's first slider redraws its figure;
 * lesson 05's gate explorer, in a notebook of its own (the lesson itself runs in
-  nbval): switching the candidate and moving the forget-gate slider redraw its figure.
+  nbval): switching the candidate and moving the forget-gate slider redraw its figure;
+* likewise lesson 04's hidden-state explorer (the step and radius sliders), lesson
+  06's session-graph explorer and lesson 07's attention explorer (another session or
+  test prefix chosen), the last two with a model trained in a few seconds.
 
 Each run checks that no cell shows an error and no widget "Error displaying
 widget". The notebooks are copies in build/browser/ (JupyterLab saves what it
@@ -154,3 +157,100 @@ def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(jupyter_lab
         browser.close()
     assert sigmoid != first, "choosing the sigmoid candidate did not redraw the figure"
     assert remembered != sigmoid, "moving the forget-gate slider did not redraw the figure"
+
+
+def explorer_notebook(name: str, source: str) -> Path:
+    """A one-cell notebook in build/browser/ that shows an explorer (the lesson itself runs in nbval)."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    notebook = ARTEFACTS / f"{name}.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source)],
+        metadata={"kernelspec": {"name": "course-lib", "display_name": "Python (course-lib)",
+                                 "language": "python"}}), notebook)
+    return notebook
+
+
+SMALL_SHOP = """import course_lib
+import numpy as np
+from course_lib.datasets import make_shop
+from course_lib.prep.next_item import validation_and_test_splits
+
+shop = make_shop(8_000, seed=0)
+valid, test = validation_and_test_splits(shop.events, test_days=14, valid_days=14)
+X_test, y_test = test.test_prefixes(8)
+"""
+
+
+def choose_option(page, index: int) -> None:
+    """Pick option ``index`` of the first widget dropdown."""
+    select = page.locator(".widget-dropdown select").first
+    select.scroll_into_view_if_needed()
+    select.select_option(index=index)
+
+
+def test_lesson04_hidden_state_explorer_redraws_for_the_step_and_the_radius(jupyter_lab):
+    """Lesson 04's explorer: moving the step slider, then the spectral-radius slider, redraws it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    notebook = explorer_notebook("rnn_state_explorer", "import course_lib\nfrom course_lib.show.widgets "
+                                 "import rnn_state_explorer\n\nrnn_state_explorer()")
+    with sync_api.sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        run_notebook(page, jupyter_lab, notebook)
+        first = widget_image(page)
+        assert first, "the hidden-state explorer shows no figure"
+        move_slider(page, 0, "ArrowLeft")        # the step t, back
+        stepped = wait_for_redraw(page, first)
+        move_slider(page, 1, "ArrowRight")       # the spectral radius, up
+        radius = wait_for_redraw(page, stepped)
+        dismiss_news(page)
+        page.screenshot(path=str(ARTEFACTS / "lesson04_rnn_state_explorer.png"))
+        browser.close()
+    assert stepped != first, "moving the step slider did not redraw the figure"
+    assert radius != stepped, "moving the radius slider did not redraw the figure"
+
+
+def test_lesson06_session_graph_explorer_redraws_for_another_session(jupyter_lab):
+    """Lesson 06's explorer, with a trained SR-GNN: choosing another session redraws its graph."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    notebook = explorer_notebook("session_graph_explorer", SMALL_SHOP + """
+from course_lib.models.graph import SRGNN
+from course_lib.show.widgets import session_graph_explorer
+
+srgnn = SRGNN(dim=16, max_len=8, epochs=1).fit(test.train, test.n_items)
+session_graph_explorer([s for s in test.test if len(set(s.tolist())) < len(s)], model=srgnn)""")
+    with sync_api.sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        run_notebook(page, jupyter_lab, notebook)
+        first = widget_image(page)
+        assert first, "the session-graph explorer shows no figure"
+        choose_option(page, 1)
+        second = wait_for_redraw(page, first)
+        dismiss_news(page)
+        page.screenshot(path=str(ARTEFACTS / "lesson06_session_graph_explorer.png"))
+        browser.close()
+    assert second != first, "choosing another session did not redraw the figure"
+
+
+def test_lesson07_attention_explorer_redraws_for_another_test_prefix(jupyter_lab):
+    """Lesson 07's explorer, with a trained SASRec: choosing another test prefix redraws its attention."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    notebook = explorer_notebook("attention_explorer", SMALL_SHOP + """
+from course_lib.models.attention import SASRec
+from course_lib.show.widgets import attention_explorer
+
+sasrec = SASRec(dim=16, blocks=1, max_len=8, epochs=1).fit(test.train, test.n_items)
+attention_explorer(sasrec, X_test, y_test)""")
+    with sync_api.sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        run_notebook(page, jupyter_lab, notebook)
+        first = widget_image(page)
+        assert first, "the attention explorer shows no figure"
+        choose_option(page, 2)
+        second = wait_for_redraw(page, first)
+        dismiss_news(page)
+        page.screenshot(path=str(ARTEFACTS / "lesson07_attention_explorer.png"))
+        browser.close()
+    assert second != first, "choosing another test prefix did not redraw the figure"

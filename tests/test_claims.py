@@ -64,6 +64,8 @@ def test_every_claim_is_listed_with_its_sentence():
     # the lessons that use the mechanism so far
     assert len(listing["notebooks/03_arma_and_forecast_evaluation.ipynb"]) >= 5
     assert len(listing["notebooks/04_recurrent_networks.ipynb"]) >= 3
+    assert len(listing["notebooks/06_graph_neural_networks.ipynb"]) >= 3
+    assert len(listing["notebooks/07_attention_sequence_models.ipynb"]) >= 5
     assert len(listing["notebooks/05_lstm_gru_next_item.ipynb"]) >= 3
     assert len(listing["notebooks/10_your_own_data.ipynb"]) >= 1
 
@@ -135,6 +137,39 @@ def test_lesson03_claims_are_checked_against_the_run():
     namespace["choice"].validation = arma_wins
     with pytest.raises(ClaimError, match="plain ARMA"):
         run_cell(source, namespace)
+
+
+def lesson07_ranks(srgnn_shift: float, n_sessions: int = 300, per_session: int = 3):
+    """Fake target ranks of lesson 07's models: the neural ones near the top, markov lower."""
+    rng = np.random.default_rng(0)
+    n = n_sessions * per_session
+    base = rng.integers(1, 30, size=n)
+    ranks = {"pop": base + 40, "markov": base + 4, "sknn": base + 10, "gru4rec": np.maximum(base - 2, 1),
+             "lstm": base + 3, "srgnn": np.maximum(base - 1 + srgnn_shift, 1).astype(int),
+             "sasrec": np.maximum(base - 1, 1)}
+    return ranks, np.repeat(np.arange(n_sessions), per_session)
+
+
+def test_lesson07_comparisons_are_printed_from_intervals_and_the_claim_is_caught(capsys):
+    """Lesson 07's leaderboard sentences: printed from the intervals, and its claim fails when
+    SR-GNN is made worse than the baseline."""
+    from course_lib.evaluate.uncertainty import difference_sentence, ranking_intervals, vs_column
+
+    source = cell_with(ROOT / "notebooks" / "07_attention_sequence_models.ipynb", "neural = [")
+
+    def namespace(shift):
+        ranks, units = lesson07_ranks(shift)
+        board = pd.DataFrame({"model": list(ranks), "train_s": np.arange(len(ranks), dtype=float)})
+        return {"ranks": ranks, "units": units, "baseline": "markov", "board": board,
+                "intervals": ranking_intervals(ranks, units, baseline="markov"),
+                "ranking_intervals": ranking_intervals, "difference_sentence": difference_sentence,
+                "vs_column": vs_column}
+
+    run_cell(source, namespace(0))
+    out = capsys.readouterr().out
+    assert "srgnn +" in out and "over markov, 95 % CI" in out and "checked on this run" in out
+    with pytest.raises(ClaimError, match="each beat the best simple baseline"):
+        run_cell(source, namespace(12))
 
 
 def lesson05_board(pop_mrr: float, gru_s: float = 20.0):

@@ -123,3 +123,37 @@ class SASRec(KerasNextItemModel):
     def build(self, n_codes: int):
         return build_sasrec(n_codes, self.max_len, dim=self.dim, blocks=self.blocks,
                             heads=self.heads, dropout=self.dropout, sampler=self.candidate_scores)
+
+
+def sasrec_attention(model: SASRec, X) -> tuple[list[np.ndarray], np.ndarray]:
+    """The attention weights of a **trained** SASRec on left-padded prefixes ``X`` (lesson 07).
+
+    Runs the scoring network's own layers one by one, in inference mode (no
+    dropout), asking each attention layer for its weights. Returns
+    ``(weights, scores)``: ``weights[b]`` is block ``b``'s array (n, heads,
+    max_len, max_len), row = query position, column = key position, each row
+    summing to 1 over the positions it may see; ``scores`` (n, n_items + 1) is
+    what the same pass gives after the last position, equal to
+    ``model.score(X)`` (``tests/test_attention.py`` checks it), so the weights
+    are those of the model that made the predictions.
+    """
+    net = model.network
+    layer = net.get_layer
+    items = np.asarray(X, dtype="int32")
+    embedding = layer("item_embedding")
+    x = layer("positions")(embedding(items))
+    mask = layer("attention_mask")(items)
+    weights = []
+    for b in range(model.blocks):
+        y = layer(f"norm_att_{b}")(x)
+        y, w = layer(f"attention_{b}")(y, y, attention_mask=mask, return_attention_scores=True,
+                                        training=False)
+        weights.append(ops.convert_to_numpy(w))
+        x = x + y
+        y = layer(f"norm_ffn_{b}")(x)
+        x = x + layer(f"ffn_out_{b}")(layer(f"ffn_in_{b}")(y))
+    x = layer("norm_out")(x)
+    last = x[:, -1, :]
+    scores = ops.convert_to_numpy(layer("tied_scores")([last, embedding.embeddings]))
+    scores[:, 0] = -np.inf
+    return weights, scores
