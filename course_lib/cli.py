@@ -343,6 +343,10 @@ def cmd_report(args) -> int:
                 _print_intervals(table)
             else:
                 _print_table(table, 4)
+    from course_lib.tasks.trust import trust_lines  # lazy, as above
+
+    print("\nHow far to trust these numbers (also in summary.md):")
+    print("\n".join(trust_lines(results, events)))
     print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 
