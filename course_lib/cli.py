@@ -259,7 +259,12 @@ def _next_item_prepared(args) -> int:
     board, _ = prepared_leaderboard(data, make_models(settings), progress=not args.quiet,
                                     distribution=distribution, log=_log)
     write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
-    _print_table(board, 4)
+    _print_intervals(board)
+    if board.attrs.get("baseline"):
+        from course_lib.evaluate.next_item import verdict  # lazy
+
+        print(f"differences are relative to {board.attrs['baseline']}, {board.attrs['baseline_note']}")
+        print(verdict(board, ("pop", "markov", "sknn", "vsknn", "stan")))
     print(f"written: {out}/leaderboard.csv")
     return 0
 
