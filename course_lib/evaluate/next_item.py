@@ -3,6 +3,14 @@
 Every model scores every training item for every test prefix; the target's
 rank counts ties against it (see :mod:`course_lib.evaluate.ranking`);
 evaluation is batched and vectorised.
+
+The ranks are computed once and kept (:func:`rank_model`,
+:func:`ranked_leaderboard`): a paired bootstrap over the test *sessions*
+re-weights them into 95 % intervals, and into each model's difference to
+the best simple baseline (chosen on validation, :func:`choose_baseline`);
+:func:`verdict` names a winner only when that difference's interval
+excludes 0. A neural model can be trained over several seeds; its row is
+then the mean over seeds, with their spread beside the interval.
 """
 from __future__ import annotations
 
