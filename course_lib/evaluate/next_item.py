@@ -148,7 +148,9 @@ def verdict(board: pd.DataFrame, baselines, metric: str = "MRR@20") -> str:
     if column is None or column not in board:
         if is_baseline.all() or not is_baseline.any():
             best = board.loc[board[metric].idxmax()]
-            return f"Best: {best['model']} ({metric} {best[metric]:.4f}; no interval computed)."
+            ci = (f"95 % CI {best[metric + '_lower']:.4f} to {best[metric + '_upper']:.4f}"
+                  if metric + "_lower" in board else "no interval computed")
+            return f"Best: {best['model']} ({metric} {best[metric]:.4f}, {ci}); no simple baseline to compare with."
         model = board[~is_baseline].loc[lambda t: t[metric].idxmax()]
         base = board[is_baseline].loc[lambda t: t[metric].idxmax()]
         return (f"{model['model']}: {metric} {model[metric]:.4f} against {base[metric]:.4f} for the best "
