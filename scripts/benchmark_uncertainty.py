@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     if "board" in parts:
         text += board_part(args, machine, out)
     if "cli" in parts:
-        text += cli_part(args, machine, out)
+        text += ("\n" if "board" in parts else "") + cli_part(args, machine, out)
     (out / "uncertainty.md").write_text(text)
     print(text)
     return 0
