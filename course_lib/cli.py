@@ -266,7 +266,12 @@ def _next_item_prepared(args) -> int:
     board, _ = prepared_leaderboard(data, make_models(settings), progress=not args.quiet,
                                     distribution=distribution, log=_log)
     write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
-    _print_table(board, 4)
+    _print_intervals(board)
+    if board.attrs.get("baseline"):
+        from course_lib.evaluate.next_item import verdict  # lazy
+
+        print(f"differences are relative to {board.attrs['baseline']}, {board.attrs['baseline_note']}")
+        print(verdict(board, ("pop", "markov", "sknn", "vsknn", "stan")))
     print(f"written: {out}/leaderboard.csv")
     return 0
 
@@ -357,6 +362,10 @@ def cmd_report(args) -> int:
                 _print_intervals(table)
             else:
                 _print_table(table, 4)
+    from course_lib.tasks.trust import trust_lines  # lazy, as above
+
+    print("\nHow far to trust these numbers (also in summary.md):")
+    print("\n".join(trust_lines(results, events)))
     print(f"\nwritten: {out}/ ({', '.join(sorted(files))})")
     return 0
 

@@ -212,3 +212,30 @@ def test_lesson05_seed_claim_is_checked_against_the_run():
     ranked, board = ranked_with(0.05)
     with pytest.raises(ClaimError, match="seeds"):
         run_cell(source, {"ranked": ranked, "board": board})
+
+
+def test_lesson10_otto_claims_are_checked_against_the_run(tmp_path, capsys):
+    """Lesson 10's claims on the 20 OTTO sessions (most tasks skipped; no model told apart), contradicted."""
+    import matplotlib.pyplot as plt
+
+    from course_lib.tasks.results import NextItemResult, TaskResult
+
+    source = cell_with(ROOT / "notebooks" / "10_your_own_data.ipynb", "otto_results")
+
+    def results(n_skipped: int, separable: bool):
+        board = pd.DataFrame({"model": ["sknn", "gru4rec"], "MRR@20_vs_sknn_excludes_0": [False, separable]})
+        board.attrs.update(baseline="sknn", n_predictions=10)
+        out = [NextItemResult("next_item", "Next-item recommendation", leaderboard=board, notes=["a note"])]
+        return out + [TaskResult(f"t{i}", f"task {i}", skipped="too few" if i < n_skipped else None)
+                      for i in range(3)]
+
+    def namespace(found):
+        return {"otto_path": Path("otto.jsonl"), "otto": None, "settings": None, "plt": plt,
+                "run_tasks": lambda *args, **kwargs: found, "write_report": lambda *args: tmp_path}
+
+    run_cell(source, namespace(results(3, False)))
+    assert capsys.readouterr().out.count("checked on this run") == 2
+    with pytest.raises(ClaimError, match="too few for most tasks"):
+        run_cell(source, namespace(results(1, False)))
+    with pytest.raises(ClaimError, match="tells no model apart"):
+        run_cell(source, namespace(results(3, True)))

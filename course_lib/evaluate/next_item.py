@@ -3,6 +3,14 @@
 Every model scores every training item for every test prefix; the target's
 rank counts ties against it (see :mod:`course_lib.evaluate.ranking`);
 evaluation is batched and vectorised.
+
+The ranks are computed once and kept (:func:`rank_model`,
+:func:`ranked_leaderboard`): a paired bootstrap over the test *sessions*
+re-weights them into 95 % intervals, and into each model's difference to
+the best simple baseline (chosen on validation, :func:`choose_baseline`);
+:func:`verdict` names a winner only when that difference's interval
+excludes 0. A neural model can be trained over several seeds; its row is
+then the mean over seeds, with their spread beside the interval.
 """
 from __future__ import annotations
 
@@ -140,7 +148,9 @@ def verdict(board: pd.DataFrame, baselines, metric: str = "MRR@20") -> str:
     if column is None or column not in board:
         if is_baseline.all() or not is_baseline.any():
             best = board.loc[board[metric].idxmax()]
-            return f"Best: {best['model']} ({metric} {best[metric]:.4f}; no interval computed)."
+            ci = (f"95 % CI {best[metric + '_lower']:.4f} to {best[metric + '_upper']:.4f}"
+                  if metric + "_lower" in board else "no interval computed")
+            return f"Best: {best['model']} ({metric} {best[metric]:.4f}, {ci}); no simple baseline to compare with."
         model = board[~is_baseline].loc[lambda t: t[metric].idxmax()]
         base = board[is_baseline].loc[lambda t: t[metric].idxmax()]
         return (f"{model['model']}: {metric} {model[metric]:.4f} against {base[metric]:.4f} for the best "

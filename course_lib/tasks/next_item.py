@@ -70,10 +70,6 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
                        rule=TrainingRule(max_epochs=settings.max_epochs), log=log)
 
 
-#: the task's ranked leaderboard (kept under its earlier name)
-RankedModels = RankedBoard
-
-
 def rank_models(split: NextItemSplit, settings: NextItemSettings,
                 tuned: dict[str, TuningResult] | None = None, progress: bool = True,
                 log=print) -> RankedBoard:
@@ -120,6 +116,8 @@ def interval_notes(ranked: RankedBoard) -> list[str]:
                      "adds, beside the interval from the choice of test sessions.")
     notes.append(verdict(board, BASELINES))
     return notes
+
+
 def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> list[str]:
     """Sentences on what tuning chose (or why nothing was tuned)."""
     if not tuned:

@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from course_lib.evaluate.forecast_choice import ForecastChoice
+from course_lib.evaluate.next_item import RankedBoard
 from course_lib.evaluate.rolling import RollingResult
 from course_lib.evaluate.tuning import TuningResult
 from course_lib.models.base import NextItemModel
@@ -45,7 +46,7 @@ class NextItemResult(TaskResult):
     leaderboard: pd.DataFrame | None = None
     breakdown: pd.DataFrame | None = None
     tuned: dict[str, TuningResult] = field(default_factory=dict)  # key -> what validation chose
-    ranked: object | None = None  # course_lib.tasks.next_item.RankedModels: ranks, intervals, seeds
+    ranked: RankedBoard | None = None  # the test ranks, the intervals, the seed runs
 
 
 @dataclass
