@@ -6,9 +6,15 @@ Keras is imported.
 * Backend: JAX unless ``KERAS_BACKEND`` is already set (``tensorflow`` or
   ``torch`` work too: the course only uses ``keras.ops``). JAX was measured
   the fastest for the course's small models on a 2-core CPU.
-* Threads: a 2-core laptop is easily oversubscribed (BLAS threads times XLA
-  threads times data workers); ``COURSE_THREADS`` (default: the number of
-  cores) sets the size of the BLAS thread pools.
+* Threads: the BLAS and OpenMP pools (``OPENBLAS/OMP/MKL_NUM_THREADS``) get
+  :data:`DEFAULT_BLAS_THREADS` = 1 thread, or ``COURSE_THREADS`` if set; a
+  variable already in the environment wins. Measured on a 2-core machine
+  (benchmarks/threads.md): with two BLAS threads, statsmodels' ARIMA fits of
+  ``course-lib forecast`` took 19 times the CPU time of one thread (OpenBLAS's
+  threads spin while they wait, and on a busy machine they wait a lot), while
+  training, scoring, the baselines and loading gained nothing from a second
+  BLAS thread. XLA's own thread settings and Arrow's pool made no measurable
+  difference, so they are left as they are.
 * Memory: glibc's malloc keeps freed memory for the next training step
   (:func:`keep_freed_memory`), instead of mapping it afresh every step.
 """
@@ -19,6 +25,8 @@ import os
 import sys
 
 DEFAULT_BACKEND = "jax"
+#: BLAS/OpenMP threads unless ``COURSE_THREADS`` or the variables themselves say otherwise
+DEFAULT_BLAS_THREADS = 1
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -26,13 +34,15 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 def configure(backend: str | None = None, threads: int | None = None) -> str:
     """Choose the Keras backend and BLAS thread counts; return the backend.
 
-    Must run before ``import keras`` to take effect. Values already in the
-    environment win, so a user can override either from the shell.
+    Must run before ``import keras`` (and before NumPy loads its BLAS) to take
+    effect. Values already in the environment win, so a user can override
+    either from the shell: ``COURSE_THREADS=2`` for all three pools, or one
+    variable such as ``OPENBLAS_NUM_THREADS=2``.
     """
     chosen = backend or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
     os.environ["KERAS_BACKEND"] = chosen
     if threads is None:
-        threads = int(os.environ.get("COURSE_THREADS", "0")) or (os.cpu_count() or 1)
+        threads = int(os.environ.get("COURSE_THREADS", "0")) or DEFAULT_BLAS_THREADS
     for name in _THREAD_VARIABLES:
         os.environ.setdefault(name, str(threads))
     # JAX/XLA on CPU: keep its logging quiet and its memory small.

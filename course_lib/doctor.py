@@ -188,7 +188,7 @@ def check_threads() -> Check:
     unset = [v for v, n in values.items() if not n]
     if unset:
         return Check("threads", False, f"{', '.join(unset)} not set", "import course_lib first "
-                     "(it sets them from COURSE_THREADS or the number of cores)")
+                     "(it sets them from COURSE_THREADS, by default 1)")
     too_many = {v: n for v, n in values.items() if not n.isdigit() or int(n) > cores}
     if too_many:
         return Check("threads", False, f"{too_many} on a {cores}-core machine (oversubscribed)",

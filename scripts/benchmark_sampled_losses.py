@@ -6,7 +6,7 @@
     python scripts/benchmark_sampled_losses.py --configs softmax:32,sampled:128:512
 
 Data: ``retail`` is the issue's Online Retail baskets (every invoice line of
-``$COURSE_DATA_DIR/online_retail.csv.gz`` but cancellations, as InvoiceNo,
+the course's Online Retail copy but cancellations, as InvoiceNo,
 StockCode, InvoiceDate, read by ``course-lib``'s own loader: 4,023 items);
 ``shop`` is lesson 05's synthetic shop (100,000 events). The GRU (hidden 64,
 learning rate 1e-2, max_len 10) trains on the validation split's training
@@ -41,7 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from course_lib.datasets import load_events, make_shop  # noqa: E402
+from course_lib.datasets import load_events, load_online_retail, make_shop  # noqa: E402
 from course_lib.evaluate.tuning import ValidationStopping, validation_sample, validation_score  # noqa: E402
 from course_lib.models.session_rnn import SessionRNN  # noqa: E402
 from course_lib.prep.next_item import validation_and_test_splits  # noqa: E402
@@ -51,10 +51,10 @@ DEFAULT_CONFIGS = "softmax:32,softmax:128,sampled:128:1024,sampled:128:512,bpr-m
 
 
 def retail_baskets() -> pd.DataFrame:
-    """The issue's Online Retail baskets, read as ``course-lib next-item`` reads them."""
-    data = Path(os.environ.get("COURSE_DATA_DIR", ROOT.parent / "shared" / "data"))
-    raw = pd.read_csv(data / "online_retail.csv.gz", usecols=["InvoiceNo", "StockCode", "InvoiceDate"],
-                      dtype=str)
+    """The issue's Online Retail baskets, read as ``course-lib next-item`` reads them: every
+    invoice line but cancellations, as InvoiceNo, StockCode, InvoiceDate (the course's shipped
+    copy, ``datasets/online_retail.parquet``, or the one ``$COURSE_DATA_DIR`` holds)."""
+    raw = load_online_retail()[["InvoiceNo", "StockCode", "InvoiceDate"]]
     raw = raw[~raw["InvoiceNo"].str.startswith("C")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "baskets.csv"

@@ -28,9 +28,15 @@ Workloads (the course's own code paths; training: seconds per epoch, epochs
   prefixes (scoring, then NumPy ranks), timed on a second pass;
 * ``baselines``: Markov chain and session-kNN on the shop, fitted and
   evaluated (NumPy, SciPy);
+* ``forecast``: ``course-lib forecast``'s rolling-origin evaluation (statsmodels'
+  ARIMA/ETS fits and the baselines) of Online Retail's daily invoices
+  (season 6, horizon 6, trading days), the command of its ``--help``;
 * ``load``: ``load_events`` on a CSV of the shop, three times (pandas / Arrow).
 
-The retail workloads need ``$COURSE_DATA_DIR/online_retail.csv.gz``.
+The retail workloads read the course's shipped copy of Online Retail
+(``datasets/online_retail.parquet``, or the one ``$COURSE_DATA_DIR`` holds).
+XLA configs run only with the Keras workloads, the Arrow config only with
+``load``.
 
 Writes benchmarks/threads.csv (one row per run) and benchmarks/threads.md
 (medians per config and workload, with the load average before and after).
@@ -54,6 +60,8 @@ THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 CONFIGS = {
     # what import course_lib chooses (course_lib/backend.py)
     "default": {},
+    # BLAS / OpenMP pools on two threads (one per core; the default before this benchmark)
+    "blas-2": {name: "2" for name in THREADS},
     # the same without the malloc settings of course_lib.backend
     "no-malloc-tuning": {"COURSE_MALLOC_TUNING": "0"},
     # XLA's CPU ops on one thread (Eigen's pool off, one intra-op thread)
@@ -69,7 +77,20 @@ CONFIGS = {
     "hugetlb": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
 }
 WORKLOADS = ("train-lesson", "train-retail-softmax", "train-retail-sampled", "score-retail",
-             "baselines", "load")
+             "baselines", "forecast", "load")
+#: the configs that can matter for a workload: XLA settings only where Keras runs, Arrow's pool
+#: only where files are read
+XLA_WORKLOADS = ("train-lesson", "train-retail-softmax", "train-retail-sampled", "score-retail")
+DEFAULT_CONFIGS = "default,blas-2,blas-1,xla-1,xla-1+blas-1,arrow-1"
+
+
+def relevant(config: str, workload: str) -> bool:
+    """Whether ``config`` can change ``workload`` (the others are not run)."""
+    if "xla" in config:
+        return workload in XLA_WORKLOADS
+    if "arrow" in config:
+        return workload == "load"
+    return True
 
 
 def usage():
@@ -152,6 +173,16 @@ def worker(workload: str, small: bool) -> dict:
         for model in (MarkovChain(), SessionKNN(k=100, sample=5000)):
             fit_and_evaluate(model, split, X, y)
         return delta(start, usage())
+    if workload == "forecast":
+        from course_lib.datasets import online_retail_events
+        from course_lib.tasks.forecast import forecast_task, series_from_events
+        from course_lib.tasks.settings import ForecastSettings
+
+        settings = ForecastSettings(season=6, horizon=6, count="sessions", trading_days=True)
+        series, what = series_from_events(online_retail_events(customers="all"), settings)
+        start = usage()
+        forecast_task(series, what, settings, progress=False, log=lambda *a, **k: None)
+        return delta(start, usage())
     if workload == "load":
         from course_lib.datasets import load_events
 
@@ -167,11 +198,13 @@ def worker(workload: str, small: bool) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--configs", default=DEFAULT_CONFIGS)
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--small", action="store_true", help="fewer events and epochs (a quick look)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "threads"))
+    parser.add_argument("--append", action="store_true",
+                        help="keep the rows of an earlier run (threads.csv) for the workload/config pairs not run now")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -184,11 +217,9 @@ def main() -> int:
     load_before = os.getloadavg()
     for round_ in range(args.rounds):
         for workload in args.workloads.split(","):
-            if "retail" in workload and not (Path(os.environ.get("COURSE_DATA_DIR", "")) /
-                                             "online_retail.csv.gz").exists():
-                print(f"{workload} skipped: no $COURSE_DATA_DIR/online_retail.csv.gz")
-                continue
             for config in args.configs.split(","):
+                if not relevant(config, workload):
+                    continue
                 env = {**os.environ, **CONFIGS[config]}
                 command = [sys.executable, __file__, "--worker", workload] + (["--small"] if args.small else [])
                 done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
@@ -204,6 +235,11 @@ def main() -> int:
     load_after = os.getloadavg()
     table = pd.DataFrame(rows)
     out = Path(args.out)
+    if args.append and out.with_suffix(".csv").exists():
+        earlier = pd.read_csv(out.with_suffix(".csv"))
+        ran = set(zip(table["workload"], table["config"])) if len(table) else set()
+        earlier = earlier[[pair not in ran for pair in zip(earlier["workload"], earlier["config"])]]
+        table = pd.concat([earlier, table], ignore_index=True)
     table.to_csv(out.with_suffix(".csv"), index=False, float_format="%.3f")
     medians = (table.groupby(["workload", "config"], sort=False)[["user_s", "sys_s", "minor_faults", "wall_s"]]
                .median().reset_index())
@@ -211,12 +247,13 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from course_lib.show.model_card import markdown_table
 
-    busy = max(load_before[0], load_after[0]) > (os.cpu_count() or 1)
+    busy = max(load_before[0], load_after[0], table["load"].max()) > (os.cpu_count() or 1)
     machine = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = ["# Threads, XLA and malloc settings: where the time goes", "",
              f"Written by `scripts/benchmark_threads.py{' --small' if args.small else ''} --rounds "
              f"{args.rounds}` on {machine}, {time.strftime('%Y-%m-%d %H:%M')}. Load average "
-             f"before/after: {load_before[0]:.1f} / {load_after[0]:.1f}"
+             f"before/after: {load_before[0]:.1f} / {load_after[0]:.1f}; at each run "
+             f"{table['load'].min():.1f} to {table['load'].max():.1f} (column `load` of threads.csv)"
              f"{' (a busy machine: wall times are inflated; system time and page faults are the signal)' if busy else ''}.",
              "", "Medians per workload and config (seconds per epoch for training, per pass "
              "otherwise; `minor_faults`: pages mapped afresh).", "",
@@ -225,6 +262,9 @@ def main() -> int:
              "Configs (environment variables of the process):", ""]
     lines += [f"- `{name}`: {', '.join(f'{k}={v}' for k, v in env.items()) or 'course_lib.backend as it is'}"
               for name, env in CONFIGS.items() if name in args.configs.split(",")]
+    reading = out.with_name(out.name + "_reading.md")
+    if reading.exists():   # the person's reading of the numbers, kept across runs
+        lines += ["", reading.read_text().rstrip()]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print(f"written: {out.with_suffix('.md')}, {out.with_suffix('.csv')}")
     return 0
