@@ -4,6 +4,9 @@
   (via PYTHONPATH), which refuses connections outside loopback.
 * The data is what a learner has: the copies shipped in ``datasets/``
   (``COURSE_DATA_DIR`` is left as the caller set it, and is not needed).
+* ``tests/notebook_record.py`` keeps nbval's executed notebooks in
+  ``build/executed/`` (the book reuses them) and orders ``after_notebooks``
+  tests last; ``tests/jupyter_lab.py`` gives one JupyterLab server per session.
 * nbval's per-cell durations are added up per notebook and written to
   ``build/notebook_timings.csv`` at the end of the run (a record, never an
   assertion); ``scripts/benchmark_notebooks.py`` keeps the committed copy.
@@ -26,6 +29,8 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(OFFLINE)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
 sys.path.insert(0, str(OFFLINE))
 import sitecustomize  # noqa: E402,F401  (installs the guard in this process too)
+
+pytest_plugins = ["jupyter_lab", "notebook_record"]
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _notebook_cells: dict[str, int] = defaultdict(int)

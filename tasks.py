@@ -3,6 +3,7 @@
 
     python3 tasks.py lab       # install what the lessons need, then open the course in JupyterLab
     python3 tasks.py test      # install that and the test tools, then run the whole test suite
+    python3 tasks.py book      # install the book's tools, then build the course book (build/book/html)
     python3 tasks.py doctor    # check the installation: one line per check, the fix for each failure
     python3 tasks.py install   # install everything (lessons and tests) without running anything
 
@@ -10,8 +11,8 @@
 (again only when pyproject.toml changed) and register the ``course-lib``
 Jupyter kernel inside the environment. ``lab`` installs only what the lessons
 need; pytest, nbval, hypothesis and Playwright come with ``test``, and so do
-the ``scale`` extra (DuckDB, pyspark) and, where apt-get can, Debian's Java 17
-for Spark. Without arguments ``test`` runs the suite in two timed groups:
+the ``scale`` extra (DuckDB, pyspark), the ``book`` extra (Sphinx, MyST-NB: the
+suite builds the book) and, where apt-get can, Debian's Java 17 for Spark. Without arguments ``test`` runs the suite in two timed groups:
 everything but Spark, then the Spark tests (``-m spark``). Extra arguments go
 to JupyterLab or pytest, e.g. ``python3 tasks.py test
 notebooks/01_autoregressive_models.ipynb`` or ``python3 tasks.py lab
@@ -72,6 +73,12 @@ def install(extras: tuple = ("test", "scale")) -> None:
     stamp.write_text("installed " + " ".join(extras) + "\n")
 
 
+def book(args: list[str]) -> int:
+    """Build the course book into build/book/html (book/build.py; --clean starts afresh)."""
+    install(("book",))
+    return run(PY, "-m", "book.build", *args)
+
+
 def ensure_chromium() -> None:
     """Install Debian's Chromium for the browser test, where apt-get can (root, Debian-like)."""
     if shutil.which("chromium") or shutil.which("chromium-browser"):
@@ -125,7 +132,7 @@ def doctor(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    install(("test", "scale"))
+    install(("test", "scale", "book"))  # the suite builds the book and tests it in the browser
     ensure_chromium()
     ensure_java()
     if args:
@@ -146,13 +153,13 @@ def test(args: list[str]) -> int:
 
 
 def main() -> int:
-    commands = {"lab": lab, "test": test, "doctor": doctor}
+    commands = {"lab": lab, "test": test, "doctor": doctor, "book": book}
     if len(sys.argv) < 2 or sys.argv[1] not in (*commands, "install"):
         print(__doc__)
         return 2
     command, args = sys.argv[1], sys.argv[2:]
     if command == "install":
-        install()
+        install(("test", "scale", "book"))
         return 0
     return commands[command](args)
 

@@ -9,10 +9,14 @@ Keras is imported.
 * Threads: a 2-core laptop is easily oversubscribed (BLAS threads times XLA
   threads times data workers); ``COURSE_THREADS`` (default: the number of
   cores) sets the size of the BLAS thread pools.
+* Memory: glibc's malloc keeps freed memory for the next training step
+  (:func:`keep_freed_memory`), instead of mapping it afresh every step.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 
 DEFAULT_BACKEND = "jax"
 
@@ -34,7 +38,34 @@ def configure(backend: str | None = None, threads: int | None = None) -> str:
     # JAX/XLA on CPU: keep its logging quiet and its memory small.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if os.environ.get("COURSE_MALLOC_TUNING", "1") != "0":
+        keep_freed_memory()
     return chosen
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse; True if it could (Linux with glibc).
+
+    Every training step allocates and frees the same temporary buffers (a
+    few MB to tens of MB). By default glibc hands large freed blocks back
+    to the system and maps them again at the next step: each new page is a
+    page fault, counted as *system* time, which on the course's models was
+    as large as the training itself (benchmarks/threads.md). Keeping freed
+    memory (``M_TRIM_THRESHOLD``) and serving blocks up to glibc's limit of
+    32 MiB from the heap (``M_MMAP_THRESHOLD``) removes those faults;
+    buffers above 32 MiB are always mapped afresh, which is why
+    :class:`course_lib.evaluate.tuning.TrainingRule` keeps a step's memory
+    under it. ``COURSE_MALLOC_TUNING=0`` turns this off.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 * 2**20) and mallopt(M_TRIM_THRESHOLD, 2**30))
 
 
 def versions() -> dict[str, str]:

@@ -10,8 +10,10 @@ its profile, or one clear error; it writes nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -175,13 +177,15 @@ NEXT_ITEM_EXAMPLES = """examples:
 def next_item_settings(args, models: str) -> NextItemSettings:
     """The next-item options of ``next-item`` and ``report`` as settings."""
     return NextItemSettings(models=tuple(models.split(",")), test_days=args.test_days,
-                            valid_days=args.valid_days, max_len=args.max_len, hidden=args.hidden,
-                            epochs=args.epochs, batch_size=args.batch_size,
-                            learning_rate=args.learning_rate)
+                            valid_days=args.valid_days, budget_s=args.budget_s,
+                            max_len=args.max_len, hidden=args.hidden, epochs=args.epochs,
+                            max_epochs=args.max_epochs, batch_size=args.batch_size,
+                            learning_rate=args.learning_rate, loss=args.loss)
 
 
 def cmd_next_item(args) -> int:
     # lazy: see the note at the top
+    from course_lib.evaluate.tuning import chosen_settings_json
     from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
 
     if args.prepared:
@@ -203,9 +207,17 @@ def cmd_next_item(args) -> int:
     result = leaderboard_task(split, earlier, settings, source=source, progress=not args.quiet,
                               log=_log)
     board = result.leaderboard
-    write_folder(out, {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")})
+    files = {"leaderboard.csv": lambda p: board.to_csv(p, index=False, float_format="%.4f")}
+    if result.tuned:
+        chosen = result.tables["chosen_settings"]
+        text = json.dumps(chosen_settings_json(result.tuned), indent=1)
+        files["chosen_settings.csv"] = lambda p: chosen.to_csv(p, index=False, float_format="%.4f")
+        files["chosen_settings.json"] = lambda p: Path(p).write_text(text)
+    write_folder(out, files)
     _print_table(board, 4)
-    print(f"written: {out}/leaderboard.csv")
+    for note in result.notes:
+        print(note)
+    print(f"written: {out}/{', '.join(files)}")
     return 0
 
 
@@ -301,14 +313,15 @@ def cmd_report(args) -> int:
          f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
     _print_notes(events)
     results = run_tasks(events, settings, progress=not args.quiet, log=_log)
-    files = report_files(str(args.events), events, results, save_model=not args.no_model)
+    files = report_files(str(args.events), events, results, save_model=not args.no_model,
+                         max_len=settings.next_item.max_len)
     write_folder(out, files)
     for r in results:
         if r.skipped:
             print(f"\n{r.title}: skipped, {r.skipped}")
             continue
         for name, table in r.tables.items():
-            if name.endswith("breakdown"):
+            if name.endswith("breakdown") or name == "chosen_settings":
                 continue  # in the CSV and the summary; too long for the terminal
             print(f"\n{r.title}: {name.replace('_', ' ')}")
             _print_table(table, 4)
@@ -331,24 +344,39 @@ def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models
     d = NextItemSettings()
     models = ",".join(default_models)
     parser.add_argument("--valid-days", type=float, default=d.valid_days, metavar="V",
-                        help="validation window before the test, for tuning session-kNN "
-                             f"(default {d.valid_days:g}; 0: no tuning)")
+                        help="validation window just before the test: every model is tuned on it "
+                             f"(default {d.valid_days:g} days; 0: no tuning)")
+    parser.add_argument("--budget-s", type=float, default=d.budget_s, metavar="S",
+                        help=f"seconds for tuning all models on the validation window (default "
+                             f"{d.budget_s:g}; 0: no tuning, the settings as given). Each model gets "
+                             "an equal share of what is left when its turn comes; when time runs "
+                             "out a model keeps the best setting so far, and the output says so. "
+                             "The chosen settings are written to chosen_settings.csv/.json")
     parser.add_argument("--models", default=models,
                         help=f"comma-separated next-item models, from: {', '.join(MODEL_KEYS)} "
                              f"(default {models}; srgnn and sasrec are the slowest)")
-    parser.add_argument("--epochs", type=int, default=d.epochs,
-                        help=f"training epochs of gru4rec/lstm/sasrec (default {d.epochs}; srgnn "
-                             "trains 2/3 as many on batches twice as large; sasrec has "
-                             f"{d.sasrec_blocks} block)")
+    parser.add_argument("--learning-rate", type=float, default=d.learning_rate,
+                        help=f"Adam learning rate (default {d.learning_rate:g}; tuning starts here "
+                             f"and also tries {', '.join(f'{v:g}' for v in d.learning_rates if v != d.learning_rate)})")
     parser.add_argument("--hidden", type=int, default=d.hidden,
-                        help=f"hidden units / embedding size of the neural models (default {d.hidden})")
+                        help=f"hidden units / embedding size of the neural models (default {d.hidden}; "
+                             f"tuning starts here and also tries {', '.join(str(v) for v in d.sizes if v != d.hidden)})")
+    parser.add_argument("--loss", default=d.loss, choices=["auto", "softmax", "sampled", "bpr-max"],
+                        help="training loss of the neural models (default auto: full softmax up to "
+                             "2,000 items, cross-entropy over sampled candidates above; tuning also "
+                             "tries bpr-max)")
+    parser.add_argument("--max-epochs", type=int, default=d.max_epochs,
+                        help=f"with tuning: the most epochs a neural model trains (default "
+                             f"{d.max_epochs}); early stopping on validation chooses fewer, and the "
+                             "batch size follows the number of training examples")
+    parser.add_argument("--epochs", type=int, default=d.epochs,
+                        help=f"without tuning (--budget-s 0): training epochs of gru4rec/lstm/sasrec "
+                             f"(default {d.epochs}; srgnn trains 2/3 as many on batches twice as "
+                             f"large; sasrec has {d.sasrec_blocks} block)")
+    parser.add_argument("--batch-size", type=int, default=d.batch_size,
+                        help=f"without tuning: the training batch size (default {d.batch_size})")
     parser.add_argument("--max-len", type=int, default=d.max_len,
                         help=f"prefix length kept (default {d.max_len})")
-    parser.add_argument("--batch-size", type=int, default=d.batch_size,
-                        help=f"training batch size (default {d.batch_size})")
-    parser.add_argument("--learning-rate", type=float, default=d.learning_rate,
-                        help=f"Adam learning rate (default {d.learning_rate:g}, chosen on lesson "
-                             "05's validation window)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -407,8 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "predict every next item of every test session from its prefix, "
                                    "rank it against every training item (ties count against it) and "
                                    "write OUT/leaderboard.csv (model, HR@10, HR@20, MRR@20, NDCG@10, "
-                                   "train_s, predict_s, params). Data already split: --train and "
-                                   "--test. Logs without an event-type column are read as views.")
+                                   "train_s, predict_s, params). Every model is first tuned on the "
+                                   "--valid-days before the test, within --budget-s seconds, and "
+                                   "refitted with its chosen settings, which go to "
+                                   "OUT/chosen_settings.csv and .json. Data already split: --train "
+                                   "and --test (the validation window is then the end of --train). "
+                                   "Logs without an event-type column are read as views.")
     n.add_argument("events", nargs="?", metavar="EVENTS", help="the event log (or use --train/--test)")
     n.add_argument("--train", metavar="FILE", help="training events, when the data arrives split")
     n.add_argument("--test", metavar="FILE", help="test events, when the data arrives split")
@@ -451,14 +483,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="the case study's tasks on an event log: tables, figures, summary",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=REPORT_EXAMPLES,
-                       description="Run lesson 08's tasks that the data supports: next-item "
+                       description="Run lesson 09's tasks that the data supports: next-item "
                                    "recommendation (leaderboard and breakdown), purchase intent "
                                    "(needs views or carts and purchases), churn (needs purchases "
                                    "over a long enough span) and demand with stock costs (needs "
                                    "purchases). A task the data cannot support is skipped and the "
                                    "reason is printed. Writes DIR with the leaderboards as CSV, the "
-                                   "figures as PNG, summary.md (one page), and the best neural "
-                                   "next-item model (model/, loadable with "
+                                   "figures as PNG, summary.md (one page), the settings chosen on "
+                                   "validation (chosen_settings.csv/.json), and the next-item model "
+                                   "best on validation, neural or not (model/, loadable with "
                                    "course_lib.models.serving.load_recommender) with model_card.md; "
                                    "completely or not at all.")
     r.add_argument("events", metavar="EVENTS", help="the event log (CSV, CSV.gz, Parquet, JSON Lines)")

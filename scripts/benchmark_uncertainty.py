@@ -52,7 +52,8 @@ def main(argv=None) -> int:
     from course_lib.evaluate.uncertainty import (best_baseline, difference_sentence, prediction_sessions,
                                                  ranking_intervals, with_intervals)
     from course_lib.models.attention import SASRec
-    from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+    from course_lib.models.baselines import MarkovChain, Popularity
+    from course_lib.models.neighbours import SessionKNN
     from course_lib.models.graph import SRGNN
     from course_lib.models.session_rnn import SessionRNN
     from course_lib.prep.next_item import next_item_split
@@ -105,7 +106,7 @@ def main(argv=None) -> int:
             f"`scripts/benchmark_uncertainty.py` on {row['date']}, {machine}.\n\n"
             f"A next-item leaderboard of {len(models)} models on the synthetic shop "
             f"({args.events:,} events, {split.describe()}); neural models trained {e} epoch(s), so "
-            f"the scores below say nothing about their quality (lessons 05-08 train them properly); "
+            f"the scores below say nothing about their quality (lessons 05-09 train them properly); "
             f"they are here for the cost and the width of the intervals.\n\n"
             f"| step | seconds (median of {args.repeats}) |\n|---|---|\n"
             f"| target ranks of all models (needed for the leaderboard anyway) | {median['ranks']:.2f} |\n"

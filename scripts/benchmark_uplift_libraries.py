@@ -1,4 +1,4 @@
-"""scikit-uplift and causalml against the course's own uplift code (lesson 08's choice).
+"""scikit-uplift and causalml against the course's own uplift code (lesson 09's choice).
 
     python scripts/benchmark_uplift_libraries.py --venv /tmp/uplift-libs --install
     python scripts/benchmark_uplift_libraries.py --venv /tmp/uplift-libs     # reuse it
@@ -9,7 +9,7 @@ installs scikit-uplift, then causalml, recording whether pip succeeds, how
 long it takes and what each adds on disk. (It needs the package index: a
 maintainer's benchmark, never part of a lesson or the tests.) The
 comparison then runs inside that environment, with this checkout on
-``PYTHONPATH``, on lesson 08's campaign (``make_shop(400_000, seed=0,
+``PYTHONPATH``, on lesson 09's campaign (``make_shop(400_000, seed=0,
 n_days=182, n_promotions=8)`` and ``make_campaign``): the same base
 classifiers in every library, fit and predict time (median of 3), the
 largest difference from our predictions, Qini and AUUC by our code and by
@@ -150,7 +150,7 @@ def write(result: dict, installs: list[dict] | None) -> None:
     OUT.mkdir(exist_ok=True)
     table.to_csv(OUT / "uplift_libraries.csv", index=False, float_format="%.4f")
     lines = ["# Uplift libraries against the course's own code", "",
-             "Written by `scripts/benchmark_uplift_libraries.py`. Lesson 08's campaign: training "
+             "Written by `scripts/benchmark_uplift_libraries.py`. Lesson 09's campaign: training "
              f"{result['train']}; test {result['test']}.", "",
              markdown_table(table, digits=4),
              "", "Import time of a fresh interpreter (s): "

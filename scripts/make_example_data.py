@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the shipped example logs of datasets/examples/ (lesson 09).
+"""Write the shipped example logs of datasets/examples/ (lesson 10).
 
     python scripts/make_example_data.py                 # (re)write both shipped files
     python scripts/make_example_data.py --out x.csv.gz  # write the boutique log somewhere else
@@ -9,7 +9,7 @@
 The file is the synthetic shop (``make_shop(16_000, seed=9)``: about 16,000
 events over 13 weeks) exported the way another shop's system might export
 it: other column names, string ids, day-first text times, other words for the
-event types, and no session column. Lesson 09 loads it with
+event types, and no session column. Lesson 10 loads it with
 ``course_lib.datasets.load_events``. The output is deterministic: the same
 bytes every run (gzip with mtime 0 and no file name in its header); a test
 regenerates it and compares.

@@ -1,4 +1,4 @@
-"""Start and stop a JupyterLab server on a free loopback port (the lab and browser tests)."""
+"""Start and stop a JupyterLab server on a free loopback port; the session fixture ``jupyter_lab``."""
 from __future__ import annotations
 
 import contextlib
@@ -6,8 +6,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
+
+import pytest
 
 
 def free_port() -> int:
@@ -52,3 +56,17 @@ def running_lab(command: list[str], cwd, tmp_path, timeout: float = 120):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    """One JupyterLab for the whole session, started by the README's command (``tasks.py lab``).
+
+    Shared by the lab start-up test and every browser test; ``expose_app_in_browser``
+    lets a browser test drive it (``window.jupyterapp``).
+    """
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, str(root / "tasks.py"), "lab", "--LabApp.expose_app_in_browser=True",
+               f"--ServerApp.root_dir={root}"]
+    with running_lab(command, root, tmp_path_factory.mktemp("lab"), timeout=120) as url:
+        yield url

@@ -1,107 +1,156 @@
-"""A learner's view, in a real browser: JupyterLab runs lesson 01 and its AR simulator responds.
+"""A learner's view, in a real browser: lessons run in JupyterLab and their widgets respond.
 
-Starts JupyterLab from the project's environment on a free loopback port,
-drives Debian's Chromium with Playwright, runs every cell of lesson 01,
-moves the AR simulator's first slider and checks that the figure changes,
-that no cell shows an error and no widget shows "Error displaying widget".
-The screenshot is kept in build/browser/ as a test artefact.
+Uses the session's JupyterLab (``jupyter_lab`` fixture, started by ``tasks.py lab``)
+and drives Debian's Chromium with Playwright:
+
+* lesson 01 runs cell by cell; moving the AR simulator's first slider redraws its figure;
+* lesson 05's gate explorer, in a notebook of its own (the lesson itself runs in
+  nbval): switching the candidate and moving the forget-gate slider redraw its figure.
+
+Each run checks that no cell shows an error and no widget "Error displaying
+widget". The notebooks are copies in build/browser/ (JupyterLab saves what it
+opens; the committed lessons stay untouched), beside the screenshots.
 
 Chromium comes from Debian (``apt-get install chromium``, done by
 ``tasks.py test`` when it can); Playwright's own browser download is not
-used. Where Chromium is missing, the test is skipped with that reason.
+used. Where Chromium is missing, the tests are skipped with that reason.
 """
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
-
-from jupyter_lab import running_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LESSON = "notebooks/01_autoregressive_models.ipynb"
+LESSON = ROOT / "notebooks" / "01_autoregressive_models.ipynb"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
                                  "(python3 tasks.py test installs it where apt-get works)")]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    command = [sys.executable, "-m", "jupyter", "lab", "--LabApp.expose_app_in_browser=True",
-               "--allow-root", f"--ServerApp.root_dir={ROOT}"]
-    with running_lab(command, ROOT, tmp_path, timeout=90) as url:
-        yield url
+def launch(pw):
+    return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 def widget_image(page) -> str:
-    """The src of the AR simulator's figure (its Output widget holds one image)."""
+    """The src of the first widget's figure (its Output widget holds one image)."""
     images = page.locator(".jupyter-widgets-output-area img, .widget-output img")
     return images.first.get_attribute("src") if images.count() else ""
 
 
-def test_lesson01_runs_and_its_slider_redraws_the_figure(lab):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{lab}/lab/tree/{LESSON}")
-        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
-                               timeout=90_000)
-        page.wait_for_function(
-            "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-            " return !s || s.getAttribute('data-status') !== 'busy'; }", timeout=90_000)
-        page.wait_for_timeout(2_000)  # let the kernel settle before running everything
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        # finished when every code cell shows an execution count and none is pending ([*])
+def run_notebook(page, lab: str, notebook: Path, timeout_ms: int = 240_000) -> None:
+    """Open ``notebook`` (inside the repository) in JupyterLab, run all cells, check for errors."""
+    # ?reset: a fresh workspace, so no notebook of an earlier test is restored beside this one
+    page.goto(f"{lab}/lab/tree/{notebook.relative_to(ROOT).as_posix()}?reset")
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
+                           timeout=90_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+        " return !s || s.getAttribute('data-status') !== 'busy'; }", timeout=90_000)
+    page.wait_for_timeout(2_000)  # let the kernel settle before running everything
+    # start the command without awaiting its promise (it can wait on the kernel for ever)
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    # finished when every code cell shows an execution count and none is pending ([*])
+    try:
         page.wait_for_function(
             """() => {
                  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
                  return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-               }""", timeout=240_000)
-        page.wait_for_timeout(1_500)
+               }""", timeout=timeout_ms)
+    except Exception:
+        page.screenshot(path=str(ARTEFACTS / f"{notebook.stem}_failed.png"))
+        raise
+    page.wait_for_timeout(1_500)
+    text = page.locator(".jp-Notebook").inner_text()
+    assert "Error displaying widget" not in text
+    assert "Traceback" not in text
+    assert page.locator('[data-mime-type="application/vnd.jupyter.error"]').count() == 0
+    page.wait_for_function(
+        "document.querySelector('.jupyter-widgets-output-area img, .widget-output img')",
+        timeout=60_000)
 
-        text = page.locator(".jp-Notebook").inner_text()
-        assert "Error displaying widget" not in text
-        assert "Traceback" not in text
-        assert page.locator('[data-mime-type="application/vnd.jupyter.error"]').count() == 0
 
-        slider = page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").first
-        slider.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "document.querySelector('.jupyter-widgets-output-area img, .widget-output img')",
-            timeout=60_000)
+def wait_for_redraw(page, before: str, seconds: float = 60) -> str:
+    """Wait until the widget's figure differs from ``before`` and stops changing; return it."""
+    deadline = time.time() + seconds
+    while widget_image(page) == before and time.time() < deadline:
+        page.wait_for_timeout(500)
+    stable_since, last = time.time(), widget_image(page)
+    while time.time() - stable_since < 2 and time.time() < deadline + 30:
+        page.wait_for_timeout(400)
+        current = widget_image(page)
+        if current != last:
+            stable_since, last = time.time(), current
+    return last
+
+
+def move_slider(page, index: int, key: str, presses: int = 6) -> None:
+    slider = page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").nth(index)
+    slider.scroll_into_view_if_needed()
+    slider.focus()
+    for _ in range(presses):
+        slider.press(key)
+    page.wait_for_timeout(300)
+    slider.press("Enter")
+
+
+def dismiss_news(page) -> None:
+    no_news = page.get_by_role("button", name="No")
+    if no_news.count():
+        no_news.first.click()
+
+
+def test_lesson01_runs_and_its_slider_redraws_the_figure(jupyter_lab):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    copy = ARTEFACTS / LESSON.name
+    shutil.copy(LESSON, copy)
+    with sync_api.sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        run_notebook(page, jupyter_lab, copy)
         before = widget_image(page)
         assert before, "the AR simulator shows no figure"
-        slider.focus()
-        for _ in range(6):
-            slider.press("ArrowLeft")
-        page.wait_for_timeout(300)
-        slider.press("Enter")
-        deadline = time.time() + 60
-        while widget_image(page) == before and time.time() < deadline:
-            page.wait_for_timeout(500)
-        after = widget_image(page)
-        # let the last redraw finish, so the screenshot's title matches the slider
-        stable_since, last = time.time(), after
-        while time.time() - stable_since < 2 and time.time() < deadline + 30:
-            page.wait_for_timeout(400)
-            current = widget_image(page)
-            if current != last:
-                stable_since, last = time.time(), current
-        no_news = page.get_by_role("button", name="No")
-        if no_news.count():
-            no_news.first.click()
-        slider.locator("xpath=ancestor::div[contains(@class,'widget-inline-hbox')][1]").scroll_into_view_if_needed()
+        move_slider(page, 0, "ArrowLeft")
+        after = wait_for_redraw(page, before)
+        dismiss_news(page)
+        page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").first.locator(
+            "xpath=ancestor::div[contains(@class,'widget-inline-hbox')][1]").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTEFACTS / "lesson01_ar_simulator.png"))
         browser.close()
     assert after and after != before, "moving the φ₁ slider did not redraw the figure"
+
+
+def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(jupyter_lab):
+    """Lesson 05's gate explorer: the candidate buttons and the gate-bias sliders redraw the cell state."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    notebook = ARTEFACTS / "gate_explorer.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import course_lib\nfrom course_lib.show.widgets import gate_explorer\n\n"
+                                         "gate_explorer()")],
+        metadata={"kernelspec": {"name": "course-lib", "display_name": "Python (course-lib)",
+                                 "language": "python"}}), notebook)
+    with sync_api.sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        run_notebook(page, jupyter_lab, notebook)
+        first = widget_image(page)
+        assert first, "the gate explorer shows no figure"
+        page.get_by_role("button", name="sigmoid").first.click()
+        sigmoid = wait_for_redraw(page, first)
+        move_slider(page, 0, "ArrowRight")   # the forget gate's bias, up
+        remembered = wait_for_redraw(page, sigmoid)
+        dismiss_news(page)
+        page.screenshot(path=str(ARTEFACTS / "lesson05_gate_explorer.png"))
+        browser.close()
+    assert sigmoid != first, "choosing the sigmoid candidate did not redraw the figure"
+    assert remembered != sigmoid, "moving the forget-gate slider did not redraw the figure"

@@ -1,4 +1,4 @@
-"""Lesson 08's building blocks: classification metrics, leak-free labels, the newsvendor,
+"""Lesson 09's building blocks: classification metrics, leak-free labels, the newsvendor,
 the next-item breakdown, and saving / serving a recommender."""
 from __future__ import annotations
 
@@ -324,6 +324,55 @@ def test_unknown_history_items_are_skipped_with_a_warning(fitted_gru):
     with pytest.warns(UserWarning, match="not in the model's vocabulary"):
         with_unknown = rec.recommend([str(known[0]), known[1]], 5)
     assert with_unknown == rec.recommend([known[1]], 5)
-    with pytest.raises(TypeError, match="cannot be saved"):
+    with pytest.raises(TypeError, match="cannot be saved.*fit it first"):
         from course_lib.models.baselines import MarkovChain
         Recommender.from_model(MarkovChain(), split.vocab)
+
+
+@pytest.mark.parametrize("make", ["pop", "markov", "sknn", "vsknn", "stan"])
+def test_a_saved_baseline_serves_what_it_scores_without_pickle(make, tmp_path):
+    from course_lib.models.baselines import MarkovChain, Popularity
+    from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
+    from course_lib.models.serving import Recommender, load_recommender
+    from course_lib.prep.next_item import next_item_split
+
+    split = next_item_split(make_shop(20_000, seed=0).events, 14)
+    model = {"pop": Popularity, "markov": MarkovChain,
+             "sknn": lambda: SessionKNN(k=20, sample=500), "vsknn": lambda: VSKNN(k=20),
+             "stan": lambda: STAN(k=20)}[make]().fit(split.train, split.n_items)
+    folder = Recommender.from_model(model, split.vocab, max_len=10).save(tmp_path / "rec")
+    assert sorted(os.listdir(folder)) == ["recommender.json", "state.npz"]
+    with np.load(folder / "state.npz", allow_pickle=False) as arrays:   # numbers only, no objects
+        assert all(arrays[k].dtype != object for k in arrays.files)
+    loaded = load_recommender(folder)
+    assert loaded.kind == "baseline" and loaded.name == make and loaded.network is None
+    X, _ = split.test_prefixes(10)
+    for row in X[:20]:
+        history = split.vocab.decode(row[row > 0])
+        np.testing.assert_allclose(loaded.scores(history), model.score(row[None])[0, 1:], rtol=1e-6)
+    history = list(split.vocab.decode(split.test.iloc[0][:3]))
+    top = loaded.recommend(history, 5)
+    assert len(top) == 5 and top == Recommender.from_model(model, split.vocab).recommend(history, 5)
+
+
+def test_the_report_ships_the_best_model_on_validation_neural_or_not(fitted_gru):
+    import pandas as pd
+
+    from course_lib.evaluate.tuning import TuningResult
+    from course_lib.models.baselines import MarkovChain
+    from course_lib.tasks.report import model_to_ship
+    from course_lib.tasks.results import NextItemResult
+
+    split, gru = fitted_gru
+    markov = MarkovChain().fit(split.train, split.n_items)
+    scores = {"gru4rec": 0.31, "markov": 0.35}
+    result = NextItemResult("next_item", "Next-item", split=split,
+                            models={"gru4rec": gru, "markov": markov},
+                            tuned={k: TuningResult(k, {}, v, pd.DataFrame()) for k, v in scores.items()})
+    key, why = model_to_ship(result)
+    assert key == "markov" and "simple baseline" in why and "0.3500" in why
+    result.tuned["gru4rec"].score = 0.36
+    assert model_to_ship(result)[0] == "gru4rec"
+    result.tuned = {}                                  # no validation: the fixed order, said so
+    key, why = model_to_ship(result)
+    assert key == "gru4rec" and "fixed order" in why

@@ -1,6 +1,7 @@
 """``course-lib validate``: a profile and exit 0, or one clear error and exit 2; never writes."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -198,12 +199,32 @@ NEXT_ITEM_COLUMNS = "model,HR@10,HR@20,MRR@20,NDCG@10,train_s,predict_s,params"
 @pytest.mark.skipif(not (DATA / "otto_sample_sessions.jsonl").exists(), reason="no shared data")
 def test_next_item_on_the_otto_sample(tmp_path):
     out = tmp_path / "otto"
-    result = run("next-item", DATA / "otto_sample_sessions.jsonl", "--test-days", "7", "--epochs", "2",
-                 "--out", out, "--quiet")
+    result = run("next-item", DATA / "otto_sample_sessions.jsonl", "--test-days", "7", "--budget-s", "10",
+                 "--max-epochs", "2", "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     lines = (out / "leaderboard.csv").read_text().splitlines()
     assert lines[0] == NEXT_ITEM_COLUMNS and len(lines) == 6
     assert "predictions" in result.stdout and "unseen items dropped" in result.stdout
+    # 20 sessions: no validation window before the test to tune on, said plainly
+    assert "Nothing was tuned (the validation window holds too little data)" in result.stdout
+    assert not (out / "chosen_settings.csv").exists()
+
+
+def test_next_item_tunes_every_model_on_validation_within_the_budget(shop_csv, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "shop"
+    result = run("next-item", shop_csv, "--models", "pop,markov,sknn,gru4rec", "--budget-s", "20",
+                 "--max-epochs", "2", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    chosen = pd.read_csv(out / "chosen_settings.csv").set_index("model")
+    assert list(chosen.index) == ["pop", "markov", "sknn", "gru4rec"]
+    # "auto" is the full softmax on a small catalogue; the tuner may choose BPR-max on validation
+    expected = "bpr-max" if "loss=bpr-max" in chosen.loc["gru4rec", "settings"] else "softmax"
+    assert chosen.loc["gru4rec", "loss used"] == expected
+    assert "epochs=" in chosen.loc["gru4rec", "settings"] and "batch_size=" in chosen.loc["gru4rec", "settings"]
+    assert "tuned on the 7 days before the test" in result.stdout
+    assert json.loads((out / "chosen_settings.json").read_text())["gru4rec"]["trials"]
 
 
 def test_next_item_with_train_and_test_files_and_no_event_column(shop_csv, tmp_path):
@@ -221,6 +242,16 @@ def test_next_item_with_train_and_test_files_and_no_event_column(shop_csv, tmp_p
     assert result.returncode == 0, result.stderr
     board = pd.read_csv(tmp_path / "o" / "leaderboard.csv").set_index("model")
     assert board.loc["markov", "MRR@20"] > board.loc["pop", "MRR@20"]
+    chosen = json.loads((tmp_path / "o" / "chosen_settings.json").read_text())
+    assert set(chosen) == {"pop", "markov", "sknn"} and set(chosen["sknn"]["settings"]) == {"k", "sample", "remind"}
+
+
+def test_next_item_without_tuning_says_so(shop_csv, tmp_path):
+    result = run("next-item", shop_csv, "--models", "pop,markov", "--budget-s", "0",
+                 "--out", tmp_path / "o", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "Nothing was tuned (--budget-s is 0)" in result.stdout
+    assert sorted(os.listdir(tmp_path / "o")) == ["leaderboard.csv"]
 
 
 @pytest.mark.parametrize("args, expected", [

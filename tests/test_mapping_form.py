@@ -1,4 +1,4 @@
-"""Lesson 09's column-mapping form, used headless; and the shipped example log it is shown on."""
+"""Lesson 10's column-mapping form, used headless; and the shipped example log it is shown on."""
 from __future__ import annotations
 
 import gzip

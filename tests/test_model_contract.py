@@ -11,7 +11,8 @@ from course_lib.datasets import make_shop
 from course_lib.evaluate.next_item import fit_and_evaluate
 from course_lib.models.attention import SASRec
 from course_lib.models.base import KerasNextItemModel, NextItemModel, clone
-from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.baselines import MarkovChain, Popularity
+from course_lib.models.neighbours import SessionKNN
 from course_lib.models.batching import pad_to_whole_batches
 from course_lib.models.graph import SRGNN, GraphItemModel
 from course_lib.models.session_rnn import SessionRNN
@@ -54,10 +55,11 @@ def test_get_params_gives_the_constructor_arguments_and_clone_changes_only_those
     gru = SessionRNN(hidden=24, max_len=7, epochs=3, learning_rate=0.02, seed=5)
     assert gru.get_params() == {"cell": "gru", "hidden": 24, "max_len": 7, "epochs": 3,
                                 "batch_size": 128, "learning_rate": 0.02, "dropout": 0.1,
-                                "tied": True, "seed": 5}
+                                "tied": True, "loss": "auto", "n_sample": 1024, "seed": 5}
     other = clone(gru, seed=6)
     assert other is not gru and other.get_params() == {**gru.get_params(), "seed": 6}
-    assert SessionKNN(k=20).get_params() == {"k": 20, "sample": 2000}
+    assert SessionKNN(k=20).get_params() == {"k": 20, "sample": 1000, "similarity": "cosine",
+                                             "remind": True}
     assert Popularity().get_params() == {}
     assert repr(SASRec(dim=8, blocks=1)).startswith("SASRec(dim=8, blocks=1, heads=1,")
     with pytest.raises(ValueError, match="cell must be"):

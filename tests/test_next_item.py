@@ -11,7 +11,7 @@ import keras
 from course_lib.datasets import make_shop
 from course_lib.evaluate.next_item import evaluate_model, fit_and_evaluate, leaderboard
 from course_lib.evaluate.ranking import target_ranks
-from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.baselines import MarkovChain, Popularity
 from course_lib.models.cells import (gru_forward, hidden_state_jacobian_norms, lstm_forward,
                                      rnn_forward)
 from course_lib.prep.next_item import (next_item_split, split_sessions, training_windows,
@@ -91,49 +91,8 @@ def test_markov_and_popularity_scores_by_hand():
     assert list(pop[0, 1:]) == [1, 3, 3] and np.isneginf(pop[:, 0]).all()
 
 
-def test_session_knn_matches_a_brute_force_vote():
-    rng = np.random.default_rng(2)
-    sessions = [rng.choice(np.arange(1, 15), size=rng.integers(2, 6), replace=False) for _ in range(40)]
-    X = np.array([[0, 0, 3, 7], [0, 5, 1, 2]])
-    model = SessionKNN(k=5, sample=30).fit(sessions, 14)
-    scores = model.score(X)
-    recent = sessions[-30:]
-    for row, prefix in zip(scores, X):
-        q = set(prefix[prefix > 0])
-        sims = np.array([len(q & set(s)) / np.sqrt(len(q) * len(set(s))) for s in recent])
-        top = np.argsort(-sims, kind="stable")[:5]
-        cut = sims[top].min()
-        votes = np.zeros(15)
-        for sim, s in zip(sims, recent):
-            if sim >= cut and sim > 0:
-                votes[list(set(s))] += sim
-        assert np.allclose(row[1:] - model.backoff[1:], votes[1:], atol=1e-5)
+# session-kNN, V-SKNN and STAN: tests/test_neighbours.py
 
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_session_knn_sparse_top_k_equals_the_dense_computation(seed):
-    """score() keeps similarities sparse; a dense top-k (ties at the k-th kept) gives the same floats."""
-    rng = np.random.default_rng(seed)
-    n_items = int(rng.integers(3, 12))      # few items: many tied similarities
-    sessions = [rng.integers(1, n_items + 1, int(rng.integers(1, 6))) for _ in range(60)]
-    X = rng.integers(0, n_items + 1, (50, 5))
-    X[rng.random(50) < 0.2] = 0             # some empty prefixes
-    for k in (1, 3, 100):
-        model = SessionKNN(k=k, sample=40).fit(sessions, n_items)
-        Q = np.zeros((len(X), n_items + 1), "float32")
-        for i, prefix in enumerate(X):
-            Q[i, prefix[prefix > 0]] = 1.0
-        S = model.S.toarray()
-        q_norm = np.sqrt(Q.sum(axis=1))
-        sim = (Q @ S.T) / np.maximum(q_norm[:, None] * model.norms[None, :], 1e-9)
-        if k < sim.shape[1]:
-            cut = np.partition(sim, -k, axis=1)[:, -k][:, None]
-            sim = np.where(sim >= cut, sim, 0.0)
-        expected = sim @ S + model.backoff
-        got = model.score(X)
-        assert np.allclose(got[:, 1:], expected[:, 1:], rtol=1e-6, atol=1e-7)
-        assert np.isneginf(got[:, 0]).all()
 
 @pytest.mark.slow
 def test_gru_beats_popularity_and_markov(shop_split):

@@ -2,6 +2,7 @@
 a complete folder or nothing, one clear error on bad input."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 ROOT = Path(__file__).resolve().parents[1]
-# lesson 08's mapping, without --default-event: the loader assumes purchases and says so
+# lesson 09's mapping, without --default-event: the loader assumes purchases and says so
 RETAIL = ["--user", "CustomerID", "--session", "InvoiceNo", "--item", "StockCode", "--time",
           "InvoiceDate", "--price", "UnitPrice", "--quantity", "Quantity", "--clean-sales",
           "--drop-missing-ids"]
@@ -37,14 +38,15 @@ def shop_csv(tmp_path_factory):
 def test_report_on_the_synthetic_shop_runs_all_four_tasks(shop_csv, tmp_path):
     out = tmp_path / "report"
     before = shop_csv.read_bytes()
-    result = report(shop_csv, "--out", out, "--epochs", "2", "--models", "pop,markov,sknn,gru4rec")
+    result = report(shop_csv, "--out", out, "--budget-s", "30", "--max-epochs", "2", "--models",
+                    "pop,markov,sknn,gru4rec")
     assert result.returncode == 0, result.stderr[-3000:]
     assert shop_csv.read_bytes() == before
     files = set(os.listdir(out))
     assert {"next_item_leaderboard.csv", "next_item_breakdown.csv", "intent_leaderboard.csv",
             "churn_leaderboard.csv", "demand_leaderboard.csv", "stock_costs.csv", "summary.md",
             "model_card.md", "model", "next_item_mrr.png", "intent_pr_auc.png", "churn_pr_auc.png",
-            "demand_orders.png"} <= files
+            "demand_orders.png", "chosen_settings.csv", "chosen_settings.json"} <= files
     board = pd.read_csv(out / "next_item_leaderboard.csv")
     assert sorted(board["model"]) == ["gru4rec", "markov", "pop", "sknn"]  # stable keys, nothing else
     pop = board.set_index("model").loc["pop", "MRR@20"]
@@ -61,8 +63,15 @@ def test_report_on_the_synthetic_shop_runs_all_four_tasks(shop_csv, tmp_path):
     import course_lib  # noqa: F401
     from course_lib.models.serving import load_recommender
 
-    # the shipped model is chosen by a fixed preference (GRU first), never by its test score
-    assert (out / "model_card.md").read_text().startswith("# Model card: gru4rec")
+    # every model was tuned on validation; the shipped model is the best there, neural or not
+    chosen = pd.read_csv(out / "chosen_settings.csv").set_index("model")
+    assert list(chosen.index) == ["pop", "markov", "sknn", "gru4rec"]
+    best = chosen["validation MRR@20"].idxmax()
+    card = (out / "model_card.md").read_text()
+    assert card.startswith(f"# Model card: {best} ") and "best on the validation window" in card
+    assert json.loads((out / "model" / "recommender.json").read_text())["name"] == best
+    settings = json.loads((out / "chosen_settings.json").read_text())
+    assert settings["gru4rec"]["settings"]["epochs"] <= 2 and settings["gru4rec"]["trials"]
     rec = load_recommender(out / "model")
     first_item = pd.read_csv(shop_csv, nrows=1)["item_id"].iloc[0]
     assert len(rec.recommend([first_item], 5)) == 5
@@ -89,12 +98,15 @@ def test_report_on_online_retail(tmp_path):
     assert "every event is a purchase, assumed because the column 'InvoiceNo'" in result.stdout
     assert "every event is a purchase (no views or carts)" in result.stdout
     assert "--event COL" in result.stdout
-    assert "397,884 events" in result.stdout  # the rows lesson 08 reads
+    assert "397,884 events" in result.stdout  # the rows lesson 09 reads
     churn = pd.read_csv(out / "churn_leaderboard.csv")
     assert (churn["ROC-AUC"] > 0.65).all() and (churn["PR-AUC"] > churn["base rate"]).all()
     costs = pd.read_csv(out / "stock_costs.csv")
     assert {"order the forecast", "order the quantile"} == set(costs["policy"])
-    assert "model" not in os.listdir(out)  # no neural model was trained, none is saved
+    # no neural model was trained: the best on validation, the Markov chain, is saved and said so
+    card = (out / "model_card.md").read_text()
+    assert card.startswith("# Model card: markov ") and "a simple baseline, not a neural network" in card
+    assert "chosen_settings.json" in os.listdir(out)
     summary = (out / "summary.md").read_text()
     assert summary.count("**Skipped:**") == 1
 

@@ -13,7 +13,7 @@ from course_lib.evaluate.classification import classification_metrics
 from course_lib.evaluate.rolling import leaderboard, rolling_origin
 from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
 from course_lib.tasks import registry
-from course_lib.tasks.next_item import next_item_task, tune_sknn
+from course_lib.tasks.next_item import next_item_task, tune_on_validation
 from course_lib.tasks.results import NextItemResult
 from course_lib.tasks.settings import (MODEL_KEYS, ChurnSettings, DemandSettings, ForecastSettings,
                                        NextItemSettings, Settings, SettingsError)
@@ -97,20 +97,38 @@ def test_yes_no_metrics_of_scikit_learn_agree_with_the_lesson_s_own():
 
 
 @pytest.mark.slow
-def test_tune_sknn_returns_new_settings_and_the_task_a_typed_result():
+def test_every_model_is_tuned_on_validation_and_the_task_a_typed_result():
     events = make_shop(20_000, seed=0).events
     settings = NextItemSettings(models=("pop", "markov", "sknn"), sknn_ks=(5, 50),
                                 sknn_samples=(300,))
     views = events[events["event_type"] == "view"]
     earlier = views[views["timestamp"] < views["timestamp"].max() - pd.Timedelta(days=7)]
-    tuned, choice = tune_sknn(earlier, settings, log=lambda message: None)
-    assert choice in settings.sknn_grid and (tuned.sknn_k, tuned.sknn_sample) == (choice["k"], 300)
+    tuned = tune_on_validation(earlier, settings, log=lambda message: None)
+    assert list(tuned) == ["pop", "markov", "sknn"]          # every model gets a validation score
+    choice = tuned["sknn"].params
+    assert choice in settings.sknn_grid and len(tuned["sknn"].trials) == len(settings.sknn_grid)
+    assert tuned["markov"].params == {} and 0 < tuned["markov"].score < 1
     assert (settings.sknn_k, settings.sknn_sample) == (100, 5000)   # the caller's settings unchanged
-    assert tune_sknn(earlier, dataclasses.replace(settings, valid_days=0))[1] is None
+    assert tune_on_validation(earlier, dataclasses.replace(settings, valid_days=0)) == {}
+    assert tune_on_validation(earlier, dataclasses.replace(settings, budget_s=0)) == {}
     result = next_item_task(events, settings, progress=False, log=lambda message: None)
     assert isinstance(result, NextItemResult) and result.skipped is None
-    assert list(result.models) == ["pop", "markov", "sknn"] and result.tuned == choice
+    assert list(result.models) == ["pop", "markov", "sknn"] and result.tuned["sknn"].params == choice
     assert result.models["sknn"].k == choice["k"]
     assert sorted(result.leaderboard["model"]) == ["markov", "pop", "sknn"]
     assert set(result.breakdown["model"]) == {"pop", "markov", "sknn"}
-    assert set(result.tables) == {"next_item_leaderboard", "next_item_breakdown"}
+    assert set(result.tables) == {"next_item_leaderboard", "next_item_breakdown", "chosen_settings"}
+    assert result.tables["chosen_settings"]["model"].tolist() == ["pop", "markov", "sknn"]
+
+
+def test_the_neural_grids_start_from_the_settings():
+    settings = NextItemSettings(learning_rate=3e-3, hidden=128, loss="bpr-max")
+    grid = registry.grid("gru4rec", settings)
+    assert list(grid) == ["learning_rate", "loss", "hidden", "dropout"]
+    assert grid["learning_rate"] == (3e-3, 1e-2, 3e-2) and grid["hidden"] == (128, 64)
+    assert grid["loss"] == ("bpr-max", "auto")
+    assert "dropout" not in registry.grid("srgnn", settings) and "dim" in registry.grid("sasrec", settings)
+    assert registry.grid("sknn", settings) == settings.sknn_grid and registry.grid("markov", settings) == []
+    assert set(registry.GRIDS) <= set(MODEL_KEYS)
+    with pytest.raises(SettingsError, match="budget_s"):
+        NextItemSettings(budget_s=-1)

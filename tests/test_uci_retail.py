@@ -158,7 +158,7 @@ def test_purchase_events_drop_cancellations_and_guests_explicitly(raw):
 
 
 def test_lesson_and_command_line_see_the_same_rows(raw):
-    """Lesson 08 (online_retail_events) and `course-lib report` with the data card's options."""
+    """Lesson 09 (online_retail_events) and `course-lib report` with the data card's options."""
     from course_lib.cli import build_parser, load_from_args
 
     lesson = online_retail_events(raw)
@@ -199,7 +199,7 @@ def test_without_the_file_a_lesson_says_one_sentence_and_goes_on(tmp_path, monke
     # what lessons 01-04 do with it: orders per trading day, Sunday to Friday (m = 6)
     orders = trading_days(daily_series(retail, value="sessions"), start="2011-01-04")
     assert len(orders) > 150 + 6 * 10 and orders.index.day_of_week.nunique() == 6
-    # what lesson 08 does with it: baskets split by time, churn at 90 days
+    # what lesson 09 does with it: baskets split by time, churn at 90 days
     known = online_retail_or_stand_in(say=said.append)
     valid, test = validation_and_test_splits(known, test_days=28, valid_days=28)
     assert len(test.test) > 50 and len(valid.test) > 50

@@ -184,7 +184,8 @@ def test_a_next_item_leaderboard_gets_interval_columns(shop_split):
     """The integration the case study will use, on a leaderboard built with today's code."""
     from course_lib.evaluate.next_item import evaluate_model, leaderboard
     from course_lib.evaluate.ranking import ranks_in_batches
-    from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+    from course_lib.models.baselines import MarkovChain, Popularity
+    from course_lib.models.neighbours import SessionKNN
 
     X, y = shop_split.test_prefixes(20)
     models = [m.fit(shop_split.train, shop_split.n_items) for m in

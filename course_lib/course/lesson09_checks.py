@@ -1,109 +1,66 @@
-"""Checkers for the exercises of lesson 09 (solutions/09_your_own_data.ipynb)."""
+"""Checkers for the exercises of lesson 09 (solutions/09_case_study.ipynb)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from course_lib.datasets import EventLogError, load_events
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
 
 
-def time_format(answer, texts, expected) -> None:
-    """09.1: a strftime format that reads every one of ``texts`` as the ``expected`` times."""
+def order_quantity(answer, demand_draws, underage_cost: float, overage_cost: float) -> None:
+    """09.1: the newsvendor order from draws of the demand distribution."""
     if is_missing(answer):
         return report("09.1", NOT_ATTEMPTED)
-    if not isinstance(answer, str):
-        return report("09.1", WRONG, "hint: a format is a string such as '%d/%m/%Y %H:%M'.")
-    expected = pd.to_datetime(pd.Series(expected))
-    try:
-        got = pd.to_datetime(pd.Series(texts), format=answer)
-    except (ValueError, TypeError) as exc:
-        first = str(exc).splitlines()[0].split(". You might")[0].split(", at position")[0][:100]
-        return report("09.1", WRONG, f"hint: pandas cannot read them with it ({first}); "
-                                     "%Y year, %m month, %d day, %H hour, %M minute; copy the "
-                                     "other characters as they are.")
-    if got.equals(expected):
-        return report("09.1", CORRECT, f"load_events(..., time_format={answer!r}) reads them.")
-    if ((got - expected).abs() == pd.Timedelta(hours=12)).any() and (got.dt.date == expected.dt.date).all():
-        return report("09.1", WRONG, "hint: the dates are right but some hours are 12 off: with "
-                                     "AM/PM the hour is %I (12-hour clock), not %H.")
-    if (got.dt.month == expected.dt.day).all() and (got.dt.day == expected.dt.month).all():
-        return report("09.1", WRONG, "hint: it reads, but day and month are swapped: which of "
-                                     "the two numbers goes above 12?")
-    return report("09.1", WRONG, "hint: it reads, but not as the times given; compare each part.")
+    draws = np.asarray(demand_draws, float)
+    ratio = underage_cost / (underage_cost + overage_cost)
+    expected = float(np.quantile(draws, ratio))
+    if abs(float(answer) - expected) <= 1.0:
+        cost = lambda q: float(np.mean(underage_cost * np.maximum(draws - q, 0)  # noqa: E731
+                                       + overage_cost * np.maximum(q - draws, 0)))
+        return report("09.1", CORRECT, f"expected cost {cost(expected):.2f} per day against "
+                                       f"{cost(draws.mean()):.2f} when ordering the mean.")
+    if abs(float(answer) - draws.mean()) <= 1.0:
+        return report("09.1", WRONG, "hint: the mean is the best order only when both costs are equal; "
+                                     "take the cu / (cu + co) quantile.")
+    if abs(float(answer) - np.quantile(draws, 1 - ratio)) <= 1.0:
+        return report("09.1", WRONG, "hint: that is the co / (cu + co) quantile; shortage is the "
+                                     "costlier side, so order more, not less.")
+    return report("09.1", WRONG, "hint: np.quantile(demand_draws, cu / (cu + co)).")
 
 
-def _same_events(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    a, b = a.copy(), b.copy()
-    a.attrs, b.attrs = {}, {}
-    return a.shape == b.shape and list(a.columns) == list(b.columns) and a.equals(b)
-
-
-def column_mapping(answer, path, expected: dict) -> None:
-    """09.2: keyword arguments that make ``load_events(path, **answer)`` give the intended table."""
+def churned_customers(answer, purchases: pd.DataFrame, cutoff, horizon_days: int) -> None:
+    """09.2: the customers (with a purchase before ``cutoff``) who buy nothing in the window."""
     if is_missing(answer):
         return report("09.2", NOT_ATTEMPTED)
-    if not isinstance(answer, dict):
-        return report("09.2", WRONG, "hint: a dict such as {'user': 'visitor', ...}.")
-    try:
-        events = load_events(path, **answer)
-    except EventLogError as exc:
-        return report("09.2", WRONG, f"hint: the loader says: {str(exc).split(': ', 1)[-1]}")
-    except TypeError as exc:
-        return report("09.2", WRONG, f"hint: {exc}; the keywords are user, session, item, time, "
-                                     "event, price, category, quantity, time_unit, ...")
-    right = load_events(path, **expected)
-    if _same_events(events, right):
-        return report("09.2", CORRECT, f"{len(events)} events in {events['session_id'].nunique()} "
-                                       "sessions, with the file's own session ids.")
-    used = events.attrs.get("columns", {})
-    if "session_id" not in used:
-        return report("09.2", WRONG, "hint: the file has its own session column; without it the "
-                                     "loader cuts sessions by inactivity instead.")
-    if set(used.values()) != set(right.attrs["columns"].values()):
-        missing = sorted(set(right.attrs["columns"].values()) - set(used.values()))
-        return report("09.2", WRONG, f"hint: these columns are not used yet: {', '.join(missing)}.")
-    return report("09.2", WRONG, "hint: every column is used, but some hold the wrong thing; "
-                                 "compare events.attrs['columns'] with the file's first rows.")
+    cutoff = pd.Timestamp(cutoff)
+    end = cutoff + pd.Timedelta(days=horizon_days)
+    t, user = purchases["timestamp"], purchases["user_id"]
+    before = set(user[t < cutoff])
+    inside = set(user[(t >= cutoff) & (t < end)])
+    expected = before - inside
+    got = set(answer)
+    if got == expected:
+        return report("09.2", CORRECT, f"{len(expected)} of {len(before)} customers churned.")
+    if got == before - set(user[t >= cutoff]):
+        return report("09.2", WRONG, "hint: only purchases inside the label window count; a purchase "
+                                     "after it is the future the label must not see.")
+    if got == set(user) - inside:
+        return report("09.2", WRONG, "hint: only customers who bought before the cut-off can churn.")
+    return report("09.2", WRONG, "hint: customers seen before the cut-off, minus those who buy in "
+                                 "[cut-off, cut-off + horizon).")
 
 
-def first_bad_line(answer, path, mapping: dict) -> None:
-    """09.3: the line of the file (the header is line 1) the loader complains about first."""
+def top_decile_lift(answer, labels, scores) -> None:
+    """09.3: precision among the top 10 % of scores, divided by the base rate."""
     if is_missing(answer):
         return report("09.3", NOT_ATTEMPTED)
-    try:
-        load_events(path, **mapping)
-    except EventLogError as exc:
-        line = exc.line
-    else:  # pragma: no cover (the exercise's file is broken on purpose)
-        return report("09.3", WRONG, "the file loads: nothing to find.")
-    if answer == line:
-        return report("09.3", CORRECT, f"line {line}; the error says what to fix there.")
-    if answer == line - 1:
-        return report("09.3", WRONG, "hint: that counts data rows; a file's line numbers count the "
-                                     "header as line 1, and so does the loader.")
-    if answer == line - 2:
-        return report("09.3", WRONG, "hint: that is a 0-based row of the data; take the error's "
-                                     "own number (err.line).")
-    return report("09.3", WRONG, "hint: catch the EventLogError and read its line attribute "
-                                 "(or the 'line N' in its message).")
-
-
-def sessions_with_gap(answer, path, mapping: dict, gap: str) -> None:
-    """09.4: the number of sessions when a session ends after ``gap`` without an event."""
-    if is_missing(answer):
-        return report("09.4", NOT_ATTEMPTED)
-    expected = int(load_events(path, **mapping, session_gap=gap)["session_id"].nunique())
-    default = int(load_events(path, **mapping)["session_id"].nunique())
-    try:
-        value = int(answer)
-    except (TypeError, ValueError):
-        return report("09.4", WRONG, "hint: a number of sessions.")
-    if value == expected:
-        return report("09.4", CORRECT, f"{expected:,} sessions with a {gap} gap against {default:,} "
-                                       "with the default 30min: a gap shorter than the pauses "
-                                       "between page views splits visits.")
-    if value == default:
-        return report("09.4", WRONG, f"hint: that is the count with the default gap; pass "
-                                     f"session_gap={gap!r}.")
-    return report("09.4", WRONG, "hint: events['session_id'].nunique() after loading with "
-                                 f"session_gap={gap!r}.")
+    labels, scores = np.asarray(labels), np.asarray(scores, float)
+    n = max(1, int(round(0.1 * len(labels))))
+    precision = labels[np.argsort(-scores, kind="stable")[:n]].mean()
+    expected = precision / labels.mean()
+    if close(answer, expected, rel=1e-3):
+        return report("09.3", CORRECT, f"the top 10 % holds {expected:.1f}x the base rate of positives.")
+    if close(answer, precision, rel=1e-3):
+        return report("09.3", WRONG, "hint: that is the precision; divide it by the base rate.")
+    return report("09.3", WRONG, "hint: sort by score (highest first), take the first 10 %, "
+                                 "average their labels, divide by labels.mean().")

@@ -1,4 +1,4 @@
-"""A form that maps your file's columns onto the canonical event table (lesson 09).
+"""A form that maps your file's columns onto the canonical event table (lesson 10).
 
 ``column_mapping_form(path)`` reads only the file's header (and a few rows to
 preview), offers one dropdown per canonical column pre-filled with the guesses
@@ -44,7 +44,7 @@ CHOOSE = "(choose a column)"
 
 
 class ColumnMappingForm:
-    """Lesson 09's column-mapping form; build it with :func:`column_mapping_form`.
+    """Lesson 10's column-mapping form; build it with :func:`column_mapping_form`.
 
     ``dropdowns`` holds one ``Dropdown`` per keyword of ``load_events`` (user,
     session, item, time, event, price, category, quantity); ``time_format``,
@@ -201,7 +201,7 @@ class ColumnMappingForm:
 
 
 def column_mapping_form(path, sep: str | None = None, encoding: str = "utf-8") -> ColumnMappingForm:
-    """Lesson 09: a form to map ``path``'s columns, validate them and get the code that does it.
+    """Lesson 10: a form to map ``path``'s columns, validate them and get the code that does it.
 
     Display ``form.widget`` (or the form itself) in a notebook; without a
     browser, set ``form.dropdowns["item"].value = "sku"`` and friends, then

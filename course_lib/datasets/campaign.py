@@ -1,4 +1,4 @@
-"""Coupon campaigns in the synthetic shop, with a known effect per customer (lesson 08).
+"""Coupon campaigns in the synthetic shop, with a known effect per customer (lesson 09).
 
 :func:`make_campaign` takes a shop from :func:`~course_lib.datasets.make_shop`
 and runs randomised coupon campaigns on its customers: on the campaign's
@@ -85,7 +85,7 @@ class Campaign:
 
 
 def make_campaign(shop: Shop, config: CampaignConfig | None = None, **overrides) -> Campaign:
-    """Randomised coupon campaigns on ``shop``'s customers, with their true uplift (lesson 08).
+    """Randomised coupon campaigns on ``shop``'s customers, with their true uplift (lesson 09).
 
     By default two campaigns of ``window_days`` each: a training campaign,
     and the test campaign whose window ends with the data. Deterministic by

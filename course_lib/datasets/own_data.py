@@ -1,4 +1,4 @@
-"""Load your own event log into the canonical event table (lessons 00 and 09).
+"""Load your own event log into the canonical event table (lessons 00 and 10).
 
 ``load_events(path, user=..., item=..., time=...)`` reads CSV (also .tsv and
 .gz), Parquet and JSON Lines (flat records, or OTTO's nested
@@ -10,7 +10,7 @@ never written. The real data sets go through it too (``online_retail_events``),
 so a lesson and ``course-lib`` see the same rows.
 
 The steps are public for tools that look at a file before loading it (lesson
-09's form): :func:`detect_format`, :func:`read_header` and
+10's form): :func:`detect_format`, :func:`read_header` and
 :func:`guess_columns` (with ``exclude=``, the columns to leave out).
 
 CSV files are streamed in blocks through pyarrow, so a large file costs the
@@ -82,7 +82,7 @@ def guess_columns(header: list[str], mapping: dict | None = None, exclude=()) ->
     ``mapping`` (keyword -> column) wins; a keyword in ``exclude`` gets no
     column even when the file has one under a usual name; every other
     keyword gets the first column whose name is one of its usual names
-    (:data:`ALIASES`, case-insensitive). Lesson 09's form is pre-filled with it.
+    (:data:`ALIASES`, case-insensitive). Lesson 10's form is pre-filled with it.
     """
     mapping = {_keyword(k): v for k, v in (mapping or {}).items() if v is not None}
     excluded = {_keyword(k) for k in exclude}
@@ -534,7 +534,7 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
 
 
 def open_parquet(path):
-    """A pyarrow ParquetFile, or one clear error if the file is not Parquet (also lesson 09's form)."""
+    """A pyarrow ParquetFile, or one clear error if the file is not Parquet (also lesson 10's form)."""
     import pyarrow.parquet as pq
 
     try:
@@ -578,7 +578,7 @@ def read_header(path, *, sep: str | None = None, encoding: str = "utf-8", rows: 
     Reads only the start of the file. An unreadable file raises the same
     :class:`EventLogError` as :func:`load_events`. A nested OTTO-style JSON
     Lines file shows its flat records (``session``, ``aid``, ``ts``, ``type``).
-    Lesson 09's form uses it.
+    Lesson 10's form uses it.
     """
     if isinstance(path, pd.DataFrame):
         return Header(list(path.columns), None, path.head(rows).astype(str))
@@ -748,7 +748,7 @@ def _guess_event_type(events: pd.DataFrame, cmap: ColumnMap) -> tuple[str, str]:
 def event_type_hint(events: pd.DataFrame) -> str:
     """For a reason to skip a task: which option to change when the file had no event column.
 
-    Empty when the file had its own event-type column (lessons 08-09, ``course-lib report``).
+    Empty when the file had its own event-type column (lessons 09-10, ``course-lib report``).
     """
     default = events.attrs.get("default_event")
     if not default:

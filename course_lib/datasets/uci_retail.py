@@ -1,4 +1,4 @@
-"""UCI Online Retail: real transactions of a UK online shop (lessons 00-04, 08).
+"""UCI Online Retail: real transactions of a UK online shop (lessons 00-04, 09).
 
 Chen, D., Sain, S. L. and Guo, K. (2012). Data mining for the online retail
 industry. Journal of Database Marketing & Customer Strategy Management 19(3),

@@ -1,4 +1,4 @@
-"""Metrics for yes/no predictions: purchase intent and churn (lesson 08).
+"""Metrics for yes/no predictions: purchase intent and churn (lesson 09).
 
 When positives are rare, ROC-AUC looks good for almost any model: it asks
 how often a random positive outranks a random negative, and most negatives

@@ -1,4 +1,4 @@
-"""Choose a forecaster on validation origins, report it on test origins (lessons 03, 04, 08; ``course-lib forecast``).
+"""Choose a forecaster on validation origins, report it on test origins (lessons 03, 04, 09; ``course-lib forecast``).
 
 Rolling origin gives one score per model and origin. Picking the model with
 the best score over *all* origins and then reporting that score tunes the

@@ -1,4 +1,4 @@
-"""Evaluating next-item models under the shared protocol (lessons 05-08).
+"""Evaluating next-item models under the shared protocol (lessons 05-09).
 
 Every model scores every training item for every test prefix; the target's
 rank counts ties against it (see :mod:`course_lib.evaluate.ranking`);
@@ -39,6 +39,23 @@ def leaderboard(rows) -> pd.DataFrame:
     return table.sort_values("MRR@20", ascending=False, ignore_index=True)
 
 
+def verdict(board: pd.DataFrame, baselines, metric: str = "MRR@20") -> str:
+    """Which wins on ``board``, said plainly: the best model that is not one of ``baselines``
+    against the best of ``baselines`` (lessons 05-10, the report)."""
+    is_baseline = board["model"].isin(list(baselines))
+    if is_baseline.all() or not is_baseline.any():
+        best = board.loc[board[metric].idxmax()]
+        return f"Best: {best['model']} ({metric} {best[metric]:.4f})."
+    model = board[~is_baseline].loc[lambda t: t[metric].idxmax()]
+    base = board[is_baseline].loc[lambda t: t[metric].idxmax()]
+    change = model[metric] / base[metric] - 1 if base[metric] > 0 else np.inf
+    if model[metric] > base[metric]:
+        return (f"{model['model']} wins: {metric} {model[metric]:.4f} against {base[metric]:.4f} for the "
+                f"best baseline, {base['model']} ({change:+.1%}).")
+    return (f"The best baseline, {base['model']}, wins: {metric} {base[metric]:.4f} against "
+            f"{model[metric]:.4f} for the best neural model, {model['model']} ({change:+.1%}).")
+
+
 def tune(make_model, grid: list[dict], split, X, y, metric: str = "MRR@20") -> tuple[dict, pd.DataFrame]:
     """Try each parameter set on the *validation* split; return the best and the table."""
     rows = []
@@ -64,7 +81,7 @@ def full_and_sampled(model, X, y, n_negatives: int = 100, k: int = 10, batch_siz
 
 
 def breakdown(model, split, X, y, long_from: int = 5, k: int = 20) -> pd.DataFrame:
-    """Error analysis (lesson 08): the model's MRR@k and HR@k on parts of the test.
+    """Error analysis (lesson 09): the model's MRR@k and HR@k on parts of the test.
 
     * **repeat** predictions, whose target already occurs in the prefix (a
       shopper going back to an item), against **new** ones;

@@ -1,4 +1,4 @@
-"""Rolling-origin evaluation and the forecast leaderboard (lessons 03, 04, 08).
+"""Rolling-origin evaluation and the forecast leaderboard (lessons 03, 04, 09).
 
 One train/test split says little: the test window may be easy or hard by
 chance. Rolling origin (time-series cross-validation) fits each model on

@@ -1,4 +1,4 @@
-"""A neural model over several seeds: the mean, the spread, and the bootstrap interval (lessons 05, 07, 08).
+"""A neural model over several seeds: the mean, the spread, and the bootstrap interval (lessons 05, 07, 09).
 
 A neural model's score depends on its random start and the order of its
 mini-batches; one seed is one draw. :func:`over_seeds` trains the same

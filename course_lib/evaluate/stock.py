@@ -1,4 +1,4 @@
-"""From a demand forecast to a stock decision: the newsvendor (lesson 08).
+"""From a demand forecast to a stock decision: the newsvendor (lesson 09).
 
 Each day the shop stocks ``q`` units before it knows the demand ``d``.
 A unit short costs ``underage_cost`` (the margin lost, and a disappointed

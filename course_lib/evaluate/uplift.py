@@ -1,4 +1,4 @@
-"""Judging an uplift ranking on a randomised campaign (lesson 08).
+"""Judging an uplift ranking on a randomised campaign (lesson 09).
 
 An uplift model ranks customers by how much the coupon changes their
 chance to buy. No customer shows both outcomes, so a ranking is judged on

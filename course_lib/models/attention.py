@@ -74,7 +74,7 @@ class PaddingAwareCausalMask(keras.layers.Layer):
 
 
 def build_sasrec(n_codes: int, max_len: int, *, dim: int = 64, blocks: int = 2, heads: int = 1,
-                 dropout: float = 0.2):
+                 dropout: float = 0.2, sampler=None):
     """SASRec: item + position embeddings, causal self-attention blocks, tied item scores.
 
     Returns (training network, scoring network), sharing every layer: scores
@@ -100,9 +100,12 @@ def build_sasrec(n_codes: int, max_len: int, *, dim: int = 64, blocks: int = 2, 
         x = x + keras.layers.Dense(dim, name=f"ffn_out_{b}")(y)
     x = keras.layers.LayerNormalization(name="norm_out")(x)
     output, matrix = TiedOutput(n_codes, name="tied_scores"), EmbeddingMatrix(embedding)(items)
-    every_step = output([x, matrix])
-    last = output([LastStep(name="last_step")(x), matrix])
-    return keras.Model(items, every_step, name="sasrec"), keras.Model(items, last, name="sasrec")
+    last = keras.Model(items, output([LastStep(name="last_step")(x), matrix]), name="sasrec")
+    candidates = sampler(output) if sampler else None
+    if candidates is None:
+        return keras.Model(items, output([x, matrix]), name="sasrec"), last
+    targets = keras.Input((max_len,), dtype="int32", name="targets")
+    return keras.Model([items, targets], candidates([x, targets, matrix]), name="sasrec"), last
 
 
 class SASRec(KerasNextItemModel):
@@ -112,11 +115,11 @@ class SASRec(KerasNextItemModel):
 
     def __init__(self, dim: int = 64, blocks: int = 2, heads: int = 1, max_len: int = 10,
                  epochs: int = 6, batch_size: int = 256, learning_rate: float = 3e-3,
-                 dropout: float = 0.2, seed: int = 0):
+                 dropout: float = 0.2, loss: str = "auto", n_sample: int = 1024, seed: int = 0):
         super().__init__(max_len=max_len, epochs=epochs, batch_size=batch_size,
-                         learning_rate=learning_rate, seed=seed)
+                         learning_rate=learning_rate, loss=loss, n_sample=n_sample, seed=seed)
         self.dim, self.blocks, self.heads, self.dropout = dim, blocks, heads, dropout
 
     def build(self, n_codes: int):
         return build_sasrec(n_codes, self.max_len, dim=self.dim, blocks=self.blocks,
-                            heads=self.heads, dropout=self.dropout)
+                            heads=self.heads, dropout=self.dropout, sampler=self.candidate_scores)

@@ -1,4 +1,4 @@
-"""The next-item model contract, and the Keras base class of the neural models (lessons 05-08).
+"""The next-item model contract, and the Keras base class of the neural models (lessons 05-09).
 
 Every next-item model, from popularity to SR-GNN, keeps one contract,
 :class:`NextItemModel`, so that evaluation, tuning, the leaderboards and the
@@ -30,6 +30,7 @@ import numpy as np
 from tqdm.keras import TqdmCallback
 
 from course_lib.models.batching import pad_to_whole_batches, predict_in_fixed_batches
+from course_lib.models.sampling import CandidateScores, choose_loss, item_counts, training_loss
 from course_lib.prep.next_item import training_windows
 
 PAD_SCORE = -np.inf  # the score of code 0 (padding): never recommended
@@ -96,10 +97,12 @@ def clone(model, **changes):
 class KerasNextItemModel(NextItemBase):
     """Base class of the Keras next-item models: GRU/LSTM, SASRec, SR-GNN (lessons 05-07).
 
-    Training: every example predicts its target(s) with full-softmax
-    cross-entropy (Adam, ``learning_rate``), ``epochs`` passes over shuffled
-    batches of ``batch_size``; the examples are padded to whole batches by
-    zero-weight rows, so every batch has one shape and Keras compiles once.
+    Training: every example predicts its target(s) (Adam, ``learning_rate``),
+    ``epochs`` passes over shuffled batches of ``batch_size``; the examples
+    are padded to whole batches by zero-weight rows, so every batch has one
+    shape and Keras compiles once. The loss is full-softmax cross-entropy, or
+    for large catalogues a loss over sampled candidates (``loss=``, see
+    :mod:`course_lib.models.sampling`; ``"auto"`` chooses by catalogue size).
 
     Two networks share their layers: the *training network* (whatever the
     loss needs, e.g. scores at every position) and the *scoring network*
@@ -110,18 +113,30 @@ class KerasNextItemModel(NextItemBase):
     ``on_epoch_end`` or ``on_train_end``: the training network's weights are
     the scoring network's).
 
-    A subclass implements :meth:`build`, and overrides :meth:`examples`,
-    :meth:`network_inputs` or :meth:`loss` where its data or its loss differ.
+    A subclass implements :meth:`build` (calling :meth:`candidate_scores` for
+    its training network when the loss samples), and overrides
+    :meth:`examples`, :meth:`network_inputs` or :meth:`loss_function` where its
+    data or its loss differ.
     """
 
     #: True when the scoring network takes left-padded prefixes as they are,
     #: so that :class:`~course_lib.models.serving.Recommender` can serve it
     takes_prefixes = True
 
+    # the loss's fixed settings, the reference GRU4Rec's (its published parameter files)
+    sample_alpha = 0.5   # extra negatives drawn by popularity ** sample_alpha
+    logq = 1.0           # log-Q correction of the sampled cross-entropy
+    bpreg = 1.0          # BPR-max's score regularisation
+    elu = 0.5            # BPR-max's ELU on the scores
+
     def __init__(self, *, max_len: int = 10, epochs: int = 6, batch_size: int = 256,
-                 learning_rate: float = 1e-2, seed: int = 0):
+                 learning_rate: float = 1e-2, loss: str = "auto", n_sample: int = 1024,
+                 seed: int = 0):
         self.max_len, self.epochs, self.batch_size = max_len, epochs, batch_size
         self.learning_rate, self.seed = learning_rate, seed
+        choose_loss(loss, 0)  # refuses an unknown loss at once
+        self.loss, self.n_sample = loss, n_sample
+        self.loss_used = None  # the loss fit chose ("auto" resolved by catalogue size)
 
     # ------------------------------------------------------------ what a model supplies
     def build(self, n_codes: int) -> tuple[keras.Model, keras.Model]:
@@ -137,14 +152,46 @@ class KerasNextItemModel(NextItemBase):
         """What the networks take for left-padded prefixes ``X`` (by default ``X`` itself)."""
         return X
 
-    def loss(self) -> keras.losses.Loss:
-        """The training loss: by default cross-entropy over the whole catalogue (full softmax)."""
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    def training_inputs(self, X, Y):
+        """What the training network takes: the network inputs, and the targets when the loss
+        samples (their scores and the in-batch candidates come from them)."""
+        inputs = self.network_inputs(X)
+        if self.loss_used == "softmax":
+            return inputs
+        return [*(inputs if isinstance(inputs, list) else [inputs]), Y]
+
+    def candidate_scores(self, head) -> CandidateScores | None:
+        """The training layer scoring each target against sampled candidates with the output
+        layer ``head`` (None with full softmax); for :meth:`build`."""
+        if self.loss_used == "softmax":
+            return None
+        return CandidateScores(head, self.item_counts, kind=self.loss_used, n_sample=self.n_sample,
+                               sample_alpha=self.sample_alpha, logq=self.logq, elu=self.elu,
+                               seed=self.seed, name="candidate_scores")
+
+    def loss_function(self) -> keras.losses.Loss:
+        """The Keras loss of :attr:`loss_used`: full-softmax cross-entropy, sampled cross-entropy
+        or BPR-max (:mod:`course_lib.models.sampling`)."""
+        return training_loss(self.loss_used, bpreg=self.bpreg)
+
+    def positions(self) -> int:
+        """Targets per training example (by default one per position of the window)."""
+        return self.max_len
+
+    def step_floats(self, batch_size: int, n_items: int) -> int:
+        """Scores one training step computes (examples x positions x candidates): the number a
+        batch-size rule keeps small (:func:`course_lib.evaluate.tuning.training_schedule`)."""
+        loss = choose_loss(self.loss, n_items)
+        candidates = n_items + 1 if loss == "softmax" else 1 + batch_size + self.n_sample
+        return batch_size * self.positions() * candidates
 
     # ------------------------------------------------------------ written once for all
     def _fit(self, sessions, n_items: int, *, progress: bool = False, callbacks=()):
+        self.loss_used = choose_loss(self.loss, n_items)
+        if self.loss_used != "softmax":
+            self.item_counts = item_counts(sessions, n_items + 1)
         X, Y, W = pad_to_whole_batches(self.batch_size, *self.examples(sessions))
-        self._train(n_items, progress, callbacks, x=self.network_inputs(X), y=Y, sample_weight=W,
+        self._train(n_items, progress, callbacks, x=self.training_inputs(X, Y), y=Y, sample_weight=W,
                     batch_size=self.batch_size, shuffle=True)
 
     def fit_batches(self, batches, n_items: int, *, progress: bool = False, callbacks=()):
@@ -157,6 +204,10 @@ class KerasNextItemModel(NextItemBase):
         """
         if not self.takes_prefixes:
             raise TypeError(f"{self.name} needs its own network inputs; train it with fit(sessions)")
+        if self.loss not in ("auto", "softmax"):
+            raise ValueError(f"{self.name}: training from batches uses the full softmax; "
+                             f"loss={self.loss!r} samples candidates and needs fit(sessions)")
+        self.loss_used = "softmax"
         start = time.perf_counter()
         self._train(n_items, progress, callbacks, x=batches)
         self.train_seconds = time.perf_counter() - start
@@ -167,7 +218,7 @@ class KerasNextItemModel(NextItemBase):
         keras.utils.set_random_seed(self.seed)
         self.train_network, self.network = self.build(n_items + 1)
         self.train_network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                                   loss=self.loss())
+                                   loss=self.loss_function())
         # tqdm's Keras callback: one bar over epochs, with the loss (costs nothing measurable:
         # benchmarks/progress_callbacks.md)
         shown = [TqdmCallback(self.epochs, verbose=0, desc="training")] if progress else []

@@ -1,4 +1,6 @@
-"""Next-item baselines: popularity, first-order Markov, session-kNN (lessons 05-08).
+"""Next-item baselines: popularity, first-order Markov (lessons 05-09).
+
+Session-kNN, V-SKNN and STAN are in :mod:`course_lib.models.neighbours`.
 
 All keep the next-item contract of :mod:`course_lib.models.base`:
 ``fit(sessions, n_items)`` with sessions as arrays of item codes 1..n_items,
@@ -64,59 +66,5 @@ class MarkovChain(NextItemBase):
 
     def score(self, X):
         scores = self.T[_last_items(X)].toarray() + self.backoff
-        scores[:, 0] = PAD_SCORE
-        return scores
-
-
-class SessionKNN(NextItemBase):
-    """Session-based k-nearest neighbours (Jannach & Ludewig, 2017).
-
-    The current session's items are compared (cosine) with the ``sample``
-    most recent training sessions; the ``k`` most similar vote for their
-    items with their similarity. Popularity breaks the remaining ties.
-    """
-
-    name = "sknn"
-
-    def __init__(self, k: int = 100, sample: int = 2000):
-        self.k, self.sample = k, sample
-
-    def _fit(self, sessions, n_items: int, *, progress: bool = False):
-        recent = list(sessions)[-self.sample:]
-        rows = np.repeat(np.arange(len(recent)), [len(s) for s in recent])
-        cols = np.concatenate(recent)
-        S = sp.csr_matrix((np.ones(len(cols), "float32"), (rows, cols)),
-                          shape=(len(recent), n_items + 1))
-        S.data[:] = 1.0  # sets, not counts
-        self.S = S
-        self.norms = np.sqrt(np.asarray(S.sum(axis=1)).ravel())
-        self.backoff = popularity_backoff(sessions, n_items, top=1e-3)
-        self.params = int(S.nnz)
-        self.n_items = n_items
-
-    def score(self, X):
-        X = np.asarray(X)
-        rows = np.repeat(np.arange(len(X)), X.shape[1])
-        cols = X.ravel()
-        keep = cols > 0
-        Q = sp.csr_matrix((np.ones(keep.sum(), "float32"), (rows[keep], cols[keep])),
-                          shape=(len(X), self.n_items + 1))
-        Q.data[:] = 1.0
-        q_norm = np.sqrt(np.asarray(Q.sum(axis=1)).ravel())
-        # kept sparse: most pairs of sessions share no item, and a similarity of 0 never votes
-        sim = (Q @ self.S.T).tocsr()
-        sim.sort_indices()
-        owner = np.repeat(np.arange(len(X)), np.diff(sim.indptr))
-        sim.data /= np.maximum(q_norm[owner] * self.norms[sim.indices], 1e-9)
-        k = min(self.k, sim.shape[1])
-        if k < sim.shape[1]:
-            # each row keeps its k largest similarities and any tied with the k-th;
-            # a row with fewer than k neighbours keeps them all
-            counts = np.diff(sim.indptr)
-            ranked = sim.data[np.lexsort((-sim.data, owner))]
-            kth = np.minimum(sim.indptr[:-1] + k - 1, max(len(ranked) - 1, 0))
-            cut = np.where(counts >= k, ranked[kth] if len(ranked) else 0, 0).astype(sim.data.dtype)
-            sim.data = np.where(sim.data >= cut[owner], sim.data, 0).astype(sim.data.dtype)
-        scores = (sim @ self.S).toarray() + self.backoff
         scores[:, 0] = PAD_SCORE
         return scores

@@ -1,4 +1,4 @@
-"""Batches of one fixed shape, for training and for predicting (lessons 04-08).
+"""Batches of one fixed shape, for training and for predicting (lessons 04-09).
 
 Keras on JAX compiles a model again for every new batch shape, and a smaller
 last batch counts as one. The course's one rule: fill the last batch with

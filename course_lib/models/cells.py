@@ -57,6 +57,37 @@ def lstm_forward(x, W, U, b):
     return np.stack(states, axis=1)
 
 
+def lstm_trace(x, W, U, b, candidate="tanh", gate_bias=None):
+    """Every gate and state of an LSTM over time (lesson 05's picture and gate explorer).
+
+    The same step as :func:`lstm_forward`, with two knobs for teaching:
+    ``candidate`` is ``"tanh"`` (correct) or ``"sigmoid"`` (the source article's
+    mistake); ``gate_bias`` adds a constant to the pre-activation of gates named
+    ``"i"``, ``"f"``, ``"o"`` (e.g. ``{"f": 2.0}`` keeps more memory). Returns a
+    dict of arrays (batch, time, units): ``i``, ``f``, ``g``, ``o``, ``c``, ``h``.
+    """
+    if candidate not in ("tanh", "sigmoid"):
+        raise ValueError(f"candidate must be 'tanh' or 'sigmoid', not {candidate!r}")
+    squash = np.tanh if candidate == "tanh" else sigmoid
+    shift = {"i": 0.0, "f": 0.0, "o": 0.0, **(gate_bias or {})}
+    batch, steps, _ = x.shape
+    units = U.shape[0]
+    h = np.zeros((batch, units))
+    c = np.zeros((batch, units))
+    trace = {name: [] for name in "ifgoch"}
+    for t in range(steps):
+        z = x[:, t] @ W + h @ U + b
+        i = sigmoid(z[:, :units] + shift["i"])
+        f = sigmoid(z[:, units:2 * units] + shift["f"])
+        g = squash(z[:, 2 * units:3 * units])
+        o = sigmoid(z[:, 3 * units:] + shift["o"])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        for name, value in zip("ifgoch", (i, f, g, o, c, h)):
+            trace[name].append(value)
+    return {name: np.stack(values, axis=1) for name, values in trace.items()}
+
+
 def gru_forward(x, W, U, b):
     """GRU (lesson 05) as Keras computes it (``reset_after=True``, its default):
 

@@ -1,4 +1,4 @@
-"""Yes/no models on :class:`~course_lib.prep.labelled.Examples` (lesson 08).
+"""Yes/no models on :class:`~course_lib.prep.labelled.Examples` (lesson 09).
 
 All share ``fit(examples)`` and ``score(examples)`` (a higher score means
 more likely positive), so the leaderboard treats them alike:

@@ -1,4 +1,4 @@
-"""Forecasters with one interface: the four benchmarks and the ARMA family (lessons 01-04, 08).
+"""Forecasters with one interface: the four benchmarks and the ARMA family (lessons 01-04, 09).
 
 Every forecaster has ``fit(y, exog=None)`` and ``predict(h, exog_future=None,
 level=0.95)``, which returns a DataFrame with columns ``mean``, ``lower`` and

@@ -97,8 +97,11 @@ class GraphItemModel(KerasNextItemModel):
     def __init__(self, dim: int = 64, layers: int = 1, epochs: int = 4, batch_size: int = 512,
                  learning_rate: float = 1e-2, seed: int = 0):
         super().__init__(max_len=1, epochs=epochs, batch_size=batch_size,
-                         learning_rate=learning_rate, seed=seed)
+                         learning_rate=learning_rate, loss="softmax", seed=seed)
         self.dim, self.layers = dim, layers
+
+    def positions(self) -> int:
+        return 1
 
     def examples(self, sessions):
         """Every transition of the training sessions: previous item -> next item."""
@@ -202,6 +205,10 @@ class SRGNNNet(keras.Model):
         self.combine = keras.layers.Dense(dim, use_bias=False, name="combine")
 
     def call(self, inputs):
+        return ops.matmul(self.session_vectors(inputs), ops.transpose(self.items.embeddings))
+
+    def session_vectors(self, inputs):
+        """One vector per session graph (B, d): its item scores are dot products with it."""
         prefix, nodes, alias, A_in, A_out = inputs
         h = self.items(nodes)                                        # (B, L, d)
         d = self.dim
@@ -218,11 +225,31 @@ class SRGNNNet(keras.Model):
         last = seq[:, -1, :]
         alpha = self.att_q(ops.sigmoid(ops.expand_dims(self.att_last(last), 1) + self.att_all(seq)))
         summary = ops.sum(alpha * seq * present, axis=1)
-        session = self.combine(ops.concatenate([last, summary], axis=-1))
-        return ops.matmul(session, ops.transpose(self.items.embeddings))
+        return self.combine(ops.concatenate([last, summary], axis=-1))
 
     def get_config(self):
         return {**super().get_config(), "n_codes": self.n_codes, "dim": self.dim, "steps": self.steps}
+
+
+class _NoBias:
+    """SR-GNN's output: item embeddings, no bias (for a sampled loss's candidates)."""
+
+    def candidate_weights(self, codes, embeddings):
+        return ops.take(embeddings, codes, axis=0), ops.zeros(ops.shape(codes))
+
+
+class _SampledSRGNN(keras.Model):
+    """SR-GNN's training network with a sampled loss: session vector -> candidate scores."""
+
+    def __init__(self, net: SRGNNNet, candidates, **kwargs):
+        super().__init__(**kwargs)
+        self.net, self.candidates = net, candidates
+
+    def call(self, inputs):
+        *graph, targets = inputs
+        states = ops.expand_dims(self.net.session_vectors(graph), 1)           # (B, 1, d)
+        targets = ops.expand_dims(ops.cast(targets, "int32"), 1)               # (B, 1)
+        return self.candidates([states, targets, self.net.items.embeddings])[:, 0, :]
 
 
 class SRGNN(KerasNextItemModel):
@@ -232,10 +259,14 @@ class SRGNN(KerasNextItemModel):
     takes_prefixes = False  # its network takes the session graphs too
 
     def __init__(self, dim: int = 64, steps: int = 1, max_len: int = 10, epochs: int = 4,
-                 batch_size: int = 256, learning_rate: float = 1e-2, seed: int = 0):
+                 batch_size: int = 256, learning_rate: float = 1e-2, loss: str = "auto",
+                 n_sample: int = 1024, seed: int = 0):
         super().__init__(max_len=max_len, epochs=epochs, batch_size=batch_size,
-                         learning_rate=learning_rate, seed=seed)
+                         learning_rate=learning_rate, loss=loss, n_sample=n_sample, seed=seed)
         self.dim, self.steps = dim, steps
+
+    def positions(self) -> int:
+        return 1
 
     def examples(self, sessions):
         """Every prefix of every session (the last ``max_len`` items) and its next item."""
@@ -248,4 +279,5 @@ class SRGNN(KerasNextItemModel):
 
     def build(self, n_codes: int):
         network = SRGNNNet(n_codes, self.dim, self.steps)
-        return network, network
+        candidates = self.candidate_scores(_NoBias())
+        return (network if candidates is None else _SampledSRGNN(network, candidates)), network

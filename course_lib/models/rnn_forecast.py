@@ -1,4 +1,4 @@
-"""A small recurrent forecaster of a daily series (lesson 04, and 08's leaderboard).
+"""A small recurrent forecaster of a daily series (lesson 04, and 09's leaderboard).
 
 It reads the last ``window`` values (log-transformed and standardised on the
 training window) and outputs the next ``horizon`` values at once (a *direct*

@@ -17,15 +17,18 @@ What makes GRU4Rec work, and what this implementation keeps
 (Hidasi et al. 2016; Hidasi & Karatzoglou 2018; Hidasi & Czapp 2023):
 
 * **a loss over the catalogue**: full softmax cross-entropy over every item
-  (exact for catalogues of up to tens of thousands of items, which is where
-  this course's data sits);
+  for small catalogues; for large ones, as the reference does, cross-entropy
+  (with the log-Q correction) or BPR-max over in-batch negatives plus extra
+  negatives sampled by popularity (``loss="auto"`` chooses by catalogue
+  size: :mod:`course_lib.models.sampling`);
 * **every next item of a session trained in one pass**: sessions, left-padded,
   predict their next item at every position (padded positions get weight 0),
   the efficient equivalent of session-parallel mini-batches;
 * **tied (constrained) embeddings** as an option: the output layer reuses
   the input item embeddings;
-* **dropout** on the embeddings and the hidden state, and a learning rate
-  tuned on the validation window;
+* **dropout** on the embeddings and the hidden state; learning rate, size,
+  dropout and loss tuned on the validation window, with early stopping
+  (:mod:`course_lib.evaluate.tuning`);
 * no masks: padding is left-side and the recurrence runs over it, which
   keeps Keras on its fast fused path; batches all have the same shape.
 """
@@ -54,6 +57,33 @@ class TiedOutput(keras.layers.Layer):
         state, embeddings = inputs
         return ops.matmul(state, ops.transpose(embeddings)) + self.bias
 
+    def candidate_weights(self, codes, embeddings):
+        """(vectors, biases) of the items ``codes``: what a sampled loss scores them with."""
+        return ops.take(embeddings, codes, axis=0), ops.take(self.bias, codes)
+
+    def get_config(self):
+        return {**super().get_config(), "n_codes": self.n_codes}
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class ItemOutput(keras.layers.Layer):
+    """Scores every item with its own output vector and bias (untied embeddings)."""
+
+    def __init__(self, n_codes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n_codes = n_codes
+
+    def build(self, input_shape):
+        self.vectors = self.add_weight(shape=(self.n_codes, input_shape[-1]), name="vectors")
+        self.bias = self.add_weight(shape=(self.n_codes,), initializer="zeros", name="bias")
+
+    def call(self, state):
+        return ops.matmul(state, ops.transpose(self.vectors)) + self.bias
+
+    def candidate_weights(self, codes, embeddings=None):
+        """(vectors, biases) of the items ``codes``: what a sampled loss scores them with."""
+        return ops.take(self.vectors, codes, axis=0), ops.take(self.bias, codes)
+
     def get_config(self):
         return {**super().get_config(), "n_codes": self.n_codes}
 
@@ -81,13 +111,17 @@ class EmbeddingMatrix(keras.layers.Layer):
 
 def build_session_networks(n_codes: int, max_len: int, *, hidden: int = 100,
                            embedding_dim: int | None = None, cell: str = "gru",
-                           dropout: float = 0.1, tied: bool = True):
+                           dropout: float = 0.1, tied: bool = True, sampler=None):
     """The networks: item embedding -> GRU/LSTM -> scores over all ``n_codes`` items.
 
     Returns (training network, scoring network), sharing every layer: the
     first scores the next item at every position (for training), the second
     only after the last one (for recommending). With ``tied`` the embedding
-    size equals ``hidden`` and the output reuses the embeddings.
+    size equals ``hidden`` and the output reuses the embeddings. With a
+    ``sampler`` (a function of the output layer giving a
+    :class:`~course_lib.models.sampling.CandidateScores` layer, or None) the
+    training network takes the targets too and scores each against sampled
+    candidates instead of the whole catalogue.
     """
     embedding_dim = hidden if tied else (embedding_dim or hidden)
     items = keras.Input((max_len,), dtype="int32", name="items")
@@ -103,11 +137,17 @@ def build_session_networks(n_codes: int, max_len: int, *, hidden: int = 100,
         def score(state):
             return output([state, matrix])
     else:
-        score = keras.layers.Dense(n_codes, name="scores")
-    every_step = score(training)
+        output, matrix = ItemOutput(n_codes, name="scores"), None
+        score = output
     last = score(keras.layers.Dropout(dropout)(LastStep(name="last_step")(states)))
     name = "gru4rec" if cell == "gru" else "lstm"
-    return keras.Model(items, every_step, name=name), keras.Model(items, last, name=name)
+    candidates = sampler(output) if sampler else None
+    if candidates is None:
+        train = keras.Model(items, score(training), name=name)
+    else:
+        targets = keras.Input((max_len,), dtype="int32", name="targets")
+        train = keras.Model([items, targets], candidates([training, targets, matrix]), name=name)
+    return train, keras.Model(items, last, name=name)
 
 
 class SessionRNN(KerasNextItemModel):
@@ -119,9 +159,10 @@ class SessionRNN(KerasNextItemModel):
 
     def __init__(self, cell: str = "gru", hidden: int = 100, max_len: int = 20,
                  epochs: int = 8, batch_size: int = 128, learning_rate: float = 3e-3,
-                 dropout: float = 0.1, tied: bool = True, seed: int = 0):
+                 dropout: float = 0.1, tied: bool = True, loss: str = "auto",
+                 n_sample: int = 1024, seed: int = 0):
         super().__init__(max_len=max_len, epochs=epochs, batch_size=batch_size,
-                         learning_rate=learning_rate, seed=seed)
+                         learning_rate=learning_rate, loss=loss, n_sample=n_sample, seed=seed)
         if cell not in ("gru", "lstm"):
             raise ValueError(f"cell must be 'gru' or 'lstm', not {cell!r}")
         self.cell, self.hidden, self.dropout, self.tied = cell, hidden, dropout, tied
@@ -129,4 +170,5 @@ class SessionRNN(KerasNextItemModel):
 
     def build(self, n_codes: int):
         return build_session_networks(n_codes, self.max_len, hidden=self.hidden, cell=self.cell,
-                                      dropout=self.dropout, tied=self.tied)
+                                      dropout=self.dropout, tied=self.tied,
+                                      sampler=self.candidate_scores)

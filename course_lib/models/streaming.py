@@ -1,4 +1,4 @@
-"""Training from a prepared folder's shards, one shard in memory at a time (issue 18, lesson 09).
+"""Training from a prepared folder's shards, one shard in memory at a time (issue 18, lesson 10).
 
 :class:`WindowBatches` is a ``keras.utils.PyDataset`` over the training
 windows that ``course-lib prepare`` wrote: every batch has the same shape

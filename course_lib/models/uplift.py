@@ -1,4 +1,4 @@
-"""Uplift models: how much does the coupon change each customer's chance to buy? (lesson 08)
+"""Uplift models: how much does the coupon change each customer's chance to buy? (lesson 09)
 
 Both approaches use ordinary yes/no classifiers from scikit-learn
 (logistic regression, or histogram gradient boosting) on one randomised
@@ -28,7 +28,7 @@ BASES = ("logistic", "boosting")
 
 
 def base_classifier(kind: str = "logistic", seed: int = 0):
-    """A scikit-learn classifier with the case study's settings (lesson 08's churn models)."""
+    """A scikit-learn classifier with the case study's settings (lesson 09's churn models)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline

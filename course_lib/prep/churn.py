@@ -1,4 +1,4 @@
-"""Churn: which customers buy nothing in the next ``horizon_days``? (lesson 08)
+"""Churn: which customers buy nothing in the next ``horizon_days``? (lesson 09)
 
 Labels are built **without peeking past the cut-off**: a customer's
 features use only purchases before the cut-off, the label only purchases in

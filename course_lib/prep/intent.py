@@ -1,4 +1,4 @@
-"""Purchase intent: will this session end in a purchase? (lesson 08)
+"""Purchase intent: will this session end in a purchase? (lesson 09)
 
 The prediction is made after a session's first ``k`` events, so a model
 may only use those events and what happened in the user's **earlier**

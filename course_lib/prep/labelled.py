@@ -1,4 +1,4 @@
-"""Labelled examples for yes/no tasks: purchase intent and churn (lesson 08).
+"""Labelled examples for yes/no tasks: purchase intent and churn (lesson 09).
 
 One :class:`Examples` holds, for each case (a session, a customer), what a
 model may know at prediction time and the label that came after:

@@ -1,4 +1,4 @@
-"""The next-item protocol's data (lessons 05-08): one split, used by every model.
+"""The next-item protocol's data (lessons 05-09): one split, used by every model.
 
 * a **global time split**: train on sessions before the cut, test on sessions after it;
 * the item vocabulary comes from training only; test events whose item never

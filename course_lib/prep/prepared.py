@@ -1,4 +1,4 @@
-"""A prepared folder: training windows and test prefixes as Parquet shards (issue 18, lesson 09).
+"""A prepared folder: training windows and test prefixes as Parquet shards (issue 18, lesson 10).
 
 ``course-lib prepare EVENTS --engine pandas|duckdb|spark --out DIR`` writes::
 

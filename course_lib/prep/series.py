@@ -1,4 +1,4 @@
-"""Daily series from event logs (lessons 00, 01-03, 08)."""
+"""Daily series from event logs (lessons 00, 01-03, 09)."""
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Campaign data for uplift models: who was sent the coupon, what was known, who bought (lesson 08).
+"""Campaign data for uplift models: who was sent the coupon, what was known, who bought (lesson 09).
 
 A campaign lives in the event log as one **assignment row** per customer: a
 row whose ``treatment`` value is 1 (sent the coupon, or shown the ad) or 0

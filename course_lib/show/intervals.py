@@ -1,4 +1,4 @@
-"""Intervals as error bars (lesson 03 introduces the figure; lessons 05-08 reuse it)."""
+"""Intervals as error bars (lesson 03 introduces the figure; lessons 05-09 reuse it)."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt

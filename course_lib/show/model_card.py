@@ -1,4 +1,4 @@
-"""A short model card for a saved next-item model (lesson 08, ``course-lib report``).
+"""A short model card for a saved next-item model (lesson 09, ``course-lib report``).
 
 A model card (Mitchell et al. 2019) says what a model is for, what data it
 learned from, how it was evaluated and where it fails, next to the model
@@ -22,8 +22,10 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
-               breakdown: pd.DataFrame | None = None, limits=(), intended_use: str = "") -> str:
-    """The card as Markdown: use, data, evaluation (leaderboard with the baselines), limits."""
+               breakdown: pd.DataFrame | None = None, limits=(), intended_use: str = "",
+               why: str = "") -> str:
+    """The card as Markdown: use, why this model, data, evaluation (leaderboard with the
+    baselines), limits."""
     n_pred = int(sum(len(s) - 1 for s in split.test))
     chosen = leaderboard[leaderboard["model"] == model_name]
     headline = ""
@@ -37,6 +39,7 @@ def model_card(*, model_name: str, data: str, split, leaderboard: pd.DataFrame,
         intended_use or ("Suggest the next items to show a shopper, given the items of the current "
                          "session so far. A teaching model: evaluate it on your own data before use."),
         "",
+        *(["## Why this model", why, ""] if why else []),
         "## Data",
         f"{data}. Time-based split: trained on sessions before {split.cut:%Y-%m-%d %H:%M}, "
         f"tested on the {len(split.test):,} sessions after it ({n_pred:,} next-item predictions). "

@@ -168,7 +168,7 @@ def plot_metric_bars(table: pd.DataFrame, metric: str, ax=None, title: str = "",
                      reference: float | None = None, reference_label: str = "", labels=None):
     """One bar per row of a leaderboard (its first row on top), with an optional reference line.
 
-    ``labels`` maps the ``model`` column to display labels (lesson 08, ``course-lib report``).
+    ``labels`` maps the ``model`` column to display labels (lesson 09, ``course-lib report``).
     """
     ax = _axes(ax, size=(7, 0.45 * len(table) + 1.2))
     ordered = table.iloc[::-1]
@@ -187,7 +187,7 @@ def plot_metric_bars(table: pd.DataFrame, metric: str, ax=None, title: str = "",
 def plot_stock_orders(series: pd.Series, forecasts: pd.DataFrame, model: str, ratio: float,
                       ax=None, what: str = "demand"):
     """A daily series, one model's rolling-origin forecasts, and the orders at the ``ratio``
-    quantile (the interval's upper end), rounded and never negative (lesson 08, ``report``)."""
+    quantile (the interval's upper end), rounded and never negative (lesson 09, ``report``)."""
     ax = _axes(ax, size=(10, 3.2))
     ax.plot(series.index, series.to_numpy(), color="0.3", lw=1, label=f"daily {what}")
     f = forecasts[forecasts["model"] == model]

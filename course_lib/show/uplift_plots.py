@@ -1,4 +1,4 @@
-"""Figures for uplift and targeting (lesson 08, ``course-lib report``).
+"""Figures for uplift and targeting (lesson 09, ``course-lib report``).
 
 Every function draws on a Matplotlib ``ax`` (a new figure if none is given)
 and returns it.

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.models.arma import is_invertible, is_stationary, simulate_arma
+from course_lib.models.cells import lstm_trace
 from course_lib.show.plots import plot_acf_pacf, plot_user_timeline
 
 
@@ -84,3 +85,58 @@ def arma_simulator(kind: str = "AR", n: int = 300, lags: int = 20, seed: int = 0
         w.observe(draw, names="value")
     draw()
     return widgets.VBox([widgets.HBox([first, second, sigma]), out])
+
+
+def gate_explorer(steps: int = 150, units: int = 4, seed: int = 0):
+    """Lesson 05: one sequence through an LSTM; pick the candidate (tanh or the article's sigmoid),
+    shift the gate biases, and watch the gates and the cell state redrawn.
+
+    The weights are small random numbers (seeded); the step is
+    :func:`course_lib.models.cells.lstm_trace`. The faint lines show the cell
+    state with the other candidate, for comparison.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(1, steps, 2))
+    W = rng.normal(scale=0.8, size=(2, 4 * units))
+    U = rng.normal(scale=0.4, size=(units, 4 * units))
+    b = np.zeros(4 * units)
+    candidate = widgets.ToggleButtons(options=["tanh", "sigmoid"], value="tanh", description="candidate")
+    shifts = {gate: widgets.FloatSlider(value=0.0, min=-4.0, max=4.0, step=0.5, description=f"{gate} bias",
+                                        continuous_update=False)
+              for gate in ("f", "i", "o")}
+    out = widgets.Output()
+
+    def draw(*_):
+        bias = {gate: slider.value for gate, slider in shifts.items()}
+        other = "sigmoid" if candidate.value == "tanh" else "tanh"
+        trace = lstm_trace(x, W, U, b, candidate=candidate.value, gate_bias=bias)
+        compare = lstm_trace(x, W, U, b, candidate=other, gate_bias=bias)
+        with out:
+            out.clear_output(wait=True)
+            fig, axes = plt.subplots(3, 1, figsize=(10, 6.2), sharex=True,
+                                     gridspec_kw={"height_ratios": [1, 1.2, 2]})
+            axes[0].plot(x[0], lw=0.7)
+            axes[0].set_ylabel("input $x_t$")
+            for gate, colour in (("f", "#0072b2"), ("i", "#e69f00"), ("o", "#009e73")):
+                axes[1].plot(trace[gate][0].mean(axis=1), color=colour, lw=1, label=f"{gate} (mean over units)")
+            axes[1].set_ylim(0, 1)
+            axes[1].set_ylabel("gate")
+            axes[1].legend(fontsize=7, ncol=3, loc="upper right")
+            axes[2].plot(compare["c"][0], color="#bbbbbb", lw=0.7)
+            axes[2].plot(trace["c"][0], lw=1.1)
+            axes[2].axhline(0, color="black", lw=0.6)
+            axes[2].set_ylabel("cell state $c_t$")
+            axes[2].set_xlabel("time step")
+            negative = np.mean(trace["c"][0] < 0)
+            axes[0].set_title(f"candidate {candidate.value}, bias shifts f {bias['f']:+.1f}, i {bias['i']:+.1f}, "
+                              f"o {bias['o']:+.1f}: {negative:.0%} of cell values negative, "
+                              f"largest |c| {np.abs(trace['c']).max():.1f} (grey: {other})", fontsize=9)
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    candidate.observe(draw, names="value")
+    for slider in shifts.values():
+        slider.observe(draw, names="value")
+    draw()
+    return widgets.VBox([candidate, widgets.HBox(list(shifts.values())), out])

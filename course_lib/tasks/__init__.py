@@ -1,4 +1,4 @@
-"""Layer 6, tasks: the case study's tasks composed from the layers above (lessons 08-09, ``course-lib``).
+"""Layer 6, tasks: the case study's tasks composed from the layers above (lessons 09-10, ``course-lib``).
 
 * :mod:`~course_lib.tasks.settings`: every default and rule of thumb, frozen;
 * :mod:`~course_lib.tasks.registry`: next-item models by stable key, and their labels;

@@ -1,4 +1,4 @@
-"""Task 3 of the case study: which customers buy nothing in the next N days (lesson 08, ``course-lib``)."""
+"""Task 3 of the case study: which customers buy nothing in the next N days (lesson 09, ``course-lib``)."""
 from __future__ import annotations
 
 import pandas as pd

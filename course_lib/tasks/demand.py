@@ -1,4 +1,4 @@
-"""Task 4 of the case study: daily demand forecasts turned into stock orders (lesson 08, ``course-lib``).
+"""Task 4 of the case study: daily demand forecasts turned into stock orders (lesson 09, ``course-lib``).
 
 Naive and seasonal naive beside a regression on weekday indicators with
 ARIMA(0,1,1) errors, under rolling-origin evaluation; each model's orders

@@ -1,4 +1,4 @@
-"""Task 2 of the case study: purchase intent after a session's first k events (lesson 08, ``course-lib``)."""
+"""Task 2 of the case study: purchase intent after a session's first k events (lesson 09, ``course-lib``)."""
 from __future__ import annotations
 
 import pandas as pd

@@ -1,64 +1,91 @@
-"""Task 1 of the case study: the next-item leaderboard and its breakdown (lesson 08, ``course-lib``).
+"""Task 1 of the case study: the next-item leaderboard and its breakdown (lesson 09, ``course-lib``).
 
-The protocol of lessons 05-07 on any event log: split in time, tune
-session-kNN on the days before the test (never on the test), fit every
-model of the settings, rank the full catalogue for every next item, and
-break the result down into repeat/new items and short/long sessions.
+The protocol of lessons 05-07 on any event log: split in time, tune every
+model on the days before the test (never on the test) within a time budget,
+refit the chosen settings on the whole training window, rank the full
+catalogue for every next item, and break the result down into repeat/new
+items and short/long sessions.
 
-* :func:`next_item_task`: all of it (``course-lib report``, lesson 09);
+* :func:`next_item_task`: all of it (``course-lib report``, lesson 10);
 * :func:`split_log` or :func:`split_given`, then :func:`leaderboard_task`:
   the leaderboard alone (``course-lib next-item``).
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from course_lib.datasets import EventLogError
-from course_lib.evaluate.next_item import breakdown, fit_and_evaluate, leaderboard, tune
-from course_lib.models.baselines import SessionKNN
+from course_lib.evaluate.next_item import breakdown, fit_and_evaluate, leaderboard, verdict
+from course_lib.evaluate.tuning import (TrainingRule, TuningResult, chosen_settings_table,
+                                        tune_models, tuned_model, validation_sample)
 from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_events,
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars
-from course_lib.tasks.registry import LABELS, make_models
+from course_lib.tasks.registry import BASELINES, LABELS, grid, make_model
 from course_lib.tasks.results import NO_ITEMS, NextItemResult
 from course_lib.tasks.settings import NextItemSettings
 
 
-def tune_sknn(earlier: pd.DataFrame, settings: NextItemSettings,
-              log=print) -> tuple[NextItemSettings, dict | None]:
-    """Choose session-kNN's k and sample on the ``settings.valid_days`` before the test.
-
-    ``earlier`` holds the events before the test cut only. Returns new
-    settings with the choice (``settings`` itself is not changed) and the
-    choice, or ``(settings, None)`` when there is nothing to tune: no
-    session-kNN, no validation window, or too little data in it.
-    """
-    if "sknn" not in settings.models or settings.valid_days <= 0:
-        return settings, None
+def validation_split(earlier: pd.DataFrame, settings: NextItemSettings) -> NextItemSplit | None:
+    """The protocol on the events before the test cut: its last ``settings.valid_days`` are the
+    validation window (None when there is none, or too little data in it)."""
+    if settings.valid_days <= 0:
+        return None
     try:
         valid = next_item_split(earlier, settings.valid_days, event_types=None)
     except ValueError:
-        return settings, None
+        return None
     if not len(valid.test) or len(valid.train) < 2:
-        return settings, None
-    Xv, yv = valid.test_prefixes(settings.max_len)
-    best, _ = tune(SessionKNN, settings.sknn_grid, valid, Xv, yv)
-    log(f"session-kNN tuned on the {settings.valid_days:g} days before the test: {best}")
-    return replace(settings, sknn_k=best["k"], sknn_sample=best["sample"]), best
+        return None
+    return valid
 
 
-def next_item_leaderboard(split: NextItemSplit, settings: NextItemSettings, progress: bool = True,
+def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
+                       log=print) -> dict[str, TuningResult]:
+    """Every model of ``settings`` tuned on the validation window, in ``settings.budget_s``.
+
+    ``earlier`` holds the events before the test cut only. Returns key ->
+    :class:`~course_lib.evaluate.tuning.TuningResult` (the settings to refit
+    with, the validation MRR@20, how the search went), or {} when nothing is
+    tuned (``budget_s`` or ``valid_days`` 0, or too little data).
+    """
+    valid = validation_split(earlier, settings) if settings.tunes else None
+    if valid is None:
+        return {}
+    log(f"validation window ({settings.valid_days:g} days before the test): {valid.describe()}")
+    X, y = validation_sample(valid, settings.max_len)
+    models = {key: make_model(key, settings) for key in settings.models}
+    grids = {key: grid(key, settings) for key in settings.models}
+    return tune_models(models, valid, grids, budget_s=settings.budget_s, X=X, y=y,
+                       rule=TrainingRule(max_epochs=settings.max_epochs), log=log)
+
+
+def next_item_leaderboard(split: NextItemSplit, settings: NextItemSettings,
+                          tuned: dict[str, TuningResult] | None = None, progress: bool = True,
                           log=print) -> tuple[pd.DataFrame, list]:
-    """(leaderboard, fitted models) of ``settings.models`` on one split."""
+    """(leaderboard, fitted models) of ``settings.models`` on one split, each with the settings
+    ``tuned`` chose for it on validation (or those of ``settings``)."""
     X, y = split.test_prefixes(settings.max_len)
     rows, fitted = [], []
-    for model in make_models(settings):
+    for key in settings.models:
+        model = tuned_model(make_model(key, settings), (tuned or {}).get(key))
         log(f"fitting {model.name} ...")
         rows.append(fit_and_evaluate(model, split, X, y, progress=progress))
         fitted.append(model)
     return leaderboard(rows), fitted
+
+
+def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> list[str]:
+    """Sentences on what tuning chose (or why nothing was tuned)."""
+    if not tuned:
+        why = ("--budget-s is 0" if settings.budget_s <= 0 else "there is no validation window"
+               if settings.valid_days <= 0 else "the validation window holds too little data")
+        return [f"Nothing was tuned ({why}): the models trained with the settings as given."]
+    spent = sum(r.seconds for r in tuned.values())
+    return [f"Every model was tuned on the {settings.valid_days:g} days before the test "
+            f"(validation MRR@20), in {spent:.0f} s of a {settings.budget_s:g} s budget; the "
+            "chosen settings were refitted on the whole training window:"] + \
+           [f"{r.describe()}" for r in tuned.values()]
 
 
 def split_log(events: pd.DataFrame, settings: NextItemSettings,
@@ -80,15 +107,18 @@ def split_given(train_events: pd.DataFrame, test_events: pd.DataFrame) -> tuple[
 
 def leaderboard_task(split: NextItemSplit, earlier: pd.DataFrame, settings: NextItemSettings, *,
                      source: str = "events", progress: bool = True, log=print) -> NextItemResult:
-    """Session-kNN tuned on the days before the test, then the leaderboard of ``settings.models``."""
+    """Every model tuned on the days before the test, then the leaderboard of ``settings.models``."""
     if len(split.train) < 2 or len(split.test) < 1:
         raise EventLogError(f"too little data for the protocol: {split.describe()}; try another "
                             "test window", path=source)
     log(f"{source}: {split.describe()}")
-    settings, tuned = tune_sknn(earlier, settings, log=log)
-    board, fitted = next_item_leaderboard(split, settings, progress=progress, log=log)
-    return NextItemResult("next_item", "Next-item recommendation",
-                          tables={"next_item_leaderboard": board}, split=split,
+    tuned = tune_on_validation(earlier, settings, log=log)
+    board, fitted = next_item_leaderboard(split, settings, tuned, progress=progress, log=log)
+    tables = {"next_item_leaderboard": board}
+    if tuned:
+        tables["chosen_settings"] = chosen_settings_table(tuned)
+    return NextItemResult("next_item", "Next-item recommendation", tables=tables,
+                          notes=[*chosen_notes(tuned, settings), verdict(board, BASELINES)], split=split,
                           models={m.name: m for m in fitted}, leaderboard=board, tuned=tuned)
 
 
@@ -111,25 +141,23 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
         result.skipped = f"too little data for the protocol: {split.describe()}"
         return result
     result.notes.append(f"Sequences of {'/'.join(kinds)} events. {split.describe()}.")
-    settings, tuned = tune_sknn(seq[seq["timestamp"] < split.cut], settings, log=log)
-    if tuned:
-        result.notes.append(f"Session-kNN's k and sample were chosen on the {settings.valid_days:g} "
-                            f"days before the test: {tuned}.")
-    board, fitted = next_item_leaderboard(split, settings, progress=progress, log=log)
+    tuned = tune_on_validation(seq[seq["timestamp"] < split.cut], settings, log=log)
+    result.notes += chosen_notes(tuned, settings)
+    board, fitted = next_item_leaderboard(split, settings, tuned, progress=progress, log=log)
     X, y = split.test_prefixes(settings.max_len)
     long_from = settings.long_from(split.test)
     parts = pd.concat([breakdown(m, split, X, y, long_from=long_from) for m in fitted],
                       ignore_index=True)
     result.tables = {"next_item_leaderboard": board, "next_item_breakdown": parts}
+    if tuned:
+        result.tables["chosen_settings"] = chosen_settings_table(tuned)
     pop = board.loc[board["model"] == "pop", "MRR@20"]
     ax = plot_metric_bars(board, "MRR@20", title="next-item MRR@20 (full-catalogue ranking)",
                           reference=float(pop.iloc[0]) if len(pop) else None,
                           reference_label="popularity", labels=LABELS)
     ax.figure.tight_layout()
     result.figures["next_item_mrr"] = ax.figure
-    best = board.iloc[0]
-    result.notes.append(f"Best: {best['model']} with MRR@20 {best['MRR@20']:.3f} "
-                        f"(HR@20 {best['HR@20']:.3f}).")
+    result.notes.append(f"On the test window: {verdict(board, BASELINES)}")
     result.split, result.models, result.tuned = split, {m.name: m for m in fitted}, tuned
     result.leaderboard, result.breakdown = board, parts
     return result

@@ -1,4 +1,4 @@
-"""The next-item models by stable key, and their display labels (lessons 08-09, ``course-lib``).
+"""The next-item models by stable key, and their display labels (lessons 09-10, ``course-lib``).
 
 A key names a kind of model and never changes with its hyper-parameters: the
 leaderboards, the CSV files, ``--models`` and the saved model all use it
@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 from course_lib.models.attention import SASRec
 from course_lib.models.base import NextItemModel
-from course_lib.models.baselines import MarkovChain, Popularity, SessionKNN
+from course_lib.models.baselines import MarkovChain, Popularity
+from course_lib.models import neighbours
+from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
 from course_lib.models.graph import SRGNN
 from course_lib.models.session_rnn import SessionRNN
 from course_lib.tasks.settings import MODEL_KEYS, NextItemSettings
@@ -20,15 +22,18 @@ LABELS = {
     "pop": "popularity",
     "markov": "Markov chain",
     "sknn": "session-kNN",
+    "vsknn": "V-SKNN",
+    "stan": "STAN",
     "gru4rec": "GRU4Rec",
     "lstm": "LSTM",
     "srgnn": "SR-GNN",
     "sasrec": "SASRec",
 }
-BASELINES = ("pop", "markov", "sknn")
+BASELINES = ("pop", "markov", "sknn", "vsknn", "stan")
 NEURAL = ("gru4rec", "lstm", "srgnn", "sasrec")
-# neural models a Recommender can save, in a fixed order of preference (never the test score)
-SERVABLE = ("gru4rec", "sasrec", "lstm")
+# models a Recommender can save; without a validation window the report saves the first of
+# them it trained (a fixed order, never the test score); with one, the best on validation
+SERVABLE = ("gru4rec", "sasrec", "lstm", "markov", "stan", "vsknn", "sknn", "pop")
 
 
 def label(key: str) -> str:
@@ -39,7 +44,7 @@ def label(key: str) -> str:
 def _neural(s: NextItemSettings, **changes) -> dict:
     """The settings every neural model shares, with ``changes``."""
     return {"max_len": s.max_len, "epochs": s.epochs, "batch_size": s.batch_size,
-            "learning_rate": s.learning_rate, **changes}
+            "learning_rate": s.learning_rate, "loss": s.loss, **changes}
 
 
 # key -> constructor: a fresh, unfitted model with the hyper-parameters of the settings
@@ -47,12 +52,33 @@ CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
     "pop": lambda s: Popularity(),
     "markov": lambda s: MarkovChain(),
     "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample),
+    "vsknn": lambda s: VSKNN(),
+    "stan": lambda s: STAN(),
     "gru4rec": lambda s: SessionRNN(cell="gru", hidden=s.hidden, **_neural(s)),
     "lstm": lambda s: SessionRNN(cell="lstm", hidden=s.hidden, **_neural(s)),
     "srgnn": lambda s: SRGNN(dim=s.hidden, **_neural(s, epochs=s.srgnn_epochs,
                                                      batch_size=s.srgnn_batch_size)),
     "sasrec": lambda s: SASRec(dim=s.hidden, blocks=s.sasrec_blocks, **_neural(s)),
 }
+
+
+# key -> the grid tuned on validation (a list of settings tried in order, or a dict of values
+# searched one parameter at a time: course_lib.evaluate.tuning.tune_model); a key without one
+# only gets its validation score (and a neural model its early stopping)
+GRIDS: dict[str, Callable[[NextItemSettings], list | dict]] = {
+    "sknn": lambda s: s.sknn_grid,
+    "vsknn": lambda s: neighbours.GRIDS["vsknn"],
+    "stan": lambda s: neighbours.GRIDS["stan"],
+    "gru4rec": lambda s: s.neural_grid("hidden"),
+    "lstm": lambda s: s.neural_grid("hidden"),
+    "srgnn": lambda s: s.neural_grid("dim", dropout=False),
+    "sasrec": lambda s: s.neural_grid("dim"),
+}
+
+
+def grid(key: str, settings: NextItemSettings) -> list | dict:
+    """The validation grid of ``key`` under ``settings`` (empty: nothing to choose)."""
+    return GRIDS[key](settings) if key in GRIDS else []
 
 
 def make_model(key: str, settings: NextItemSettings) -> NextItemModel:

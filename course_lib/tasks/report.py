@@ -1,4 +1,4 @@
-"""``course-lib report``: the case study's tasks on any event log, and the report folder (lessons 08-09).
+"""``course-lib report``: the case study's tasks on any event log, and the report folder (lessons 09-10).
 
 :func:`run_tasks` runs the tasks of the settings in order and times each; a
 task the data cannot support is skipped with the reason, said plainly (no
@@ -9,6 +9,7 @@ which :func:`course_lib.files.write_folder` writes completely or not at all.
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from course_lib.tasks.churn import churn_task
 from course_lib.tasks.demand import demand_task
 from course_lib.tasks.intent import intent_task
 from course_lib.tasks.next_item import next_item_task
-from course_lib.tasks.registry import SERVABLE
+from course_lib.evaluate.tuning import chosen_settings_json
+from course_lib.tasks.registry import NEURAL, SERVABLE, label
 from course_lib.tasks.results import NextItemResult, TaskResult
 from course_lib.tasks.settings import Settings
 
@@ -69,7 +71,7 @@ def summary_markdown(source: str, profile_text: str, results: list[TaskResult]) 
 
 
 def report_files(source: str, events: pd.DataFrame, results: list[TaskResult],
-                 save_model: bool = True) -> dict:
+                 save_model: bool = True, max_len: int = 10) -> dict:
     """name -> writer(path) for every file of the report folder (see :func:`~course_lib.files.write_folder`)."""
     files = {}
     for r in results:
@@ -83,22 +85,42 @@ def report_files(source: str, events: pd.DataFrame, results: list[TaskResult],
     profile = format_profile(profile_events(events), title=source)
     files["summary.md"] = lambda p: Path(p).write_text(summary_markdown(source, profile, results))
     next_item = next((r for r in results if isinstance(r, NextItemResult) and not r.skipped), None)
+    if next_item is not None and next_item.tuned:
+        chosen = json.dumps(chosen_settings_json(next_item.tuned), indent=1)
+        files["chosen_settings.json"] = lambda p: Path(p).write_text(chosen)
     if save_model and next_item is not None:
-        files.update(model_files(source, next_item))
+        files.update(model_files(source, next_item, max_len=max_len))
     return files
 
 
-def model_files(source: str, result: NextItemResult) -> dict:
-    """The neural next-item model to ship, saved with its model card (nothing if none was trained).
-
-    The model is chosen by a fixed order of preference (``registry.SERVABLE``),
-    never by its test score: that would choose on the test window.
-    """
+def model_to_ship(result: NextItemResult) -> tuple[str | None, str]:
+    """(key, why) of the next-item model to save: the best on *validation* among the servable
+    models (``registry.SERVABLE``), neural or not; without validation scores, the first
+    servable one in that fixed order. Never chosen by its test score."""
     servable = [key for key in SERVABLE if key in result.models]
     if not servable:
-        return {}
+        return None, "no servable model was trained"
+    scored = {key: result.tuned[key].score for key in servable if key in result.tuned}
+    if scored:
+        key = max(scored, key=lambda k: (scored[k], -servable.index(k)))
+        others = ", ".join(f"{k} {v:.4f}" for k, v in sorted(scored.items(), key=lambda kv: -kv[1])
+                           if k != key)
+        kind = "a neural network" if key in NEURAL else "a simple baseline, not a neural network"
+        why = (f"{label(key)} ({kind}) is the best on the validation window before the test: "
+               f"MRR@20 {scored[key]:.4f}" + (f" (the others: {others})" if others else "") +
+               ". The choice was made before looking at the test window.")
+        return key, why
     key = servable[0]
-    recommender = Recommender.from_model(result.models[key], result.split.vocab)
+    return key, (f"no validation window was used, so {label(key)} was chosen by a fixed order of "
+                 f"preference ({', '.join(SERVABLE)}), never by its test score.")
+
+
+def model_files(source: str, result: NextItemResult, max_len: int = 10) -> dict:
+    """The next-item model to ship (:func:`model_to_ship`), saved with its model card."""
+    key, why = model_to_ship(result)
+    if key is None:
+        return {}
+    recommender = Recommender.from_model(result.models[key], result.split.vocab, max_len=max_len)
     card = model_card(model_name=key, data=f"Events from {source}", split=result.split,
-                      leaderboard=result.leaderboard, breakdown=result.breakdown)
+                      leaderboard=result.leaderboard, breakdown=result.breakdown, why=why)
     return {"model": recommender.save, "model_card.md": lambda p: Path(p).write_text(card)}

@@ -1,4 +1,4 @@
-"""What each task returns: typed results (lessons 08-09, ``course-lib``).
+"""What each task returns: typed results (lessons 09-10, ``course-lib``).
 
 Every result can go into the report as it is: ``tables`` (written as CSV),
 ``figures`` (PNG) and ``notes`` (sentences for the summary), or ``skipped``
@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from course_lib.evaluate.forecast_choice import ForecastChoice
 from course_lib.evaluate.rolling import RollingResult
+from course_lib.evaluate.tuning import TuningResult
 from course_lib.models.base import NextItemModel
 from course_lib.prep.labelled import Examples
 from course_lib.prep.next_item import NextItemSplit
@@ -43,7 +44,7 @@ class NextItemResult(TaskResult):
     models: dict[str, NextItemModel] = field(default_factory=dict)
     leaderboard: pd.DataFrame | None = None
     breakdown: pd.DataFrame | None = None
-    tuned: dict | None = None       # session-kNN's settings chosen on validation, if tuned
+    tuned: dict[str, TuningResult] = field(default_factory=dict)  # key -> what validation chose
 
 
 @dataclass

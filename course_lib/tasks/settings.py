@@ -1,4 +1,4 @@
-"""Every default and rule of thumb of the case-study tasks, in one place (lessons 08-09, ``course-lib``).
+"""Every default and rule of thumb of the case-study tasks, in one place (lessons 09-10, ``course-lib``).
 
 One frozen dataclass per task, gathered in :class:`Settings`. Settings are
 never changed in place: make a changed copy with :func:`dataclasses.replace`
@@ -19,7 +19,7 @@ import pandas as pd
 
 TASKS = ("next_item", "intent", "churn", "demand")
 # the next-item models' stable keys (course_lib.tasks.registry maps each to its constructor)
-MODEL_KEYS = ("pop", "markov", "sknn", "gru4rec", "lstm", "srgnn", "sasrec")
+MODEL_KEYS = ("pop", "markov", "sknn", "vsknn", "stan", "gru4rec", "lstm", "srgnn", "sasrec")
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm")   # course-lib next-item
 REPORT_MODELS = ("pop", "markov", "sknn", "gru4rec")              # course-lib report
 
@@ -30,22 +30,37 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class NextItemSettings:
-    """The next-item task (lessons 05-08): models, their shared settings, session-kNN's grid.
+    """The next-item task (lessons 05-09): models, their shared settings, the tuning grids.
 
-    The neural settings were chosen on lesson 05's validation window
-    (learning rate 1e-2 over 3e-3). SR-GNN trains 2/3 of the epochs on
-    batches twice as large (lesson 06: as accurate, in less time); SASRec
-    has one attention block (lesson 07: a second did not pay off).
+    By default every model is tuned on the ``valid_days`` before the test
+    window, within ``budget_s`` seconds for all of them
+    (:func:`course_lib.evaluate.tuning.tune_models` says how the budget is
+    shared): session-kNN over its grid, the neural models over learning
+    rate, loss, size and dropout (one at a time, the first values first:
+    ``learning_rate`` and ``hidden`` head their lists), each with early
+    stopping on validation; their batch size and most epochs follow
+    :class:`course_lib.evaluate.tuning.TrainingRule` (at most ``max_epochs``).
+    With ``budget_s=0`` nothing is tuned and the models train with the
+    settings as given (``epochs``, ``batch_size``...). SR-GNN then trains 2/3
+    of the epochs on batches twice as large (lesson 06: as accurate, in less
+    time); SASRec has one attention block (lesson 07: a second did not pay off).
     """
 
     models: tuple[str, ...] = NEXT_ITEM_MODELS
     test_days: float = 7            # the last days are the test window
-    valid_days: float = 7           # the days before the test tune session-kNN (0: no tuning)
+    valid_days: float = 7           # the days before the test tune every model (0: no tuning)
+    budget_s: float = 120           # seconds to tune all models on validation (0: no tuning)
     max_len: int = 10               # prefixes keep their last max_len items
     hidden: int = 64                # hidden units / embedding size of the neural models
-    epochs: int = 6
-    batch_size: int = 256
+    epochs: int = 6                 # without tuning; with tuning early stopping chooses
+    max_epochs: int = 20            # with tuning: the most epochs a model trains
+    batch_size: int = 256           # without tuning; with tuning the TrainingRule's
     learning_rate: float = 1e-2
+    loss: str = "auto"              # the neural models' loss before (or without) tuning
+    learning_rates: tuple[float, ...] = (1e-2, 3e-3, 3e-2)   # the neural models' search
+    losses: tuple[str, ...] = ("auto", "bpr-max")
+    sizes: tuple[int, ...] = (64, 128)
+    dropouts: tuple[float, ...] = (0.1, 0.3)
     sknn_k: int = 100               # session-kNN before (or without) tuning
     sknn_sample: int = 5000
     sknn_ks: tuple[int, ...] = (20, 100)           # the validation grid of session-kNN
@@ -59,11 +74,21 @@ class NextItemSettings:
         if unknown or not models:
             raise SettingsError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KEYS)}")
         object.__setattr__(self, "models", models)
-        for name in ("max_len", "hidden", "epochs", "batch_size"):
+        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.test_days <= 0 or self.valid_days < 0:
             raise SettingsError("test_days must be positive and valid_days not negative")
+        if self.budget_s < 0:
+            raise SettingsError(f"budget_s must not be negative, not {self.budget_s:g}")
+        losses = ("auto", "softmax", "sampled", "bpr-max")   # course_lib.models.sampling.LOSSES
+        if self.loss not in losses or any(v not in losses for v in self.losses):
+            raise SettingsError(f"a loss must be one of {', '.join(losses)}")
+
+    @property
+    def tunes(self) -> bool:
+        """Whether the models are tuned on a validation window."""
+        return self.budget_s > 0 and self.valid_days > 0
 
     @property
     def srgnn_epochs(self) -> int:
@@ -78,7 +103,20 @@ class NextItemSettings:
     @property
     def sknn_grid(self) -> list[dict]:
         """Session-kNN's candidate settings, tried on the validation window."""
-        return [{"k": k, "sample": s} for k in self.sknn_ks for s in self.sknn_samples]
+        return [{"k": k, "sample": s, "remind": remind} for k in self.sknn_ks
+                for s in self.sknn_samples for remind in (False, True)]
+
+    def neural_grid(self, size: str = "hidden", dropout: bool = True) -> dict:
+        """A neural model's search (one parameter at a time, first values first): learning
+        rate, loss, ``size`` (its name for the hidden size) and dropout."""
+        def first(value, values):
+            return (value, *[v for v in values if v != value])
+
+        grid = {"learning_rate": first(self.learning_rate, self.learning_rates),
+                "loss": first(self.loss, self.losses), size: first(self.hidden, self.sizes)}
+        if dropout:
+            grid["dropout"] = self.dropouts
+        return grid
 
     def long_from(self, test_sessions) -> int:
         """Where a "long" session starts in the breakdown: the median length of the session
@@ -93,7 +131,7 @@ class NextItemSettings:
 
 @dataclass(frozen=True)
 class IntentSettings:
-    """Purchase intent (lesson 08): will a session end in a purchase, after its first ``k`` events?"""
+    """Purchase intent (lesson 09): will a session end in a purchase, after its first ``k`` events?"""
 
     k: int = 3
     test_days: float = 7
@@ -102,7 +140,7 @@ class IntentSettings:
 
 @dataclass(frozen=True)
 class ChurnSettings:
-    """Churn (lesson 08): which customers buy nothing in the next ``horizon_days``?"""
+    """Churn (lesson 09): which customers buy nothing in the next ``horizon_days``?"""
 
     horizon_days: int | None = None  # None: the rule of :meth:`horizon`
     min_cases: int = 20
@@ -123,7 +161,7 @@ class ChurnSettings:
 
 @dataclass(frozen=True)
 class RollingOriginSettings:
-    """Rolling-origin evaluation of daily forecasts (lessons 03 and 08, ``course-lib forecast``).
+    """Rolling-origin evaluation of daily forecasts (lessons 03 and 09, ``course-lib forecast``).
 
     The first training window is ``initial`` values, or by default 60 % of
     the series but at least four seasons: seasonal differencing (SARIMA)
@@ -162,7 +200,7 @@ class RollingOriginSettings:
 
 @dataclass(frozen=True)
 class DemandSettings(RollingOriginSettings):
-    """Demand and stock (lesson 08): forecasts turned into orders; what a unit short or left costs."""
+    """Demand and stock (lesson 09): forecasts turned into orders; what a unit short or left costs."""
 
     underage_cost: float = 4.0      # a unit of demand not in stock
     overage_cost: float = 1.0       # a unit left over
@@ -179,7 +217,7 @@ class ForecastSettings(RollingOriginSettings):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything ``course-lib report`` (and lesson 09) runs with: the tasks and each one's settings."""
+    """Everything ``course-lib report`` (and lesson 10) runs with: the tasks and each one's settings."""
 
     tasks: tuple[str, ...] = TASKS
     next_item: NextItemSettings = field(default_factory=lambda: NextItemSettings(models=REPORT_MODELS))

@@ -1,4 +1,4 @@
-"""The uplift task: whom to send the coupon, and what it earns (lesson 08, ``course-lib report``).
+"""The uplift task: whom to send the coupon, and what it earns (lesson 09, ``course-lib report``).
 
 :func:`uplift_task` runs on any event log with a ``treatment`` column (one
 assignment row per customer and campaign, 1 = sent, 0 = held out, see

@@ -1,7 +1,7 @@
-"""Yes/no tasks (purchase intent, churn): fit, score, leaderboard, figure (lesson 08, ``course-lib``).
+"""Yes/no tasks (purchase intent, churn): fit, score, leaderboard, figure (lesson 09, ``course-lib``).
 
 The metrics come from scikit-learn (``roc_auc_score``, ``average_precision_score``);
-lesson 08 teaches them with the course's own functions in
+lesson 09 teaches them with the course's own functions in
 :mod:`course_lib.evaluate.classification`, which the tests check against
 scikit-learn's. Beside them: the base rate, PR-AUC's lift over it, and the
 precision among the 10 % scored highest.

@@ -1,4 +1,4 @@
-"""One preparation, three engines: pandas, DuckDB, Spark (issue 18, lesson 09).
+"""One preparation, three engines: pandas, DuckDB, Spark (issue 18, lesson 10).
 
 ``prepare(events, out, engine=...)`` turns an event log into a prepared folder
 (:mod:`course_lib.prep.prepared`): training windows and test prefixes as

@@ -1,4 +1,4 @@
-"""The preparation as SQL: one text that DuckDB and Spark SQL both run (issue 18, lesson 09).
+"""The preparation as SQL: one text that DuckDB and Spark SQL both run (issue 18, lesson 10).
 
 The same steps as :mod:`course_lib.prep` (lesson 00 and 05), in the same
 order, with the same rules; only reading the file and storing intermediate

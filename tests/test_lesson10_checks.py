@@ -1,4 +1,4 @@
-"""Lesson 09's exercise checkers: each gives the three verdicts, and a hint for the usual slips."""
+"""Lesson 10's exercise checkers: each gives the three verdicts, and a hint for the usual slips."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from course_lib.datasets import make_shop
-from course_lib.course import lesson09_checks as check
+from course_lib.course import lesson10_checks as check
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "boutique_events.csv.gz"
@@ -50,7 +50,7 @@ def test_column_mapping(capsys, clicks):
     assert ": correct" in verdict(capsys, check.column_mapping, MAPPING, clicks, MAPPING)
     no_session = {k: v for k, v in MAPPING.items() if k != "session"}
     assert "own session column" in verdict(capsys, check.column_mapping, no_session, clicks, MAPPING)
-    assert "the loader says: no column for item_id" in verdict(
+    assert "the loader says: no column for timestamp" in verdict(
         capsys, check.column_mapping, {"user": "visitor"}, clicks, MAPPING)
     swapped = {**MAPPING, "user": "visit", "session": "visitor"}
     assert "wrong thing" in verdict(capsys, check.column_mapping, swapped, clicks, MAPPING)

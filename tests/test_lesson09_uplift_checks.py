@@ -1,10 +1,10 @@
-"""The uplift exercises' checkers (lesson 08, 08.4 and 08.5): each verdict and each hint."""
+"""The uplift exercises' checkers (lesson 09, 09.4 and 09.5): each verdict and each hint."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_lib.course import lesson08_uplift_checks as check
+from course_lib.course import lesson09_uplift_checks as check
 
 
 def verdict(capsys, fn, *args, **kwargs):
