@@ -1,4 +1,4 @@
-"""One behaviour model for many tasks: a transformer pretrained on action sequences (lesson 08b).
+"""One behaviour model for many tasks: a transformer pretrained on action sequences (lesson 08).
 
 The source article's "large model" idea, at laptop scale: a single network
 reads a user's history as one sequence of actions (item, event type, time
@@ -237,7 +237,7 @@ class _Timer:
 # the pretrained model
 
 class BehaviourModel:
-    """A causal transformer over action sequences, pretrained to predict the next action (lesson 08b).
+    """A causal transformer over action sequences, pretrained to predict the next action (lesson 08).
 
     ``fit(log)`` trains on every user's history (optionally only the actions
     before a time), with cross-entropy on the next action's item (full
@@ -379,7 +379,9 @@ class BehaviourModel:
         """Write ``folder`` (new or empty): ``model.keras`` and ``behaviour.json``, all or nothing."""
         items = [i.item() if hasattr(i, "item") else i for i in self.vocab.items]
         meta = json.dumps({"params": self.get_params(), "meta": self.meta, "items": items})
-        return write_folder(folder, {MODEL_FILE: self.network.save,
+        # a new functional model on the same layers: the weights without the optimizer's state
+        bare = keras.Model(self.network.inputs, self.network.outputs, name=self.network.name)
+        return write_folder(folder, {MODEL_FILE: bare.save,
                                      META_FILE: lambda path: path.write_text(meta)})
 
 
@@ -400,7 +402,7 @@ def load_behaviour_model(folder) -> BehaviourModel:
 # next items: the contract of lessons 05-08
 
 class BehaviourNextItem(KerasNextItemModel):
-    """The behaviour model as a next-item recommender, on a split's own catalogue (lesson 08b).
+    """The behaviour model as a next-item recommender, on a split's own catalogue (lesson 08).
 
     ``mode``: ``"frozen"`` (the pretrained encoder and item head as they are,
     no training), ``"probe"`` (frozen encoder, a new linear layer trained),
@@ -474,7 +476,7 @@ def _clock(windows: ActionWindows) -> np.ndarray:
 
 
 class BehaviourClassifier:
-    """Purchase intent or churn from the behaviour model (lesson 08b); ``fit(examples)``, ``score(examples)``.
+    """Purchase intent or churn from the behaviour model (lesson 08); ``fit(examples)``, ``score(examples)``.
 
     The examples' windows come from ``actions`` (an
     :class:`~course_lib.prep.actions.ActionLog` of the same log, built with

@@ -1,4 +1,4 @@
-"""Recommending items nobody has bought yet, from their descriptions (lesson 08b).
+"""Recommending items nobody has bought yet, from their descriptions (lesson 08).
 
 Three ways to score a catalogue that holds new items, for the cases of
 :func:`course_lib.prep.cold_start.cold_start_cases`; each ``score(prefixes)``
@@ -107,7 +107,7 @@ def build_text_encoder(max_ngrams: int, out_dim: int, *, dim: int = 64,
 
 
 class TextItemEncoder:
-    """A small text encoder: from a description's n-grams to an item's behaviour vector (lesson 08b).
+    """A small text encoder: from a description's n-grams to an item's behaviour vector (lesson 08).
 
     ``fit(ngram_ids, targets)`` learns to predict ``targets`` (one row per
     item: its behaviour embedding and bias) with squared error on

@@ -1,4 +1,4 @@
-"""Behaviour as one sequence of actions per user: item, event type, time gap (lesson 08b).
+"""Behaviour as one sequence of actions per user: item, event type, time gap (lesson 08).
 
 Generative recommenders (HSTU: Zhai et al. 2024) read a user's whole
 history as one sequence of *actions*. Here an action is three small integers:

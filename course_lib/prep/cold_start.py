@@ -1,4 +1,4 @@
-"""Items nobody has bought yet: the test predictions the next-item protocol drops (lesson 08b).
+"""Items nobody has bought yet: the test predictions the next-item protocol drops (lesson 08).
 
 The protocol of lessons 05-08 drops every test event whose item never occurs
 in training: no model of those lessons can recommend an item it has no row

@@ -1,4 +1,4 @@
-"""Item descriptions as hashed character n-grams: text a model can read (lesson 08b).
+"""Item descriptions as hashed character n-grams: text a model can read (lesson 08).
 
 An item nobody has bought has no behaviour to learn from, but it has a
 description. ``"BLUE RETRO KITCHEN WALL CLOCK"`` shares most of its
