@@ -316,6 +316,17 @@ class BehaviourModel:
                      "users": len(log.users), "before": None if before is None else str(before)}
         return self
 
+    def with_random_weights(self, seed: int | None = None) -> "BehaviourModel":
+        """The same network and vocabulary, never trained: the control of a linear probe
+        (what the representation is worth without pretraining)."""
+        twin = BehaviourModel(**{**self.get_params(), "seed": self.seed if seed is None else seed})
+        twin.vocab, twin.meta = self.vocab, {**self.meta, "corpus": "none (random weights)"}
+        keras.utils.set_random_seed(twin.seed)
+        twin.network = build_pretraining_network(self.n_codes, self.max_len, dim=self.dim,
+                                                 blocks=self.blocks, heads=self.heads,
+                                                 dropout=self.dropout)
+        return twin
+
     # -------------------------------------------------------------- using it
     def encoder(self) -> keras.Model:
         """The network from the three inputs to the states at every position."""
@@ -475,6 +486,22 @@ def _clock(windows: ActionWindows) -> np.ndarray:
     return np.log1p(np.maximum(hours, 0)).astype("float32")[:, None]
 
 
+def probe_features(model: BehaviourModel, windows: ActionWindows) -> np.ndarray:
+    """What a linear probe reads: the state after each window's last action, and the time since it."""
+    return np.hstack([model.represent(windows), _clock(windows)])
+
+
+def linear_probe(features: np.ndarray, labels, regularisation: float = 1.0):
+    """Logistic regression on standardised features (scikit-learn, as the case study's models):
+    a fitted pipeline with ``predict_proba``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=regularisation, max_iter=2000)).fit(
+        features, np.asarray(labels))
+
+
 class BehaviourClassifier:
     """Purchase intent or churn from the behaviour model (lesson 08); ``fit(examples)``, ``score(examples)``.
 
@@ -517,16 +544,10 @@ class BehaviourClassifier:
         return self
 
     def _probe_features(self, windows):
-        return np.hstack([self.pretrained.represent(windows), _clock(windows)])
+        return probe_features(self.pretrained, windows)
 
     def _fit_probe(self, windows, label):
-        from sklearn.linear_model import LogisticRegression  # scikit-learn, as the case study's models
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        self.model = make_pipeline(StandardScaler(),
-                                   LogisticRegression(C=self.regularisation, max_iter=2000))
-        self.model.fit(self._probe_features(windows), label)
+        self.model = linear_probe(self._probe_features(windows), label, self.regularisation)
         self.params = self.pretrained.dim + 2
 
     def _fit_network(self, windows, label):
