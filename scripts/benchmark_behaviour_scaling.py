@@ -1,10 +1,11 @@
 """The behaviour model's scaling sweep that lesson 08 plots: held-out loss against training compute.
 
-    python scripts/benchmark_behaviour_scaling.py                  # the sweep (about 10 minutes, 2 cores)
+    python scripts/benchmark_behaviour_scaling.py                  # the sweep (10-15 minutes on 2 cores)
     python scripts/benchmark_behaviour_scaling.py --dims 8 16 --actions 5000 20000 --out /tmp/s.csv
 
-Every run pretrains a fresh :class:`BehaviourModel` (two passes over its data in
-batches of 64, next-action prediction) of width ``dim`` on the first ``actions`` actions of
+Every run pretrains a fresh :class:`BehaviourModel` (one pass over its data in
+batches of 32, next-action prediction: data and compute grow together, no
+action is seen twice) of width ``dim`` on the first ``actions`` actions of
 the synthetic shop's pretraining corpus (whole users, in a fixed random
 order; all before the validation window), and scores the next item of
 held-out customers (another population of the same shop, same time span):
@@ -42,15 +43,15 @@ OUT = ROOT / "benchmarks" / "behaviour_scaling.csv"
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", type=int, nargs="+", default=[8, 16, 32, 64])
-    parser.add_argument("--actions", type=int, nargs="+", default=[10_000, 50_000, 250_000])
+    parser.add_argument("--actions", type=int, nargs="+", default=[30_000, 120_000, 480_000])
     parser.add_argument("--heldout-events", type=int, default=40_000)
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
-    settings = replace(BehaviourSettings(), epochs=2, batch_size=64)
+    settings = replace(BehaviourSettings(), epochs=1, batch_size=32)
     shop, valid, _ = shop_and_splits(settings)
     need = max(args.actions)
     # the corpus: the shop's own customers and enough others, before the validation window
-    others = other_customers(shop.config, int(need * 1.8), stream=1).events
+    others = other_customers(shop.config, int(need * 1.6), stream=1).events
     events = pd.concat([shop.events, others], ignore_index=True)
     events = events[events["timestamp"] < valid.cut]
     full = action_log(events)
@@ -80,7 +81,7 @@ def main(argv=None) -> int:
     tmp = Path(args.out).with_suffix(".tmp")
     with open(tmp, "w") as f:
         f.write(f"# behaviour-model scaling sweep ({time.strftime('%Y-%m-%d')}, "
-                f"{table.attrs['machine']}, two passes each, under load: seconds are noisy)\n")
+                f"{table.attrs['machine']}, one pass each, under load: seconds are noisy)\n")
         table.to_csv(f, index=False)
     tmp.replace(args.out)
     print(f"-> {args.out}")

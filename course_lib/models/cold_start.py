@@ -177,3 +177,22 @@ class BehaviourWithText:
         windows = self.pretrained.visit_windows(prefixes)
         states = self.pretrained.represent(windows)
         return states @ self.vectors[:, :-1].T + self.vectors[:, -1]
+
+
+def standardise_rows(scores: np.ndarray) -> np.ndarray:
+    """Each row minus its mean, over its standard deviation (a constant row becomes zeros)."""
+    scores = np.asarray(scores, dtype="float64")
+    sd = scores.std(axis=1, keepdims=True)
+    return (scores - scores.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+
+
+class SumOfScores:
+    """Several fitted scorers combined with equal weight: the sum of their per-case standardised
+    scores (no weight to tune, so nothing is chosen on the test)."""
+
+    def __init__(self, *scorers, name: str | None = None):
+        self.scorers = scorers
+        self.name = name or " + ".join(s.name for s in scorers)
+
+    def score(self, prefixes) -> np.ndarray:
+        return sum(standardise_rows(s.score(prefixes)) for s in self.scorers)
