@@ -11,7 +11,7 @@ import pytest
 
 from course_lib.datasets import make_shop
 from course_lib.datasets.synthetic import OTHER_ID_OFFSET, other_customers
-from course_lib.prep.actions import (EVENT_CODES, FIRST_GAP, action_log, gap_codes, pretraining_windows)
+from course_lib.prep.actions import FIRST_GAP, action_log, gap_codes, pretraining_windows
 from course_lib.prep.sequences import ItemVocab
 
 ROOT = Path(__file__).resolve().parents[1]

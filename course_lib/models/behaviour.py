@@ -410,7 +410,7 @@ def load_behaviour_model(folder) -> BehaviourModel:
 
 
 # --------------------------------------------------------------------------- #
-# next items: the contract of lessons 05-08
+# next items: the contract of lessons 05-09
 
 class BehaviourNextItem(KerasNextItemModel):
     """The behaviour model as a next-item recommender, on a split's own catalogue (lesson 08).

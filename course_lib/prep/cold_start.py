@@ -1,6 +1,6 @@
 """Items nobody has bought yet: the test predictions the next-item protocol drops (lesson 08).
 
-The protocol of lessons 05-08 drops every test event whose item never occurs
+The protocol of lessons 05-07 and 09 drops every test event whose item never occurs
 in training: no model of those lessons can recommend an item it has no row
 for. :func:`cold_start_cases` keeps exactly those events instead. For each
 test session (a basket), every line from the second on whose item was never
