@@ -444,3 +444,30 @@ def shop_event_chunks(n_events: int, chunk_events: int = 2_000_000, seed: int = 
 def config_as_dict(config: ShopConfig) -> dict:
     """The configuration as a plain dict (for data cards and reports)."""
     return asdict(config)
+
+
+#: added to the user and session ids of :func:`other_customers` (times the stream)
+OTHER_ID_OFFSET = 10 ** 9
+
+
+def other_customers(config: ShopConfig, n_events: int, stream: int = 1) -> Shop:
+    """About ``n_events`` events of *other* customers of the shop of ``config`` (lesson 08).
+
+    Same catalogue, trails, prices and calendar as ``make_shop(config=config)``
+    (they come from ``config.seed``), but a different population of users,
+    drawn from their own random stream (``stream`` 1, 2, ... give disjoint
+    populations, none of them the shop's own users; their user and session
+    ids are offset by ``OTHER_ID_OFFSET * stream``): what a shop's larger
+    log looks like, for pretraining a model whose tasks are then judged on
+    the shop's own customers.
+    """
+    if stream < 1:
+        raise ValueError("stream must be 1 or more (0 would be the shop's own users)")
+    users = max(20, int(round(n_events / config.expected_events_per_user())))
+    shop = _generate(replace(config, n_users=users),
+                     people_rng=np.random.default_rng([config.seed, 1_000 + stream]))
+    # ids of their own, so a log of both populations never merges two people or two visits
+    offset = OTHER_ID_OFFSET * stream
+    shop.events["user_id"] += offset
+    shop.events["session_id"] += offset
+    return shop

@@ -259,3 +259,37 @@ class Settings:
             raise SettingsError(f"unknown task(s) {unknown}; choose from "
                                 f"{', '.join(t.replace('_', '-') for t in TASKS)}")
         object.__setattr__(self, "tasks", tasks)
+
+
+@dataclass(frozen=True)
+class BehaviourSettings:
+    """The pretrained behaviour model of lesson 08: its corpora, its size, its training.
+
+    The synthetic shop is the case study's (``shop_events``, ``seed``; next
+    item and purchase intent are judged on its own customers); pretraining
+    reads the shop's own history and ``other_events`` events of *other*
+    customers of the same shop, all before the validation window, about 1M
+    actions in all. Online Retail's model reads every customer's lines
+    before the churn test cut-off.
+    """
+
+    shop_events: int = 100_000
+    other_events: int = 1_400_000
+    seed: int = 0
+    test_days: float = 14
+    valid_days: float = 14
+    retail_horizon_days: int = 90
+    dim: int = 64
+    blocks: int = 2
+    heads: int = 2
+    max_len: int = 32
+    dropout: float = 0.1
+    epochs: int = 2
+    batch_size: int = 256
+    learning_rate: float = 3e-3
+
+    def model_params(self) -> dict:
+        """The constructor arguments of :class:`course_lib.models.behaviour.BehaviourModel`."""
+        return dict(dim=self.dim, blocks=self.blocks, heads=self.heads, max_len=self.max_len,
+                    dropout=self.dropout, epochs=self.epochs, batch_size=self.batch_size,
+                    learning_rate=self.learning_rate, seed=self.seed)

@@ -1,0 +1,251 @@
+"""Lesson 08's behaviour model: action sequences, pretraining windows, reuse, cold start, scaling, checkers."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib.datasets import make_shop
+from course_lib.datasets.synthetic import OTHER_ID_OFFSET, other_customers
+from course_lib.prep.actions import FIRST_GAP, action_log, gap_codes, pretraining_windows
+from course_lib.prep.sequences import ItemVocab
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tiny_events():
+    t = pd.Timestamp("2024-01-01")
+    rows = [  # user, session, item, seconds after t, event
+        (1, 10, "a", 0, "view"), (1, 10, "b", 30, "view"), (1, 10, "b", 31, "cart"),
+        (1, 11, "c", 90_000, "view"), (1, 11, "c", 90_100, "purchase"),
+        (2, 20, "b", 5, "view"), (2, 20, "d", 5, "view"), (2, 21, "a", 700, "view"),
+    ]
+    return pd.DataFrame({"user_id": [r[0] for r in rows], "session_id": [r[1] for r in rows],
+                         "item_id": [r[2] for r in rows],
+                         "timestamp": [t + pd.Timedelta(seconds=r[3]) for r in rows],
+                         "event_type": [r[4] for r in rows]})
+
+
+def test_gap_codes_buckets_on_a_log_scale():
+    codes = gap_codes([np.nan, 0, 0.99, 1, 59, 60, 599, 600, 3_599, 3_600, 86_400, 40 * 86_400])
+    assert codes.tolist() == [FIRST_GAP, 2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 9]
+
+
+def test_action_log_orders_each_user_and_codes_channels():
+    log = action_log(tiny_events())
+    assert log.users.tolist() == [1, 2] and log.starts.tolist() == [0, 5, 8]
+    assert log.events.tolist() == [1, 1, 2, 1, 3, 1, 1, 1]
+    assert log.gaps.tolist()[:5] == [FIRST_GAP, 3, 3, 7, 4]  # 30 s, 1 s, 25 h, 100 s
+    assert log.gaps[5] == FIRST_GAP and log.gaps[6] == 2          # a new user starts again
+    unknown = action_log(tiny_events(), vocab=ItemVocab(["a", "b"]))
+    assert set(unknown.items[[3, 4, 6]]) == {unknown.unknown_code}
+
+
+def test_pretraining_windows_pair_each_action_with_the_next_of_the_same_user():
+    log = action_log(tiny_events())
+    x, y, w = pretraining_windows(log, max_len=3)
+    # user 1: 5 actions -> 4 pairs -> windows of 3 and 1; user 2: 3 actions -> 2 pairs
+    assert len(x["items"]) == 3
+    assert w["event"].sum() == 4 + 2
+    for row in range(len(x["items"])):
+        real = w["event"][row] > 0
+        inputs, targets = x["items"][row][real], y["item"][row][real]
+        assert (inputs[1:] == targets[:-1]).all()       # the target of t is the input of t + 1
+    assert (x["items"][w["event"] == 0] == 0).all()      # left padding only
+    before = pretraining_windows(log, 3, before=pd.Timestamp("2024-01-01 00:01"))[2]["event"].sum()
+    assert before == 2 + 1                               # user 1's first 3 actions, user 2's first 2
+
+
+def test_windows_at_prediction_time_hold_nothing_later():
+    log = action_log(tiny_events())
+    at = np.array([pd.Timestamp("2024-01-01 00:00:31"), pd.Timestamp("2024-01-01 00:00:01")], dtype="datetime64[ns]")
+    windows = log.windows_before([1, 2], at, max_len=4)
+    assert (windows.items[0] > 0).sum() == 2          # the cart at 31 s is not before 31 s
+    assert (windows.items[1] > 0).sum() == 0 and np.isnan(windows.since_last_s[1])
+    assert windows.since_last_s[0] == pytest.approx(1.0)
+    k2 = log.session_windows([11, 20], k=2, max_len=8)
+    assert (k2.items[0] > 0).sum() == 5 and (k2.items[1] > 0).sum() == 2
+    with pytest.raises(ValueError, match="fewer than 2 actions"):
+        log.session_windows([21], k=2, max_len=8)
+
+
+def test_other_customers_share_the_catalogue_not_the_people():
+    shop = make_shop(5_000, seed=3)
+    others = other_customers(shop.config, 5_000, stream=1).events
+    assert others["user_id"].min() >= OTHER_ID_OFFSET and others["session_id"].min() >= OTHER_ID_OFFSET
+    assert set(others["item_id"]) <= set(shop.items.index) | set(shop.events["item_id"])
+    again = other_customers(shop.config, 5_000, stream=1).events
+    pd.testing.assert_frame_equal(others, again)
+    assert not others.equals(other_customers(shop.config, 5_000, stream=2).events)
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    from course_lib.models.behaviour import BehaviourModel
+
+    shop = make_shop(4_000, seed=2)
+    log = action_log(shop.events)
+    model = BehaviourModel(dim=8, blocks=1, heads=1, max_len=8, epochs=1, batch_size=32).fit(log)
+    return shop, log, model
+
+
+def test_behaviour_model_saves_and_loads_the_same_predictions(small_model, tmp_path):
+    from course_lib.models.behaviour import load_behaviour_model
+
+    shop, log, model = small_model
+    windows = log.windows_at(log.starts[1:] - 1, 8)
+    folder = model.save(tmp_path / "model")
+    again = load_behaviour_model(folder)
+    np.testing.assert_allclose(again.represent(windows), model.represent(windows), rtol=1e-5, atol=1e-6)
+    assert again.meta["actions"] == model.meta["actions"] and list(again.vocab.items) == list(model.vocab.items)
+    with pytest.raises(FileNotFoundError, match="saved behaviour model"):
+        load_behaviour_model(tmp_path)
+    random = model.with_random_weights(seed=1)
+    assert not np.allclose(random.represent(windows), model.represent(windows))
+
+
+def test_behaviour_next_item_follows_the_contract(small_model):
+    from course_lib.models.behaviour import BehaviourNextItem
+    from course_lib.prep.next_item import next_item_split
+
+    shop, log, model = small_model
+    split = next_item_split(shop.events, 5)
+    X, _ = split.test_prefixes(6)
+    frozen = BehaviourNextItem(model, split.vocab, mode="frozen", max_len=6).fit(split.train, split.n_items)
+    scores = frozen.score(X[:7])
+    assert scores.shape == (7, split.n_items + 1) and np.isneginf(scores[:, 0]).all()
+    # the frozen model's scores of an item are the pretrained model's scores of the same item id
+    state = model.represent(model.visit_windows([list(split.vocab.decode(r[r > 0])) for r in X[:7]]))
+    item_ids = split.vocab.decode(np.arange(1, split.n_items + 1))
+    table = model.network.get_layer("item_embedding").get_weights()[0]
+    bias = model.network.get_layer("next_item").get_weights()[0]
+    rows = model.item_rows(item_ids)
+    expected = state @ table[rows].T + bias[rows]
+    np.testing.assert_allclose(scores[:, 1:], expected, rtol=1e-3, atol=1e-3)
+    with pytest.raises(ValueError, match="needs the pretrained model"):
+        BehaviourNextItem(None, None, mode="finetune")
+
+
+def test_behaviour_classifier_probe_scores_every_case(small_model):
+    from course_lib.models.behaviour import BehaviourClassifier
+    from course_lib.prep.intent import intent_examples
+
+    shop, log, model = small_model
+    examples = intent_examples(shop.events, k=2)
+    scores = BehaviourClassifier(model, log, mode="probe").fit(examples).score(examples)
+    assert scores.shape == (len(examples),) and ((scores > 0) & (scores < 1)).all()
+
+
+def test_cold_start_cases_keep_exactly_the_dropped_events():
+    from course_lib.prep.cold_start import cold_start_cases
+
+    t = pd.Timestamp("2024-01-01")
+    rows = [(1, 1, "a", 0), (1, 1, "b", 1), (2, 2, "a", 86_400 * 9), (2, 2, "new1", 86_400 * 9 + 1),
+            (2, 2, "b", 86_400 * 9 + 2), (3, 3, "new2", 86_400 * 9 + 5), (3, 3, "new1", 86_400 * 9 + 6)]
+    events = pd.DataFrame({"user_id": [r[0] for r in rows], "session_id": [r[1] for r in rows],
+                           "item_id": [r[2] for r in rows], "timestamp": [t + pd.Timedelta(seconds=r[3]) for r in rows],
+                           "event_type": "purchase"})
+    cases = cold_start_cases(events, test_days=2)
+    assert cases.dropped_events == 3                        # new1, new2, new1
+    assert cases.targets.tolist() == ["new1", "new1"]       # new2 opens its session: nothing before it
+    assert cases.prefixes == [["a"], ["new2"]]
+    assert list(cases.catalogue) == ["a", "b", "new1", "new2"] and cases.n_known == 2
+    assert cases.target_positions().tolist() == [2, 2]
+
+
+def test_item_text_ngrams_and_neighbourhood_popularity():
+    from course_lib.models.cold_start import NeighbourhoodPopularity, text_vectors
+    from course_lib.prep.item_text import item_descriptions, ngram_ids
+
+    raw = pd.DataFrame({"StockCode": ["1", "1", "1", "2", "3"],
+                        "Description": ["red retro clock", "RED RETRO CLOCK", "RED  RETRO CLOCK", "blue mug", None]})
+    assert item_descriptions(raw).to_dict() == {"1": "RED RETRO CLOCK", "2": "BLUE MUG"}
+    texts = ["RED RETRO CLOCK", "BLUE MUG", "BLUE RETRO CLOCK", ""]
+    ids = ngram_ids(texts, max_ngrams=32)
+    np.testing.assert_array_equal(ids, ngram_ids(texts, max_ngrams=32))   # the same hash every run
+    assert (ids[3] == 0).all()
+    v = text_vectors(ids)
+    sims = (v @ v.T).toarray()
+    assert sims[2, 0] > sims[2, 1] > 0 and np.allclose(np.diag(sims)[:3], 1)
+    pop = NeighbourhoodPopularity(k=1).fit(v[:3], np.array([10.0, 4.0]), n_known=2)
+    assert pop.item_scores.tolist() == [10.0, 4.0, 10.0]   # the new clock takes the red clock's popularity
+
+
+def test_power_law_frontier_and_local_exponents():
+    from course_lib.evaluate.scaling import compute_frontier, fit_power_law, local_exponents
+
+    x = np.geomspace(1e9, 1e12, 6)
+    a, b = fit_power_law(x, 7.0 * x ** -0.05)
+    assert a == pytest.approx(7.0) and b == pytest.approx(-0.05)
+    np.testing.assert_allclose(local_exponents(x, 7.0 * x ** -0.05), -0.05)
+    table = pd.DataFrame({"c": [1, 2, 3, 4], "loss": [5.0, 5.2, 4.0, 4.1]})
+    assert compute_frontier(table, "c", "loss")["c"].tolist() == [1, 3]
+    with pytest.raises(ValueError):
+        fit_power_law([1.0], [2.0])
+
+
+def test_label_subsets_hold_both_outcomes_and_repeat():
+    from course_lib.evaluate.label_efficiency import efficiency_summary, label_efficiency, label_subsets
+
+    labels = np.array([1] * 5 + [0] * 195)
+    subsets = label_subsets(labels, 0.05, repeats=4, seed=0)
+    assert len(subsets) == 4 and all(len(s) == 10 and 0 < labels[s].sum() < 10 for s in subsets)
+    assert [s.tolist() for s in subsets] == [s.tolist() for s in label_subsets(labels, 0.05, 4, seed=0)]
+    assert len(label_subsets(labels, 1.0, repeats=4)) == 1
+    test = np.array([0, 1, 0, 1])
+    table = label_efficiency({"perfect": lambda rows: test.astype(float)}, labels, test, fractions=(0.05, 1.0),
+                             repeats=3)
+    summary = efficiency_summary(table)
+    assert summary["repeats"].tolist() == [3, 1] and (summary["mean"] == 1.0).all()
+
+
+def test_the_shipped_models_load_and_say_what_they_read():
+    from course_lib.tasks.behaviour import load_shipped
+
+    for name in ("shop", "retail"):
+        model = load_shipped(name)
+        assert model.meta["actions"] > 100_000 and "before" in model.meta["corpus"]
+    with pytest.raises(ValueError, match="no shipped behaviour model"):
+        load_shipped("nope")
+
+
+@pytest.mark.slow
+def test_the_rebuild_script_runs_at_a_small_size(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_behaviour_models.py"), "--only", "shop",
+                             "--other-events", "3000", "--epochs", "1", "--dim", "8", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from course_lib.tasks.behaviour import load_shipped
+
+    model = load_shipped("shop", root=tmp_path)
+    assert model.dim == 8 and "3,000 events of other customers" in model.meta["corpus"]
+
+
+def test_lesson08_checkers(capsys):
+    from course_lib.course import lesson08_checks as check
+
+    def verdict(fn, *args, **kw):
+        fn(*args, **kw)
+        out = capsys.readouterr().out.strip()
+        assert out.count("\n") == 0, out
+        return out
+
+    seconds = np.array([np.nan, 0.4, 60, 599, 3_600, 2 * 86_400, 45 * 86_400])
+    right = gap_codes(seconds).tolist()
+    assert "not attempted" in verdict(check.gap_buckets, None, seconds)
+    assert ": correct" in verdict(check.gap_buckets, right, seconds)
+    assert "first bucket is code 2" in verdict(check.gap_buckets, [c - 2 for c in right], seconds)
+    assert "next bucket" in verdict(check.gap_buckets, [1, 2, 3, 4, 5, 7, 9], seconds)
+    assert "not attempted" in verdict(check.training_pairs, None, 70, 32)
+    assert ": correct" in verdict(check.training_pairs, (69, 3), 70, 32)
+    assert "n - 1 pairs" in verdict(check.training_pairs, (70, 3), 70, 32)
+    assert "round up" in verdict(check.training_pairs, (69, 2), 70, 32)
+    flops = np.geomspace(1e10, 1e13, 5)
+    losses = 5.0 * flops ** -0.04
+    assert ": correct" in verdict(check.compute_factor, 0.95 ** (1 / -0.04), flops, losses, reduction=0.05)
+    assert "1/b" in verdict(check.compute_factor, 0.95 ** -0.04, flops, losses, reduction=0.05)
+    assert "not attempted" in verdict(check.compute_factor, None, flops, losses, reduction=0.05)
