@@ -80,26 +80,29 @@ def full_and_sampled(model, X, y, n_negatives: int = 100, k: int = 10, batch_siz
             f"HR@{k} sampled ({n_negatives})": float(np.mean(sampled <= k))}
 
 
-def breakdown(model, split, X, y, long_from: int = 5, k: int = 20) -> pd.DataFrame:
+def breakdown(model, split, X, y, long_from: int = 5, k: int = 20, ranks=None) -> pd.DataFrame:
     """Error analysis (lesson 09): the model's MRR@k and HR@k on parts of the test.
 
     * **repeat** predictions, whose target already occurs in the prefix (a
       shopper going back to an item), against **new** ones;
     * predictions in **short** sessions (fewer than ``long_from`` items)
       against **long** ones. ``X, y`` must be ``split.test_prefixes(...)``.
+
+    ``ranks``: the model's target ranks on (X, y) when they are known
+    already ((predictions,) or (seeds, predictions)); else it scores them.
     """
     lengths = split.test.map(len).to_numpy()
     session_length = np.repeat(lengths, lengths - 1)
     if len(session_length) != len(y):
         raise ValueError("X, y must be split.test_prefixes(max_len) of the same split")
-    ranks = ranks_in_batches(model.score, X, y)
+    ranks = np.asarray(ranks_in_batches(model.score, X, y) if ranks is None else ranks)
     repeat = (np.asarray(X) == np.asarray(y)[:, None]).any(axis=1)
     groups = {"repeat item": repeat, "new item": ~repeat,
               f"short session (<{long_from} items)": session_length < long_from,
               f"long session (>={long_from} items)": session_length >= long_from}
     rows = []
     for group, mask in groups.items():
-        metrics = ranking_metrics(ranks[mask], ks=(k,)) if mask.any() else {}
+        metrics = ranking_metrics(ranks[..., mask].ravel(), ks=(k,)) if mask.any() else {}
         rows.append({"model": model.name, "group": group, "share": float(mask.mean()),
                      f"MRR@{k}": metrics.get(f"MRR@{k}", np.nan), f"HR@{k}": metrics.get(f"HR@{k}", np.nan)})
     return pd.DataFrame(rows)
