@@ -247,6 +247,11 @@ def test_breakdown_groups_partition_the_predictions(fitted_gru):
     mixed = (parts.loc["repeat item", "share"] * parts.loc["repeat item", "MRR@20"]
              + parts.loc["new item", "share"] * parts.loc["new item", "MRR@20"])
     assert mixed == pytest.approx(whole, rel=1e-6)
+    # ranks computed once (lesson 09 passes them) give the same table as scoring again
+    from course_lib.evaluate.ranking import ranks_in_batches
+
+    given = breakdown(model, split, X, y, long_from=5, ranks=ranks_in_batches(model.score, X, y))
+    pd.testing.assert_frame_equal(given.set_index("group"), parts)
 
 
 def test_saved_recommender_loads_in_safe_mode_and_recommends_the_same(fitted_gru, tmp_path):
