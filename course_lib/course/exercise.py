@@ -44,3 +44,24 @@ def close(answer, expected, rel: float = 1e-3, abs_: float = 1e-9) -> bool:
         return False
     return bool(np.all(np.abs(a - e) <= abs_ + rel * np.abs(e))) and not (
         a.size == 1 and math.isnan(float(a.ravel()[0])))
+
+
+def answer_set(answer) -> set | None:
+    """A model name or a list of them as a set (None: neither)."""
+    try:
+        return {answer} if isinstance(answer, str) else set(answer)
+    except TypeError:
+        return None
+
+
+def against_baseline(table, baseline: str, vs: str, higher_is_better: bool):
+    """For the interval exercises (03.4, 05.4): which models of ``table`` (rows: models, with
+    ``vs`` and its ``_lower``/``_upper`` columns) beat ``baseline`` with an interval that excludes
+    0, which only look better by their point value, and which look worse."""
+    others = [m for m in table.index if m != baseline]
+    sign = 1 if higher_is_better else -1
+    edge = f"{vs}_lower" if higher_is_better else f"{vs}_upper"
+    beat = {m for m in others if sign * table.loc[m, edge] > 0}
+    looks_better = {m for m in others if sign * table.loc[m, vs] > 0}
+    looks_worse = {m for m in others if sign * table.loc[m, vs] < 0}
+    return beat, looks_better, looks_worse

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import (CORRECT, NOT_ATTEMPTED, WRONG, against_baseline, answer_set, close,
+                                        is_missing, report)
 from course_lib.evaluate.forecast import mae, mase
 from course_lib.evaluate.uncertainty import mean_intervals
 from course_lib.models.forecasters import NaiveForecast, SeasonalNaiveForecast
@@ -72,13 +73,9 @@ def better_than_benchmark(answer, per_origin, baseline: str) -> None:
     table = mean_intervals({m: per_origin[[m]].set_axis(["MASE"], axis=1) for m in per_origin},
                            range(len(per_origin)), baseline=baseline)
     vs = f"MASE_vs_{baseline}"
-    others = [m for m in table.index if m != baseline]
-    expected = {m for m in others if table.loc[m, f"{vs}_upper"] < 0}
-    lower_point = {m for m in others if table.loc[m, vs] < 0}
-    worse = {m for m in others if table.loc[m, vs] > 0}
-    try:
-        given = {answer} if isinstance(answer, str) else set(answer)
-    except TypeError:
+    expected, lower_point, worse = against_baseline(table, baseline, vs, higher_is_better=False)
+    given = answer_set(answer)
+    if given is None:
         return report("03.4", WRONG, "hint: give a list of model names, e.g. ['A'] (or [] for none).")
     if given == expected:
         return report("03.4", CORRECT, "only a difference whose whole interval lies below 0 is one "

@@ -6,7 +6,8 @@ import numpy as np
 from course_lib.evaluate.ranking import target_ranks
 from course_lib.evaluate.uncertainty import ranking_intervals
 from course_lib.models.cells import lstm_forward, sigmoid
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import (CORRECT, NOT_ATTEMPTED, WRONG, against_baseline, answer_set, close,
+                                        is_missing, report)
 
 
 def lstm_step(answer, x, W, U, b) -> None:
@@ -70,13 +71,9 @@ def better_than_baseline(answer, ranks, units, baseline: str) -> None:
         return report("05.4", NOT_ATTEMPTED)
     table = ranking_intervals(ranks, units, metrics=("MRR@20",), baseline=baseline)
     vs = f"MRR@20_vs_{baseline}"
-    others = [m for m in table.index if m != baseline]
-    expected = {m for m in others if table.loc[m, f"{vs}_lower"] > 0}
-    higher_point = {m for m in others if table.loc[m, vs] > 0}
-    worse = {m for m in others if table.loc[m, vs] < 0}
-    try:
-        given = {answer} if isinstance(answer, str) else set(answer)
-    except TypeError:
+    expected, higher_point, worse = against_baseline(table, baseline, vs, higher_is_better=True)
+    given = answer_set(answer)
+    if given is None:
         return report("05.4", WRONG, "hint: give a list of model names, e.g. ['A'] (or [] for none).")
     if given == expected:
         return report("05.4", CORRECT, "a model beats the baseline only where the whole interval of "
