@@ -176,17 +176,20 @@ LINK = re.compile(r"\[([^\]]+)\]\(([^)#\s]+)\)")
 
 
 def repository_links_as_paths(text: str, source: Path) -> str:
-    """A markdown page's links to repository files the book does not show become their paths.
+    """A page's links to repository files the book does not show become their paths (data cards
+    and the lessons' markdown cells).
 
     ``[benchmarks](../benchmarks/x.md)`` would be a dead link in the site; it
     reads "benchmarks (`benchmarks/x.md` in the repository)" instead.
     """
+    pages = {p.resolve() for p in lessons() + solutions() + data_cards()} | {ROOT / "GLOSSARY.md"}
+
     def plain(match):
         label, target = match.groups()
         if "://" in target:
             return match.group(0)
         path = (source.parent / target).resolve()
-        if path.suffix in {".md", ".ipynb"} and path in set(data_cards()) | {ROOT / "GLOSSARY.md"}:
+        if path in pages or not path.is_relative_to(ROOT):
             return match.group(0)
         relative = path.relative_to(ROOT).as_posix()
         if label.strip("`") in {target, relative, path.name}:
@@ -222,6 +225,9 @@ def prepare(log=print, stale_ok: bool = False) -> dict[str, int]:
         static_widgets(nb)
         if path.parent.name == "solutions":
             fold_solutions(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = repository_links_as_paths(cell.source, path)
         relative = path.relative_to(ROOT).as_posix()
         wanted.add(relative)
         shown[relative] = figures(nb)
@@ -252,6 +258,7 @@ def build(log=print, clean: bool = False, stale_ok: bool = False) -> Path:
     prepare(log, stale_ok=stale_ok)
     prepared = time.perf_counter()
     log(f"sources ready in {prepared - started:.0f} s; running Sphinx")
+    shutil.rmtree(HTML, ignore_errors=True)  # -E rewrites every page; this drops pages of renamed lessons
     code = build_main(["-b", "html", "-E", "-c", str(ROOT / "book"), "-d", str(OUT / "doctrees"),
                        "-q", str(SRC), str(HTML)])
     if code:
