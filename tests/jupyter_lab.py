@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -56,6 +57,28 @@ def running_lab(command: list[str], cwd, tmp_path, timeout: float = 120):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def shut_down_kernels(url: str) -> int:
+    """Stop every kernel the JupyterLab at ``url`` runs; return how many there were.
+
+    A browser test's lesson kernel would otherwise stay alive (and hold its
+    memory) for the rest of the session, beside the notebook runs that follow.
+    """
+    with urllib.request.urlopen(url + "/api/kernels", timeout=10) as reply:
+        kernels = json.load(reply)
+    if not kernels:
+        return 0
+    with urllib.request.urlopen(url + "/lab", timeout=10) as reply:  # sets the _xsrf cookie
+        cookie = reply.headers.get_all("Set-Cookie") or []
+    xsrf = next(c.split(";")[0].split("=", 1)[1] for c in cookie if c.startswith("_xsrf="))
+    headers = {"X-XSRFToken": xsrf, "Cookie": f"_xsrf={xsrf}"}
+    for kernel in kernels:
+        request = urllib.request.Request(f"{url}/api/kernels/{kernel['id']}", method="DELETE",
+                                         headers=headers)
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+    return len(kernels)
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from jupyter_lab import shut_down_kernels
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -37,6 +39,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
                                  "(python3 tasks.py test installs it where apt-get works)")]
+
+
+@pytest.fixture(autouse=True)
+def no_kernel_left_behind(jupyter_lab):
+    """Each test's lesson kernel is stopped when the test ends."""
+    yield
+    shut_down_kernels(jupyter_lab)
+    assert shut_down_kernels(jupyter_lab) == 0, "a kernel survived its shutdown"
 
 
 def launch(pw):
