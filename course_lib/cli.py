@@ -239,8 +239,10 @@ def _print_intervals(board: pd.DataFrame) -> None:
         return
     view = interval_view(board, ("HR@20", "MRR@20"), extra=("train_s",))
     _print_table(view, 2)
-    print(f"[lower, upper]: 95 % interval over test sessions; * the difference to "
-          f"{board.attrs.get('baseline')} excludes 0" + ("; ± sd over seeds" if "seeds" in board else ""))
+    baseline = board.attrs.get("baseline")
+    print("[lower, upper]: 95 % interval over test sessions"
+          + (f"; * the difference to {baseline} excludes 0" if baseline else "")
+          + ("; ± sd over seeds" if "seeds" in board else ""))
 
 
 def _next_item_prepared(args) -> int:

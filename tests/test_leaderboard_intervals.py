@@ -155,3 +155,15 @@ def test_holidays_in_a_test_window():
     assert any("Christmas" in h for h in holidays_between("2010-12-20", "2011-01-03"))
     assert any("Black Friday" in h for h in holidays_between("2011-11-20", "2011-12-01"))
     assert holidays_between("2024-05-06", "2024-05-12") == []
+
+
+def test_a_board_without_a_simple_baseline_does_not_name_one(capsys):
+    """``next-item --models gru4rec`` has no baseline to compare with: no "difference to None"."""
+    from course_lib import cli
+
+    board = pd.DataFrame({"model": ["gru4rec"], "HR@20": [0.47], "HR@20_lower": [0.44], "HR@20_upper": [0.50],
+                          "MRR@20": [0.22], "MRR@20_lower": [0.21], "MRR@20_upper": [0.24], "train_s": [36.9]})
+    board.attrs["baseline"] = None
+    cli._print_intervals(board)
+    printed = capsys.readouterr().out
+    assert "95 % interval over test sessions" in printed and "None" not in printed and "excludes 0" not in printed

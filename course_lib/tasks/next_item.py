@@ -109,7 +109,8 @@ def interval_notes(ranked: RankedBoard) -> list[str]:
         return ["No intervals were computed (too few test sessions, or resamples 0)."]
     notes = [f"95 % intervals from {board.attrs['n_resamples']:,} paired bootstrap resamples of the "
              f"{board.attrs['n_sessions']:,} test sessions ({board.attrs['n_predictions']:,} predictions); "
-             f"differences are relative to {ranked.baseline}, {ranked.baseline_note}."]
+             + (f"differences are relative to {ranked.baseline}, {ranked.baseline_note}."
+                if ranked.baseline else f"{ranked.baseline_note}, so no differences are given.")]
     if ranked.seed_runs:
         notes.append(f"Neural models trained with {board.attrs['seeds']} seeds: their metrics are the "
                      "means over seeds; _seed_sd/_seed_min/_seed_max give the spread that training luck "
