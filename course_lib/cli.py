@@ -390,9 +390,10 @@ def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models
                         help="validation window just before the test: every model is tuned on it "
                              f"(default {d.valid_days:g} days; 0: no tuning)")
     parser.add_argument("--budget-s", type=float, default=d.budget_s, metavar="S",
-                        help=f"seconds for tuning all models on the validation window (default "
-                             f"{d.budget_s:g}; 0: no tuning, the settings as given). Each model gets "
-                             "an equal share of what is left when its turn comes; when time runs "
+                        help=f"seconds for tuning all models on the validation window and refitting the "
+                             f"chosen settings (default {d.budget_s:g}; 0: no tuning, the settings as "
+                             "given). Each model gets an equal share of what is left when its turn "
+                             "comes, less the refits expected of the models before it; when time runs "
                              "out a model keeps the best setting so far, and the output says so. "
                              "The chosen settings are written to chosen_settings.csv/.json")
     parser.add_argument("--models", default=models,

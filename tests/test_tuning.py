@@ -176,3 +176,72 @@ def test_tuning_a_gru_on_validation_gives_epochs_batch_size_and_a_table(split):
     data = chosen_settings_json({"gru4rec": result})
     assert data["gru4rec"]["settings"]["batch_size"] == result.params["batch_size"]
     assert len(data["gru4rec"]["trials"]) == 2
+
+
+class Trained:
+    """What ValidationStopping needs of a Keras model: a stop flag and weights."""
+
+    stop_training = False
+
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        pass
+
+
+def run_epochs(stopper, clock, epoch_s: float, most: int = 50) -> int:
+    """Epochs of ``epoch_s`` seconds on the fake clock until ``stopper`` stops training."""
+    stopper.set_model(Trained())
+    for epoch in range(most):
+        stopper.on_epoch_begin(epoch)
+        clock.now += epoch_s
+        stopper.on_epoch_end(epoch)
+        if stopper.model.stop_training:
+            return epoch + 1
+    return most
+
+
+@pytest.fixture
+def timed_clock(clock, monkeypatch):
+    monkeypatch.setattr(tuning.time, "perf_counter", clock)
+    return clock
+
+
+def test_the_deadline_keeps_time_for_the_refit(split, timed_clock, monkeypatch):
+    X, y = split.test_prefixes(10)
+    monkeypatch.setattr(ValidationStopping, "validation_score", lambda self: len(self.history) / 100)
+    # without a refit to keep time for, training runs up to the deadline: 10 epochs of 10 s
+    plain = ValidationStopping(None, X, y, patience=50, deadline=100.0)
+    assert run_epochs(plain, timed_clock, 10.0) == 10 and plain.stopped == "time budget used up"
+    # with one: after epoch 5 (50 s) a sixth epoch and its 60 s refit would end at 120 s
+    timed_clock.now = 0.0
+    keeping = ValidationStopping(None, X, y, patience=50, deadline=101.0, refit_scale=1.0)
+    assert run_epochs(keeping, timed_clock, 10.0) == 5
+    assert keeping.refit_seconds(keeping.best_epoch) == pytest.approx(50.0)   # 50 + 50 < 101
+    # a refit on twice the data keeps twice the time
+    timed_clock.now = 0.0
+    double = ValidationStopping(None, X, y, patience=50, deadline=101.0, refit_scale=2.0)
+    assert run_epochs(double, timed_clock, 10.0) == 3    # 30 s + 10 s + a 4-epoch refit of 80 s > 100
+
+
+def test_the_shares_keep_back_the_refits_of_the_models_tuned_before(split, clock, monkeypatch):
+    shares = {}
+
+    def fake_tune_model(model, valid, grid, *, budget_s, key, refit_scale, **kwargs):
+        shares[key] = budget_s
+        assert refit_scale == 1.5
+        clock.now += 10
+        return tuning.TuningResult(key, {}, 0.0, tuning.pd.DataFrame(), "", 10.0, refit_s=20.0)
+
+    monkeypatch.setattr(tuning, "tune_model", fake_tune_model)
+    tune_models({"a": None, "b": None, "c": None}, split, {}, budget_s=120, refit_scale=1.5, log=None)
+    # a: 120/3; b: (120 - 10 spent - 20 kept)/2; c: 120 - 20 spent - 40 kept
+    assert shares == {"a": 40.0, "b": 45.0, "c": 60.0}
+
+
+def test_the_refit_scale_is_the_ratio_of_events(split):
+    from course_lib.tasks.next_item import refit_scale
+    before, after = split.train.map(len).sum(), split.test.map(len).sum()
+    assert refit_scale(split) == pytest.approx((before + after) / before)
+    assert refit_scale(split) > 1

@@ -16,7 +16,8 @@ Nothing here sees the test window: the caller passes the *validation* split
 (:func:`course_lib.prep.next_item.validation_and_test_splits`), whose
 "test" sessions are the days just before the real test window. The chosen
 settings are then refitted on the whole training window
-(:func:`tuned_model`).
+(:func:`tuned_model`); given a ``refit_scale``, the budget keeps time for
+those refits too.
 """
 from __future__ import annotations
 
@@ -64,13 +65,20 @@ class ValidationStopping(keras.callbacks.Callback):
     weights of the best epoch. Training stops after ``patience`` epochs
     without a gain, or when ``deadline`` (a :func:`time.monotonic` time)
     has passed; either way the best epoch's weights are put back at the end.
+
+    With ``refit_scale`` (the refit's training data over this run's, times
+    the number of refits), the deadline also keeps time for the refit that
+    follows tuning: training stops when one more epoch, plus a refit of that
+    many epochs at ``refit_scale`` times this run's mean epoch time, would not
+    end before ``deadline``.
     """
 
     def __init__(self, owner, X, y, *, patience: int = 2, deadline: float | None = None,
-                 metric: str = METRIC):
+                 metric: str = METRIC, refit_scale: float | None = None):
         super().__init__()
         self.owner, self.X, self.y = owner, X, y
         self.patience, self.deadline, self.metric = patience, deadline, metric
+        self.refit_scale = refit_scale
         self.history: list[dict] = []
         self.best, self.best_epoch, self.best_weights = -np.inf, 0, None
         self.stopped = "epoch cap"
@@ -93,9 +101,26 @@ class ValidationStopping(keras.callbacks.Callback):
         elif epoch + 1 - self.best_epoch >= self.patience:
             self.stopped = f"no gain in {self.patience} epochs"
             self.model.stop_training = True
-        if self.deadline is not None and time.monotonic() >= self.deadline and not self.model.stop_training:
-            self.stopped = "time budget used up"
-            self.model.stop_training = True
+        if self.deadline is not None and not self.model.stop_training:
+            if time.monotonic() + self.time_to_keep(time.perf_counter() - self._start) >= self.deadline:
+                self.stopped = "time budget used up"
+                self.model.stop_training = True
+
+    def mean_epoch_s(self) -> float:
+        """Mean training seconds of an epoch so far (without the validation scoring)."""
+        return float(np.mean([h["train_s"] for h in self.history])) if self.history else 0.0
+
+    def refit_seconds(self, epochs: int) -> float:
+        """Expected seconds of a refit of ``epochs`` epochs (0 without ``refit_scale``)."""
+        return epochs * self.mean_epoch_s() * (self.refit_scale or 0.0)
+
+    def time_to_keep(self, last_epoch_s: float) -> float:
+        """Seconds that must be left to go on: none without ``refit_scale`` (stop at the
+        deadline); with it, one more epoch (as long as the last, scoring included) and the
+        refit of that many epochs."""
+        if self.refit_scale is None:
+            return 0.0
+        return last_epoch_s + self.refit_seconds(len(self.history) + 1)
 
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
@@ -163,6 +188,7 @@ class TuningResult:
     seconds: float = 0.0
     loss_used: str | None = None  # the loss the chosen neural model trained with
     grid_size: int = 0            # settings the grid holds
+    refit_s: float = 0.0          # expected seconds of the refit, kept from the budget
 
     def describe(self) -> str:
         """One line: the choice, its validation score and how the search went."""
@@ -202,7 +228,8 @@ def grid_size(grid) -> int:
 
 
 def tune_model(model, valid, grid=None, *, budget_s: float | None = None, X=None, y=None,
-               rule: TrainingRule = TrainingRule(), key: str | None = None, log=None) -> TuningResult:
+               rule: TrainingRule = TrainingRule(), key: str | None = None,
+               refit_scale: float | None = None, log=None) -> TuningResult:
     """Choose ``model``'s settings from ``grid`` on the validation split ``valid``, in ``budget_s``.
 
     ``grid``: a list of settings (dicts of constructor arguments) tried in
@@ -214,6 +241,14 @@ def tune_model(model, valid, grid=None, *, budget_s: float | None = None, X=None
     trial so far; the first always runs (cut after its first epoch if the
     budget is already spent). When time runs out, the best so far is kept
     and :attr:`TuningResult.note` says so.
+
+    ``refit_scale`` (None: the budget covers the search alone): the budget
+    covers the refit of the choice too, whose time is this much times the
+    chosen trial's training time (the refit's training data over the
+    validation split's, times the number of refits). A trial then starts only
+    while the time left also holds the refit of the best so far, and
+    :class:`ValidationStopping` keeps time for the refit of each epoch it
+    trains; :attr:`TuningResult.refit_s` is the expected refit time.
     """
     key = key or model.name
     start = time.monotonic()
@@ -229,23 +264,29 @@ def tune_model(model, valid, grid=None, *, budget_s: float | None = None, X=None
             return {}
         return dict(tried[int(np.argmax([r[METRIC] for r in rows]))])
 
+    def refit_of_best() -> float:
+        return float(rows[int(np.argmax([r[METRIC] for r in rows]))].get("refit_s", 0.0)) if rows else 0.0
+
     size, stopped_early = grid_size(grid), None
     for params in _candidates(grid or [{}])(best_params):
         if params in tried:
             continue
         if rows and deadline is not None:
             spent = [r["seconds"] for r in rows]
-            if deadline - time.monotonic() < np.mean(spent):
+            if deadline - time.monotonic() < np.mean(spent) + refit_of_best():
                 stopped_early = "time budget used up"
                 break
         trial_start = time.monotonic()
         candidate = clone(base, **params)
         if neural:
-            stopper = ValidationStopping(candidate, X, y, patience=rule.patience, deadline=deadline)
+            stopper = ValidationStopping(candidate, X, y, patience=rule.patience, deadline=deadline,
+                                         refit_scale=refit_scale)
             candidate.fit(valid.train, valid.n_items, callbacks=[stopper])
             row = {**params, METRIC: stopper.best, "epochs": stopper.best_epoch,
                    "epochs run": len(stopper.history), "stopped": stopper.stopped,
                    "loss used": candidate.loss_used}
+            if refit_scale is not None:
+                row["refit_s"] = stopper.refit_seconds(max(1, stopper.best_epoch))
         else:
             candidate.fit(valid.train, valid.n_items)
             row = {**params, METRIC: validation_score(candidate, X, y)}
@@ -269,11 +310,12 @@ def tune_model(model, valid, grid=None, *, budget_s: float | None = None, X=None
                      "epoch(s), so its epochs are the best so far")
     note = "; ".join(parts)
     return TuningResult(key, chosen, float(rows[best][METRIC]), pd.DataFrame(rows), note, seconds,
-                        rows[best].get("loss used"), size)
+                        rows[best].get("loss used"), size, float(rows[best].get("refit_s", 0.0)))
 
 
 def tune_models(models: dict, valid, grids: dict, *, budget_s: float, X=None, y=None,
-                rule: TrainingRule = TrainingRule(), log=print) -> dict[str, TuningResult]:
+                rule: TrainingRule = TrainingRule(), refit_scale: float | None = None,
+                log=print) -> dict[str, TuningResult]:
     """Tune every model of ``models`` (key -> unfitted model) on ``valid``, in ``budget_s`` in all.
 
     The budget rule: models are tuned in the order given; each gets an equal
@@ -282,16 +324,21 @@ def tune_models(models: dict, valid, grids: dict, *, budget_s: float, X=None, y=
     Inside its share a model follows :func:`tune_model`. A model with nothing
     to tune (popularity, Markov) is fitted once, for its validation score: the
     saved model is chosen among all models by that score.
+
+    With ``refit_scale`` (see :func:`tune_model`) the budget covers the
+    refits too: the expected refit time of every model already tuned is kept
+    back from the shares of those still to come.
     """
     deadline = time.monotonic() + budget_s
     todo = list(models)
     results = {}
     for i, key in enumerate(todo):
-        share = max(0.0, (deadline - time.monotonic()) / (len(todo) - i))
+        kept = sum(r.refit_s for r in results.values())
+        share = max(0.0, (deadline - kept - time.monotonic()) / (len(todo) - i))
         if log:
             log(f"tuning {key} on validation ({share:.0f} s of the budget) ...")
         results[key] = tune_model(models[key], valid, grids.get(key), budget_s=share, X=X, y=y,
-                                  rule=rule, key=key, log=log)
+                                  rule=rule, key=key, refit_scale=refit_scale, log=log)
         if log:
             log(f"  chosen: {results[key].describe()}")
     return results
@@ -309,9 +356,9 @@ def chosen_settings_table(results: dict[str, TuningResult]) -> pd.DataFrame:
         rows.append({"model": key, "settings": ", ".join(f"{k}={v}" for k, v in r.params.items()),
                      "loss used": r.loss_used or "", f"validation {METRIC}": r.score,
                      "tried": len(r.trials), "grid": r.grid_size, "tuning_s": r.seconds,
-                     "note": r.note})
+                     "refit_s_expected": r.refit_s, "note": r.note})
     return pd.DataFrame(rows, columns=["model", "settings", "loss used", f"validation {METRIC}",
-                                       "tried", "grid", "tuning_s", "note"])
+                                       "tried", "grid", "tuning_s", "refit_s_expected", "note"])
 
 
 def chosen_settings_json(results: dict[str, TuningResult]) -> dict:
@@ -321,7 +368,7 @@ def chosen_settings_json(results: dict[str, TuningResult]) -> dict:
     return {key: {"settings": {k: plain(v) for k, v in r.params.items()},
                   "loss_used": r.loss_used, f"validation_{METRIC}": round(float(r.score), 6),
                   "tried": len(r.trials), "grid": r.grid_size, "tuning_s": round(r.seconds, 1),
-                  "note": r.note,
+                  "refit_s_expected": round(r.refit_s, 1), "note": r.note,
                   "trials": [{k: plain(v) for k, v in row.items()}
                              for row in r.trials.to_dict("records")]}
             for key, r in results.items()}

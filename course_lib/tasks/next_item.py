@@ -54,6 +54,9 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
                        log=print) -> dict[str, TuningResult]:
     """Every model of ``settings`` tuned on the validation window, in ``settings.budget_s``.
 
+    The budget covers the refits on the whole training window too (once per
+    seed): the tuner keeps back each neural model's expected refit time,
+    its chosen trial's training time scaled by the refit's share of events.
     ``earlier`` holds the events before the test cut only. Returns key ->
     :class:`~course_lib.evaluate.tuning.TuningResult` (the settings to refit
     with, the validation MRR@20, how the search went), or {} when nothing is
@@ -67,7 +70,15 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
     models = {key: make_model(key, settings) for key in settings.models}
     grids = {key: grid(key, settings) for key in settings.models}
     return tune_models(models, valid, grids, budget_s=settings.budget_s, X=X, y=y,
-                       rule=TrainingRule(max_epochs=settings.max_epochs), log=log)
+                       rule=TrainingRule(max_epochs=settings.max_epochs),
+                       refit_scale=refit_scale(valid) * max(1, settings.seeds), log=log)
+
+
+def refit_scale(valid: NextItemSplit) -> float:
+    """How much longer a refit on the whole training window trains than a trial on the
+    validation split's training part: the ratio of their events."""
+    before = int(valid.train.map(len).sum())
+    return (before + int(valid.test.map(len).sum())) / max(before, 1)
 
 
 def rank_models(split: NextItemSplit, settings: NextItemSettings,
@@ -126,9 +137,11 @@ def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> 
                if settings.valid_days <= 0 else "the validation window holds too little data")
         return [f"Nothing was tuned ({why}): the models trained with the settings as given."]
     spent = sum(r.seconds for r in tuned.values())
+    refits = sum(r.refit_s for r in tuned.values())
     return [f"Every model was tuned on the {settings.valid_days:g} days before the test "
-            f"(validation MRR@20), in {spent:.0f} s of a {settings.budget_s:g} s budget; the "
-            "chosen settings were refitted on the whole training window:"] + \
+            f"(validation MRR@20), in {spent:.0f} s, keeping {refits:.0f} s for the refits, of a "
+            f"{settings.budget_s:g} s budget; the chosen settings were refitted on the whole "
+            "training window:"] + \
            [f"{r.describe()}" for r in tuned.values()]
 
 

@@ -33,7 +33,7 @@ class NextItemSettings:
     """The next-item task (lessons 05-09): models, their shared settings, the tuning grids.
 
     By default every model is tuned on the ``valid_days`` before the test
-    window, within ``budget_s`` seconds for all of them
+    window, within ``budget_s`` seconds for all of them, refits included
     (:func:`course_lib.evaluate.tuning.tune_models` says how the budget is
     shared): session-kNN over its grid, the neural models over learning
     rate, loss, size and dropout (one at a time, the first values first:
@@ -49,7 +49,7 @@ class NextItemSettings:
     models: tuple[str, ...] = NEXT_ITEM_MODELS
     test_days: float = 7            # the last days are the test window
     valid_days: float = 7           # the days before the test tune every model (0: no tuning)
-    budget_s: float = 120           # seconds to tune all models on validation (0: no tuning)
+    budget_s: float = 100           # seconds to tune all models on validation and refit them (0: no tuning)
     max_len: int = 10               # prefixes keep their last max_len items
     hidden: int = 64                # hidden units / embedding size of the neural models
     epochs: int = 6                 # without tuning; with tuning early stopping chooses
