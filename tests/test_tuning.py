@@ -245,3 +245,13 @@ def test_the_refit_scale_is_the_ratio_of_events(split):
     before, after = split.train.map(len).sum(), split.test.map(len).sum()
     assert refit_scale(split) == pytest.approx((before + after) / before)
     assert refit_scale(split) > 1
+
+
+def test_the_note_says_how_much_time_was_kept_for_the_refits():
+    from course_lib.tasks.next_item import chosen_notes
+    from course_lib.tasks.settings import NextItemSettings
+    empty = tuning.pd.DataFrame()
+    neural = {"gru4rec": tuning.TuningResult("gru4rec", {"epochs": 3}, 0.5, empty, "", 46.0, refit_s=45.0)}
+    assert "in 46 s, keeping 45 s for the refits, of a 100 s budget" in chosen_notes(neural, NextItemSettings())[0]
+    simple = {"markov": tuning.TuningResult("markov", {}, 0.4, empty, "", 1.0)}
+    assert "in 1 s of a 100 s budget" in chosen_notes(simple, NextItemSettings())[0]

@@ -138,10 +138,10 @@ def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> 
         return [f"Nothing was tuned ({why}): the models trained with the settings as given."]
     spent = sum(r.seconds for r in tuned.values())
     refits = sum(r.refit_s for r in tuned.values())
+    kept = f", keeping {refits:.0f} s for the refits," if refits > 0 else ""
     return [f"Every model was tuned on the {settings.valid_days:g} days before the test "
-            f"(validation MRR@20), in {spent:.0f} s, keeping {refits:.0f} s for the refits, of a "
-            f"{settings.budget_s:g} s budget; the chosen settings were refitted on the whole "
-            "training window:"] + \
+            f"(validation MRR@20), in {spent:.0f} s{kept} of a {settings.budget_s:g} s budget; "
+            "the chosen settings were refitted on the whole training window:"] + \
            [f"{r.describe()}" for r in tuned.values()]
 
 
