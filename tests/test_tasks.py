@@ -42,7 +42,8 @@ def test_settings_refuse_what_cannot_work(make, message):
 
 
 def test_the_registry_builds_every_key_with_the_settings_hyper_parameters():
-    assert set(registry.CONSTRUCTORS) == set(registry.LABELS) == set(MODEL_KEYS)  # each key: both
+    assert set(registry.CONSTRUCTORS) == set(MODEL_KEYS)  # each key: a constructor and a label
+    assert set(registry.LABELS) == set(MODEL_KEYS) | set(registry.PRETRAINED)  # --pretrained's too
     settings = NextItemSettings(models=MODEL_KEYS, hidden=16, epochs=3, batch_size=64, sknn_k=7)
     models = registry.make_models(settings)
     assert [m.name for m in models] == list(MODEL_KEYS)  # the key is the model's name, nothing more

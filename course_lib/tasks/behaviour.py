@@ -11,6 +11,9 @@ next-action prediction) and shipped small in ``datasets/behaviour/``, with
   and no test number has seen a pretraining action from its window;
 * ``retail``: Online Retail's customers, every line before the churn test
   cut-off (the next-item test window lies later still).
+
+:func:`pretrain_on_log` pretrains the same model on a user's own log, for
+``course-lib next-item/report --pretrained``.
 """
 from __future__ import annotations
 
@@ -72,6 +75,18 @@ def pretrain_retail(retail: pd.DataFrame, settings: BehaviourSettings | None = N
     early = retail[retail["timestamp"] < cut]
     model = BehaviourModel(**s.model_params()).fit(action_log(early), progress=progress)
     model.meta["corpus"] = f"Online Retail customers' invoice lines before {cut}"
+    return model
+
+
+def pretrain_on_log(events: pd.DataFrame, before, settings: BehaviourSettings | None = None, *,
+                    progress: bool = False) -> BehaviourModel:
+    """A behaviour model pretrained on the actions of ``events`` strictly before ``before``
+    (``course-lib next-item/report --pretrained``: the validation window's start, so no choice
+    made on validation and no test number has seen a pretraining action from its window)."""
+    s = settings or BehaviourSettings()
+    early = events[events["timestamp"] < before]
+    model = BehaviourModel(**s.model_params()).fit(action_log(early), progress=progress)
+    model.meta["corpus"] = f"this log's actions before {before}"
     return model
 
 

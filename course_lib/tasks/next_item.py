@@ -31,7 +31,10 @@ from course_lib.evaluate.tuning import (TrainingRule, TuningResult, chosen_setti
 from course_lib.prep.next_item import (NextItemSplit, next_item_split, sequence_events,
                                       split_sessions)
 from course_lib.show.plots import plot_metric_bars
-from course_lib.tasks.registry import BASELINES, LABELS, NEURAL, grid, make_model
+from course_lib.models.behaviour import BehaviourModel
+from course_lib.tasks.behaviour import pretrain_on_log
+from course_lib.tasks.registry import (BASELINES, LABELS, NEURAL, PRETRAINED, grid, make_model,
+                                       make_pretrained)
 from course_lib.tasks.results import NO_ITEMS, NextItemResult
 from course_lib.tasks.settings import NextItemSettings
 
@@ -50,8 +53,28 @@ def validation_split(earlier: pd.DataFrame, settings: NextItemSettings) -> NextI
     return valid
 
 
+def pretrain(earlier: pd.DataFrame, settings: NextItemSettings, log=print,
+             history: pd.DataFrame | None = None) -> BehaviourModel | None:
+    """With ``settings.pretrained``: lesson 08's behaviour model pretrained on the actions
+    (views, carts and purchases) of ``history`` (default ``earlier``, the sequence events before
+    the test cut) that come before the validation window; None without the option."""
+    if not settings.pretrained:
+        return None
+    valid = validation_split(earlier, settings) if settings.tunes else None
+    before = valid.cut if valid is not None else earlier["timestamp"].max() + pd.Timedelta(1, "s")
+    try:
+        model = pretrain_on_log(earlier if history is None else history, before)
+    except ValueError as exc:
+        raise EventLogError(f"--pretrained: the behaviour model cannot be pretrained on this log "
+                            f"({exc})") from None
+    meta = model.meta
+    log(f"behaviour model pretrained on {meta['actions']:,} actions of {meta['users']:,} users "
+        f"before {before} in {meta['train_seconds']:.0f} s")
+    return model
+
+
 def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
-                       log=print) -> dict[str, TuningResult]:
+                       log=print, pretrained: BehaviourModel | None = None) -> dict[str, TuningResult]:
     """Every model of ``settings`` tuned on the validation window, in ``settings.budget_s``.
 
     The budget covers the refits on the whole training window too (once per
@@ -60,7 +83,8 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
     ``earlier`` holds the events before the test cut only. Returns key ->
     :class:`~course_lib.evaluate.tuning.TuningResult` (the settings to refit
     with, the validation MRR@20, how the search went), or {} when nothing is
-    tuned (``budget_s`` or ``valid_days`` 0, or too little data).
+    tuned (``budget_s`` or ``valid_days`` 0, or too little data). With ``pretrained``
+    (:func:`pretrain`) the ``behaviour`` model is tuned too: its epochs, by early stopping.
     """
     valid = validation_split(earlier, settings) if settings.tunes else None
     if valid is None:
@@ -69,6 +93,8 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
     X, y = validation_sample(valid, settings.max_len)
     models = {key: make_model(key, settings) for key in settings.models}
     grids = {key: grid(key, settings) for key in settings.models}
+    if pretrained is not None:
+        models["behaviour"] = make_pretrained(pretrained, valid.vocab, settings)
     return tune_models(models, valid, grids, budget_s=settings.budget_s, X=X, y=y,
                        rule=TrainingRule(max_epochs=settings.max_epochs),
                        refit_scale=refit_scale(valid) * max(1, settings.seeds), log=log)
@@ -83,17 +109,21 @@ def refit_scale(valid: NextItemSplit) -> float:
 
 def rank_models(split: NextItemSplit, settings: NextItemSettings,
                 tuned: dict[str, TuningResult] | None = None, progress: bool = True,
-                log=print) -> RankedBoard:
-    """Fit ``settings.models`` with the settings ``tuned`` chose on validation (neural ones once
-    per seed of ``settings.seeds``), rank the test once, and add the intervals
-    (``settings.resamples`` bootstrap resamples of test sessions; none when 0) and the
-    differences to the best simple baseline, chosen on the validation scores."""
+                log=print, pretrained: BehaviourModel | None = None) -> RankedBoard:
+    """Fit ``settings.models`` (and the ``behaviour`` model, given ``pretrained``) with the
+    settings ``tuned`` chose on validation (neural ones once per seed of ``settings.seeds``),
+    rank the test once, and add the intervals (``settings.resamples`` bootstrap resamples of
+    test sessions; none when 0) and the differences to the best simple baseline, chosen on the
+    validation scores."""
     X, y = split.test_prefixes(settings.max_len)
     models = [tuned_model(make_model(key, settings), (tuned or {}).get(key)) for key in settings.models]
+    if pretrained is not None:
+        models.append(tuned_model(make_pretrained(pretrained, split.vocab, settings),
+                                  (tuned or {}).get("behaviour")))
     seeds = {}
     if settings.seeds > 1:
         for m in models:
-            if m.name in NEURAL:
+            if m.name in NEURAL + PRETRAINED:
                 first = int(m.get_params().get("seed", 0))
                 seeds[m.name] = range(first, first + settings.seeds)
     ranked = ranked_leaderboard(models, split, X, y, baselines=BASELINES,
@@ -130,6 +160,15 @@ def interval_notes(ranked: RankedBoard) -> list[str]:
     return notes
 
 
+def pretrained_note(pretrained: BehaviourModel) -> str:
+    """One sentence on the pretrained behaviour model: what it read, how long it took."""
+    meta = pretrained.meta
+    return (f"The behaviour model (lesson 08) was pretrained on {meta['actions']:,} actions of "
+            f"{meta['users']:,} users, all before the validation window ({meta['corpus']}), in "
+            f"{meta['train_seconds']:.0f} s, then fine-tuned for next items like the other "
+            "neural models; its pretraining time is not part of --budget-s.")
+
+
 def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> list[str]:
     """Sentences on what tuning chose (or why nothing was tuned)."""
     if not tuned:
@@ -163,20 +202,26 @@ def split_given(train_events: pd.DataFrame, test_events: pd.DataFrame) -> tuple[
 
 
 def leaderboard_task(split: NextItemSplit, earlier: pd.DataFrame, settings: NextItemSettings, *,
-                     source: str = "events", progress: bool = True, log=print) -> NextItemResult:
-    """Every model tuned on the days before the test, then the leaderboard of ``settings.models``."""
+                     source: str = "events", progress: bool = True, log=print,
+                     history: pd.DataFrame | None = None) -> NextItemResult:
+    """Every model tuned on the days before the test, then the leaderboard of ``settings.models``.
+
+    ``history``: all the log's events (any type), which ``--pretrained`` reads before the
+    validation window; default ``earlier``."""
     if len(split.train) < 2 or len(split.test) < 1:
         raise EventLogError(f"too little data for the protocol: {split.describe()}; try another "
                             "test window", path=source)
     log(f"{source}: {split.describe()}")
-    tuned = tune_on_validation(earlier, settings, log=log)
-    ranked = rank_models(split, settings, tuned, progress=progress, log=log)
+    pretrained = pretrain(earlier, settings, log=log, history=history)
+    tuned = tune_on_validation(earlier, settings, log=log, pretrained=pretrained)
+    ranked = rank_models(split, settings, tuned, progress=progress, log=log, pretrained=pretrained)
     board = ranked.board
     tables = {"next_item_leaderboard": board}
     if tuned:
         tables["chosen_settings"] = chosen_settings_table(tuned)
     return NextItemResult("next_item", "Next-item recommendation", tables=tables,
-                          notes=[*chosen_notes(tuned, settings), *interval_notes(ranked)], split=split,
+                          notes=[*([pretrained_note(pretrained)] if pretrained is not None else []),
+                                 *chosen_notes(tuned, settings), *interval_notes(ranked)], split=split,
                           models={m.name: m for m in ranked.models}, leaderboard=board, tuned=tuned,
                           ranked=ranked)
 
@@ -200,9 +245,13 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
         result.skipped = f"too little data for the protocol: {split.describe()}"
         return result
     result.notes.append(f"Sequences of {'/'.join(kinds)} events. {split.describe()}.")
-    tuned = tune_on_validation(seq[seq["timestamp"] < split.cut], settings, log=log)
+    earlier = seq[seq["timestamp"] < split.cut]
+    pretrained = pretrain(earlier, settings, log=log, history=events)
+    if pretrained is not None:
+        result.notes.append(pretrained_note(pretrained))
+    tuned = tune_on_validation(earlier, settings, log=log, pretrained=pretrained)
     result.notes += chosen_notes(tuned, settings)
-    ranked = rank_models(split, settings, tuned, progress=progress, log=log)
+    ranked = rank_models(split, settings, tuned, progress=progress, log=log, pretrained=pretrained)
     board, fitted = ranked.board, ranked.models
     X, y = split.test_prefixes(settings.max_len)
     long_from = settings.long_from(split.test)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from course_lib.models.attention import SASRec
 from course_lib.models.base import NextItemModel
+from course_lib.models.behaviour import BehaviourModel, BehaviourNextItem
 from course_lib.models.baselines import MarkovChain, Popularity
 from course_lib.models import neighbours
 from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
@@ -28,9 +29,12 @@ LABELS = {
     "lstm": "LSTM",
     "srgnn": "SR-GNN",
     "sasrec": "SASRec",
+    "behaviour": "behaviour model (pretrained)",
 }
 BASELINES = ("pop", "markov", "sknn", "vsknn", "stan")
 NEURAL = ("gru4rec", "lstm", "srgnn", "sasrec")
+# with --pretrained: lesson 08's behaviour model, pretrained on the log, fine-tuned for next items
+PRETRAINED = ("behaviour",)
 # models a Recommender can save; without a validation window the report saves the first of
 # them it trained (a fixed order, never the test score); with one, the best on validation
 SERVABLE = ("gru4rec", "sasrec", "lstm", "markov", "stan", "vsknn", "sknn", "pop")
@@ -86,6 +90,14 @@ def make_model(key: str, settings: NextItemSettings) -> NextItemModel:
     if key not in CONSTRUCTORS:
         raise KeyError(f"unknown model {key!r}; choose from {', '.join(MODEL_KEYS)}")
     return CONSTRUCTORS[key](settings)
+
+
+def make_pretrained(pretrained: BehaviourModel, vocab, settings: NextItemSettings) -> BehaviourNextItem:
+    """The ``behaviour`` model: ``pretrained`` fine-tuned for next items on the split whose
+    vocabulary is ``vocab`` (lesson 08's learning rate, 1e-3: the pretrained weights move little)."""
+    return BehaviourNextItem(pretrained, vocab, mode="finetune", max_len=settings.max_len,
+                             epochs=settings.epochs, batch_size=settings.batch_size,
+                             learning_rate=1e-3)
 
 
 def make_models(settings: NextItemSettings) -> list[NextItemModel]:

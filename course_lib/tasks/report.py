@@ -141,6 +141,10 @@ def model_to_ship(result: NextItemResult) -> tuple[str | None, str]:
         why = (f"{label(key)} ({kind}) is the best on the validation window before the test: "
                f"MRR@20 {scored[key]:.4f}" + (f" (the others: {others})" if others else "") +
                ". The choice was made before looking at the test window.")
+        better = [k for k, r in result.tuned.items() if k not in servable and r.score > scored[key]]
+        if better:
+            why += (" " + ", ".join(f"{label(k)} ({result.tuned[k].score:.4f})" for k in better)
+                    + " scored higher on validation but cannot be saved as a recommender yet.")
         return key, why
     key = servable[0]
     return key, (f"no validation window was used, so {label(key)} was chosen by a fixed order of "

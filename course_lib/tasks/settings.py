@@ -69,6 +69,8 @@ class NextItemSettings:
     long_session_floor: int = 3     # the breakdown's "long session" starts at least here
     seeds: int = 1                  # each neural model trained with seeds 0..seeds-1 (mean and spread)
     resamples: int = 2000           # bootstrap resamples of the test sessions (0: no intervals)
+    pretrained: bool = False        # add lesson 08's behaviour model, pretrained on the log (off:
+                                    # it beat SASRec there, not the GRU, and pretraining costs time)
 
     def __post_init__(self):
         models = tuple(m.strip() for m in self.models if m.strip())
