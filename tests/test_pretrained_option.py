@@ -64,3 +64,18 @@ def test_the_option_reaches_the_settings_and_refuses_prepared_folders(tmp_path, 
     code = cli.main(["next-item", "--prepared", str(tmp_path), "--pretrained", "--out",
                      str(tmp_path / "out")])
     assert code == 2 and "--pretrained reads an event log" in capsys.readouterr().err
+
+
+def test_the_trust_section_says_only_the_epochs_were_chosen():
+    from course_lib.evaluate.tuning import TuningResult
+    from course_lib.tasks.results import NextItemResult
+    from course_lib.tasks.trust import tuned_lines
+    empty = __import__("pandas").DataFrame()
+    result = NextItemResult("next_item", "Next-item recommendation")
+    result.models = {"markov": None, "behaviour": None}
+    result.tuned = {"markov": TuningResult("markov", {}, 0.4, empty, "", 0.1),
+                    "behaviour": TuningResult("behaviour", {"batch_size": 64, "epochs": 9}, 0.5, empty,
+                                              "", 27.0, grid_size=0)}
+    text = " ".join(tuned_lines(result))
+    assert "Only the number of epochs chosen on validation (early stopping), the other settings kept: behaviour (9 epochs)" in text
+    assert "Kept their default settings (nothing to tune): markov;" in text

@@ -56,10 +56,12 @@ def tuned_lines(result: NextItemResult) -> list[str]:
     if not result.tuned:
         return [f"No model was tuned on this data (no validation window, or no budget): "
                 f"{', '.join(keys)} kept their default settings."]
-    tuned, partly, defaults = [], [], []
+    tuned, partly, epochs_only, defaults = [], [], [], []
     for key in keys:
         r = result.tuned.get(key)
-        if r is None or r.grid_size <= 1:
+        if r is not None and r.grid_size <= 1 and "epochs" in r.params:
+            epochs_only.append(f"{key} ({r.params['epochs']} epochs)")
+        elif r is None or r.grid_size <= 1:
             defaults.append(key)
         elif len(r.trials) < r.grid_size:
             partly.append(f"{key} ({len(r.trials)} of {r.grid_size} settings tried)")
@@ -70,6 +72,9 @@ def tuned_lines(result: NextItemResult) -> list[str]:
         lines.append(f"Tuned on this data's validation window: {', '.join(tuned)}.")
     if partly:
         lines.append(f"Tuned only partly (the time budget ran out; raise --budget-s): {', '.join(partly)}.")
+    if epochs_only:
+        lines.append("Only the number of epochs chosen on validation (early stopping), the other "
+                     f"settings kept: {', '.join(epochs_only)}.")
     if defaults:
         lines.append(f"Kept their default settings (nothing to tune): {', '.join(defaults)}; every model's "
                      "validation score was still measured.")
