@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -121,52 +122,21 @@ def dismiss_news(page) -> None:
         no_news.first.click()
 
 
-def test_lesson01_runs_and_its_slider_redraws_the_figure(jupyter_lab):
+@contextmanager
+def explorer_in_chromium(lab: str, notebook: Path, what: str, screenshot: str):
+    """Run ``notebook`` in JupyterLab in Chromium and yield (page, its first figure); when the
+    test's actions are done, take ``screenshot`` in build/browser/ and close the browser."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    copy = ARTEFACTS / LESSON.name
-    shutil.copy(LESSON, copy)
     with sync_api.sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, jupyter_lab, copy)
-        before = widget_image(page)
-        assert before, "the AR simulator shows no figure"
-        move_slider(page, 0, "ArrowLeft")
-        after = wait_for_redraw(page, before)
-        dismiss_news(page)
-        page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").first.locator(
-            "xpath=ancestor::div[contains(@class,'widget-inline-hbox')][1]").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTEFACTS / "lesson01_ar_simulator.png"))
-        browser.close()
-    assert after and after != before, "moving the φ₁ slider did not redraw the figure"
-
-
-def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(jupyter_lab):
-    """Lesson 05's gate explorer: the candidate buttons and the gate-bias sliders redraw the cell state."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    notebook = ARTEFACTS / "gate_explorer.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("import course_lib\nfrom course_lib.show.widgets import gate_explorer\n\n"
-                                         "gate_explorer()")],
-        metadata={"kernelspec": {"name": "course-lib", "display_name": "Python (course-lib)",
-                                 "language": "python"}}), notebook)
-    with sync_api.sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, jupyter_lab, notebook)
+        run_notebook(page, lab, notebook)
         first = widget_image(page)
-        assert first, "the gate explorer shows no figure"
-        page.get_by_role("button", name="sigmoid").first.click()
-        sigmoid = wait_for_redraw(page, first)
-        move_slider(page, 0, "ArrowRight")   # the forget gate's bias, up
-        remembered = wait_for_redraw(page, sigmoid)
+        assert first, f"the {what} shows no figure"
+        yield page, first
         dismiss_news(page)
-        page.screenshot(path=str(ARTEFACTS / "lesson05_gate_explorer.png"))
+        page.screenshot(path=str(ARTEFACTS / screenshot))
         browser.close()
-    assert sigmoid != first, "choosing the sigmoid candidate did not redraw the figure"
-    assert remembered != sigmoid, "moving the forget-gate slider did not redraw the figure"
 
 
 def explorer_notebook(name: str, source: str) -> Path:
@@ -178,6 +148,32 @@ def explorer_notebook(name: str, source: str) -> Path:
         metadata={"kernelspec": {"name": "course-lib", "display_name": "Python (course-lib)",
                                  "language": "python"}}), notebook)
     return notebook
+
+
+def test_lesson01_runs_and_its_slider_redraws_the_figure(jupyter_lab):
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    copy = ARTEFACTS / LESSON.name
+    shutil.copy(LESSON, copy)
+    with explorer_in_chromium(jupyter_lab, copy, "AR simulator", "lesson01_ar_simulator.png") as (page, before):
+        move_slider(page, 0, "ArrowLeft")
+        after = wait_for_redraw(page, before)
+        page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").first.locator(
+            "xpath=ancestor::div[contains(@class,'widget-inline-hbox')][1]").scroll_into_view_if_needed()
+    assert after and after != before, "moving the φ₁ slider did not redraw the figure"
+
+
+def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(jupyter_lab):
+    """Lesson 05's gate explorer: the candidate buttons and the gate-bias sliders redraw the cell state."""
+    notebook = explorer_notebook("gate_explorer", "import course_lib\nfrom course_lib.show.widgets "
+                                 "import gate_explorer\n\ngate_explorer()")
+    with explorer_in_chromium(jupyter_lab, notebook, "gate explorer",
+                              "lesson05_gate_explorer.png") as (page, first):
+        page.get_by_role("button", name="sigmoid").first.click()
+        sigmoid = wait_for_redraw(page, first)
+        move_slider(page, 0, "ArrowRight")   # the forget gate's bias, up
+        remembered = wait_for_redraw(page, sigmoid)
+    assert sigmoid != first, "choosing the sigmoid candidate did not redraw the figure"
+    assert remembered != sigmoid, "moving the forget-gate slider did not redraw the figure"
 
 
 SMALL_SHOP = """import course_lib
@@ -200,67 +196,43 @@ def choose_option(page, index: int) -> None:
 
 def test_lesson04_hidden_state_explorer_redraws_for_the_step_and_the_radius(jupyter_lab):
     """Lesson 04's explorer: moving the step slider, then the spectral-radius slider, redraws it."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     notebook = explorer_notebook("rnn_state_explorer", "import course_lib\nfrom course_lib.show.widgets "
                                  "import rnn_state_explorer\n\nrnn_state_explorer()")
-    with sync_api.sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, jupyter_lab, notebook)
-        first = widget_image(page)
-        assert first, "the hidden-state explorer shows no figure"
+    with explorer_in_chromium(jupyter_lab, notebook, "hidden-state explorer",
+                              "lesson04_rnn_state_explorer.png") as (page, first):
         move_slider(page, 0, "ArrowLeft")        # the step t, back
         stepped = wait_for_redraw(page, first)
         move_slider(page, 1, "ArrowRight")       # the spectral radius, up
         radius = wait_for_redraw(page, stepped)
-        dismiss_news(page)
-        page.screenshot(path=str(ARTEFACTS / "lesson04_rnn_state_explorer.png"))
-        browser.close()
     assert stepped != first, "moving the step slider did not redraw the figure"
     assert radius != stepped, "moving the radius slider did not redraw the figure"
 
 
 def test_lesson06_session_graph_explorer_redraws_for_another_session(jupyter_lab):
     """Lesson 06's explorer, with a trained SR-GNN: choosing another session redraws its graph."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     notebook = explorer_notebook("session_graph_explorer", SMALL_SHOP + """
 from course_lib.models.graph import SRGNN
 from course_lib.show.widgets import session_graph_explorer
 
 srgnn = SRGNN(dim=16, max_len=8, epochs=1).fit(test.train, test.n_items)
 session_graph_explorer([s for s in test.test if len(set(s.tolist())) < len(s)], model=srgnn)""")
-    with sync_api.sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, jupyter_lab, notebook)
-        first = widget_image(page)
-        assert first, "the session-graph explorer shows no figure"
+    with explorer_in_chromium(jupyter_lab, notebook, "session-graph explorer",
+                              "lesson06_session_graph_explorer.png") as (page, first):
         choose_option(page, 1)
         second = wait_for_redraw(page, first)
-        dismiss_news(page)
-        page.screenshot(path=str(ARTEFACTS / "lesson06_session_graph_explorer.png"))
-        browser.close()
     assert second != first, "choosing another session did not redraw the figure"
 
 
 def test_lesson07_attention_explorer_redraws_for_another_test_prefix(jupyter_lab):
     """Lesson 07's explorer, with a trained SASRec: choosing another test prefix redraws its attention."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     notebook = explorer_notebook("attention_explorer", SMALL_SHOP + """
 from course_lib.models.attention import SASRec
 from course_lib.show.widgets import attention_explorer
 
 sasrec = SASRec(dim=16, blocks=1, max_len=8, epochs=1).fit(test.train, test.n_items)
 attention_explorer(sasrec, X_test, y_test)""")
-    with sync_api.sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, jupyter_lab, notebook)
-        first = widget_image(page)
-        assert first, "the attention explorer shows no figure"
+    with explorer_in_chromium(jupyter_lab, notebook, "attention explorer",
+                              "lesson07_attention_explorer.png") as (page, first):
         choose_option(page, 2)
         second = wait_for_redraw(page, first)
-        dismiss_news(page)
-        page.screenshot(path=str(ARTEFACTS / "lesson07_attention_explorer.png"))
-        browser.close()
     assert second != first, "choosing another test prefix did not redraw the figure"
