@@ -515,33 +515,67 @@ class BehaviourClassifier:
     * ``"finetune"``: the encoder, initialised from pretraining, and a
       logistic head trained together on the labels;
     * ``"scratch"``: the same network and training, from random weights.
+
+    The networks' number of epochs is chosen on validation unless ``epochs``
+    is given: the latest ``validation_share`` of the training cases
+    (:func:`~course_lib.prep.labelled.validation_split`) is held out, the
+    network trains on the rest for at most ``max_epochs``, stopping after
+    ``patience`` epochs without a gain in validation PR-AUC, and is then
+    trained again on all the training cases for the best number of epochs.
+    :attr:`chosen_epochs` and :attr:`validation_history` say what was seen.
     """
 
     NAMES = {"probe": "behaviour model: linear probe", "finetune": "behaviour model: fine-tuned",
              "scratch": "behaviour model: from scratch"}
 
     def __init__(self, pretrained: BehaviourModel, actions: ActionLog, mode: str = "probe",
-                 epochs: int = 6, batch_size: int = 128, learning_rate: float = 1e-3,
-                 regularisation: float = 1.0, seed: int = 0):
+                 epochs: int | None = None, batch_size: int = 128, learning_rate: float = 1e-3,
+                 regularisation: float = 1.0, seed: int = 0, max_epochs: int = 4, patience: int = 1,
+                 validation_share: float = 0.2):
         if mode not in self.NAMES:
             raise ValueError(f"mode must be one of {', '.join(self.NAMES)}, not {mode!r}")
         self.pretrained, self.actions, self.mode = pretrained, actions, mode
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
+        self.max_epochs, self.patience, self.validation_share = max_epochs, patience, validation_share
         self.regularisation, self.seed = regularisation, seed
         self.name = self.NAMES[mode]
+        self.chosen_epochs, self.validation_history = epochs, []
 
     def _windows(self, examples) -> ActionWindows:
         return windows_for_examples(self.actions, examples, self.pretrained.max_len)
 
     def fit(self, examples, progress: bool = False):
         start = time.perf_counter()
-        windows = self._windows(examples)
         if self.mode == "probe":
-            self._fit_probe(windows, examples.label)
+            self._fit_probe(self._windows(examples), examples.label)
         else:
-            self._fit_network(windows, examples.label)
+            if self.epochs is None:
+                self.chosen_epochs = self._epochs_on_validation(examples)
+            self._fit_network(self._windows(examples), examples.label, self.chosen_epochs)
         self.train_seconds = time.perf_counter() - start
         return self
+
+    def _epochs_on_validation(self, examples) -> int:
+        """The number of epochs with the best validation PR-AUC (the rule is in the class docstring)."""
+        from sklearn.metrics import average_precision_score
+
+        from course_lib.prep.labelled import validation_split
+
+        fit_cases, valid_cases = validation_split(examples, self.validation_share, self.seed)
+        if valid_cases.label.min() == valid_cases.label.max():
+            raise ValueError(f"the validation {valid_cases.what} ({valid_cases.describe()}) hold only one "
+                             "class: pass epochs= to train without choosing them")
+        windows, valid_windows = self._windows(fit_cases), self._windows(valid_cases)
+        self.validation_history, best = [], 0
+        for epoch in range(1, self.max_epochs + 1):
+            self._fit_network(windows, fit_cases.label, 1, first=epoch == 1)
+            score = float(average_precision_score(valid_cases.label, self._network_scores(valid_windows)))
+            self.validation_history.append({"epoch": epoch, "validation PR-AUC": score})
+            if score > max((h["validation PR-AUC"] for h in self.validation_history[:-1]), default=-1.0):
+                best = epoch
+            elif epoch - best >= self.patience:
+                break
+        return best
 
     def _probe_features(self, windows):
         return probe_features(self.pretrained, windows)
@@ -550,26 +584,41 @@ class BehaviourClassifier:
         self.model = linear_probe(self._probe_features(windows), label, self.regularisation)
         self.params = self.pretrained.dim + 2
 
-    def _fit_network(self, windows, label):
-        p = self.pretrained
-        keras.utils.set_random_seed(self.seed)
-        self.network = build_classifier_network(p.n_codes, p.max_len, dim=p.dim, blocks=p.blocks,
-                                                heads=p.heads, dropout=p.dropout)
-        if self.mode == "finetune":
-            copy_encoder_weights(p.network, self.network, heads=False)
-        self.network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                             loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    def _fit_network(self, windows, label, epochs: int, first: bool = True):
+        """Train ``epochs`` epochs; ``first`` builds the network anew (seeded), else training goes on."""
+        if first:
+            p = self.pretrained
+            keras.utils.set_random_seed(self.seed)
+            self.network = build_classifier_network(p.n_codes, p.max_len, dim=p.dim, blocks=p.blocks,
+                                                    heads=p.heads, dropout=p.dropout)
+            if self.mode == "finetune":
+                copy_encoder_weights(p.network, self.network, heads=False)
+            self.network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
+                                 loss=keras.losses.BinaryCrossentropy(from_logits=True))
         x = {**windows.inputs(), "clock": _clock(windows)}
         weights = np.ones(len(label), dtype="float32")
         x, yw = _pad_dicts(self.batch_size, x, {"y": np.asarray(label, "float32"), "w": weights})
         self.network.fit(x, yw["y"], sample_weight=yw["w"], batch_size=self.batch_size,
-                         epochs=self.epochs, shuffle=True, verbose=0)
+                         epochs=epochs, shuffle=True, verbose=0)
         self.params = int(self.network.count_params())
+
+    def epochs_sentence(self) -> str:
+        """How many epochs the network trained, and whether validation chose them (printed by lesson 08)."""
+        if self.mode == "probe":
+            return f"{self.name}: no epochs (a logistic regression on the frozen state)"
+        if not self.validation_history:
+            return f"{self.name}: {self.chosen_epochs} epochs, fixed by the caller"
+        by_epoch = ", ".join(f"{h['validation PR-AUC']:.3f}" for h in self.validation_history)
+        return (f"{self.name}: {self.chosen_epochs} epochs, chosen on the validation cases "
+                f"(validation PR-AUC by epoch: {by_epoch}), then trained again on all training cases")
 
     def score(self, examples) -> np.ndarray:
         windows = self._windows(examples)
         if self.mode == "probe":
             return self.model.predict_proba(self._probe_features(windows))[:, 1]
+        return self._network_scores(windows)
+
+    def _network_scores(self, windows) -> np.ndarray:
         x = {**windows.inputs(), "clock": _clock(windows)}
         rows = np.arange(len(windows))[:, None]   # fixed-shape batches of row numbers
         logits = predict_in_fixed_batches(

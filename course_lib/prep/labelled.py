@@ -54,3 +54,25 @@ def split_by_time(examples: Examples, cut) -> tuple[Examples, Examples]:
     cut = np.datetime64(pd.Timestamp(cut))
     before = examples.time < cut
     return examples.subset(before), examples.subset(~before)
+
+
+def validation_split(examples: Examples, share: float = 0.2, seed: int = 0) -> tuple[Examples, Examples]:
+    """(fit, validation): the cases a model holds out of its training cases to choose a setting
+    (lesson 08's fine-tuned classifiers choose their epochs so).
+
+    The validation cases are the latest ``share`` by prediction time, so that the choice is made
+    as the test is: on what came later. Where every case is predicted at one moment (churn: one
+    cut-off for all customers), they are a seeded random ``share`` of the cases instead.
+    """
+    if not 0 < share < 1:
+        raise ValueError(f"share must be between 0 and 1, not {share}")
+    n_valid = int(round(share * len(examples)))
+    if n_valid < 1 or n_valid >= len(examples):
+        raise ValueError(f"{len(examples):,} {examples.what} are too few to hold out {share:.0%} for validation")
+    if len(np.unique(examples.time)) > 1:
+        order = np.argsort(examples.time, kind="stable")
+    else:
+        order = np.random.default_rng(seed).permutation(len(examples))
+    valid = np.zeros(len(examples), bool)
+    valid[order[-n_valid:]] = True
+    return examples.subset(~valid), examples.subset(valid)
