@@ -36,6 +36,7 @@ from course_lib.models.session_rnn import EmbeddingMatrix, LastStep, TiedOutput
 from course_lib.prep.actions import (EVENT_CODES, FIRST_GAP, N_EVENT_CODES, N_GAP_CODES,
                                      ActionLog, ActionWindows, pretraining_windows,
                                      windows_for_examples)
+from course_lib.prep.labelled import validation_split
 from course_lib.prep.sequences import ItemVocab
 
 WHY_NEXT_ACTION = """\
@@ -558,8 +559,6 @@ class BehaviourClassifier:
     def _epochs_on_validation(self, examples) -> int:
         """The number of epochs with the best validation PR-AUC (the rule is in the class docstring)."""
         from sklearn.metrics import average_precision_score
-
-        from course_lib.prep.labelled import validation_split
 
         fit_cases, valid_cases = validation_split(examples, self.validation_share, self.seed)
         if valid_cases.label.min() == valid_cases.label.max():
