@@ -552,7 +552,10 @@ class BehaviourClassifier:
         else:
             if self.epochs is None:
                 self.chosen_epochs = self._epochs_on_validation(examples)
-            self._fit_network(self._windows(examples), examples.label, self.chosen_epochs)
+                self._restart()   # the same network, back to its first weights: no second compilation
+            else:
+                self._build_network()
+            self._train(self._windows(examples), examples.label, self.chosen_epochs)
         self.train_seconds = time.perf_counter() - start
         return self
 
@@ -566,8 +569,9 @@ class BehaviourClassifier:
                              "class: pass epochs= to train without choosing them")
         windows, valid_windows = self._windows(fit_cases), self._windows(valid_cases)
         self.validation_history, best = [], 0
+        self._build_network()
         for epoch in range(1, self.max_epochs + 1):
-            self._fit_network(windows, fit_cases.label, 1, first=epoch == 1)
+            self._train(windows, fit_cases.label, 1)
             score = float(average_precision_score(valid_cases.label, self._network_scores(valid_windows)))
             self.validation_history.append({"epoch": epoch, "validation PR-AUC": score})
             if score > max((h["validation PR-AUC"] for h in self.validation_history[:-1]), default=-1.0):
@@ -583,17 +587,31 @@ class BehaviourClassifier:
         self.model = linear_probe(self._probe_features(windows), label, self.regularisation)
         self.params = self.pretrained.dim + 2
 
-    def _fit_network(self, windows, label, epochs: int, first: bool = True):
-        """Train ``epochs`` epochs; ``first`` builds the network anew (seeded), else training goes on."""
-        if first:
-            p = self.pretrained
-            keras.utils.set_random_seed(self.seed)
-            self.network = build_classifier_network(p.n_codes, p.max_len, dim=p.dim, blocks=p.blocks,
-                                                    heads=p.heads, dropout=p.dropout)
-            if self.mode == "finetune":
-                copy_encoder_weights(p.network, self.network, heads=False)
-            self.network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
-                                 loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    def _build_network(self):
+        """The classifier network (seeded; the pretrained encoder's weights when fine-tuning), compiled."""
+        p = self.pretrained
+        keras.utils.set_random_seed(self.seed)
+        self.network = build_classifier_network(p.n_codes, p.max_len, dim=p.dim, blocks=p.blocks,
+                                                heads=p.heads, dropout=p.dropout)
+        if self.mode == "finetune":
+            copy_encoder_weights(p.network, self.network, heads=False)
+        self.network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
+                             loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        self.network.optimizer.build(self.network.trainable_variables)
+        self._first_values = [[v.numpy() for v in variables]
+                              for variables in (self.network.variables, self.network.optimizer.variables)]
+
+    def _restart(self):
+        """Put the network and its optimizer (step count, moments) back as :meth:`_build_network`
+        left them, keeping the compiled functions."""
+        keras.utils.set_random_seed(self.seed)
+        for variables, values in zip((self.network.variables, self.network.optimizer.variables),
+                                     self._first_values):
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+
+    def _train(self, windows, label, epochs: int):
+        """Train the network ``epochs`` more epochs on ``windows`` and their labels."""
         x = {**windows.inputs(), "clock": _clock(windows)}
         weights = np.ones(len(label), dtype="float32")
         x, yw = _pad_dicts(self.batch_size, x, {"y": np.asarray(label, "float32"), "w": weights})
