@@ -170,6 +170,10 @@ def test_fine_tuned_classifier_chooses_its_epochs_on_validation(small_model):
     assert chosen.chosen_epochs == 1 + int(np.argmax(history))   # the best validation epoch, the first of ties
     if len(history) < 3:                                        # stopped early: the last epoch gained nothing
         assert history[-1] <= max(history[:-1])
+    # the refit restarted the optimizer (its step count counts the refit's epochs only) at its learning rate
+    steps = -(-len(examples) // chosen.batch_size)
+    assert int(chosen.network.optimizer.iterations) == chosen.chosen_epochs * steps
+    assert float(chosen.network.optimizer.learning_rate) == pytest.approx(chosen.learning_rate)
     fixed = BehaviourClassifier(model, log, mode="finetune", epochs=1).fit(examples)
     assert fixed.chosen_epochs == 1 and fixed.validation_history == []
     scores = chosen.score(examples)
