@@ -130,6 +130,29 @@ def test_behaviour_next_item_follows_the_contract(small_model):
         BehaviourNextItem(None, None, mode="finetune")
 
 
+def test_the_fine_tuned_behaviour_model_is_saved_and_served_with_its_visit_channels(small_model, tmp_path):
+    from course_lib.models.behaviour import BehaviourNextItem
+    from course_lib.models.serving import Recommender, load_recommender
+    from course_lib.prep.next_item import next_item_split
+
+    shop, log, model = small_model
+    split = next_item_split(shop.events, 5)
+    tuned = BehaviourNextItem(model, split.vocab, mode="finetune", max_len=6, epochs=1).fit(split.train, split.n_items)
+    folder = Recommender.from_model(tuned, split.vocab).save(tmp_path / "served")
+    served = load_recommender(folder)
+    assert served.inputs == {"visit": {"event": model.session_event, "gap": model.session_gap}}
+    X, _ = split.test_prefixes(6)
+    for row in X[:5]:
+        history = split.vocab.decode(row[row > 0])
+        np.testing.assert_allclose(served.scores(history), tuned.score(row[None])[0, 1:], rtol=1e-4, atol=1e-4)
+    # without the channels the network cannot be called: the rule is what makes the folder work
+    bare = Recommender(served.model, served.vocab, served.max_len, served.name)
+    with pytest.raises(Exception):
+        bare.scores(split.vocab.decode(X[0][X[0] > 0]))
+    with pytest.raises(ValueError, match="unknown input rule"):
+        Recommender(served.model, served.vocab, 6, inputs={"clock": {}})
+
+
 def test_behaviour_classifier_probe_scores_every_case(small_model):
     from course_lib.models.behaviour import BehaviourClassifier
     from course_lib.prep.intent import intent_examples

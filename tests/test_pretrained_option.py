@@ -4,6 +4,7 @@ before the validation window, tuned and judged like the other models."""
 from __future__ import annotations
 
 import course_lib  # noqa: F401  (chooses the Keras backend first)
+import numpy as np
 import pytest
 
 from course_lib import cli
@@ -11,7 +12,8 @@ from course_lib.datasets import make_shop
 from course_lib.tasks import next_item as task
 from course_lib.tasks.next_item import leaderboard_task, split_log, validation_split
 from course_lib.tasks.registry import SERVABLE
-from course_lib.tasks.report import model_to_ship
+from course_lib.models.serving import load_recommender
+from course_lib.tasks.report import model_files, model_to_ship
 from course_lib.tasks.settings import NextItemSettings
 
 
@@ -21,7 +23,7 @@ def shop():
 
 
 @pytest.mark.slow
-def test_the_behaviour_model_is_pretrained_before_the_validation_window_and_ranked(shop, monkeypatch):
+def test_the_behaviour_model_is_pretrained_before_the_validation_window_and_ranked(shop, monkeypatch, tmp_path):
     settings = NextItemSettings(models=("pop", "markov"), test_days=14, valid_days=14, budget_s=20,
                                 max_epochs=2, resamples=200, pretrained=True)
     split, earlier = split_log(shop.events, settings)
@@ -43,11 +45,18 @@ def test_the_behaviour_model_is_pretrained_before_the_validation_window_and_rank
     assert "behaviour" in board.index and board.loc["behaviour", "MRR@20_lower"] <= board.loc["behaviour", "MRR@20"]
     assert "behaviour" in result.tuned and result.tuned["behaviour"].params["epochs"] >= 1
     assert "pretrained on" in result.notes[0] and "not part of --budget-s" in result.notes[0]
-    # not servable: the report saves the best servable model and says what scored higher
-    assert "behaviour" not in SERVABLE
+    # servable: when it is the best on validation, the report saves it, and the folder serves it
+    assert "behaviour" in SERVABLE
     result.tuned["behaviour"].score = 1.0
     key, why = model_to_ship(result)
-    assert key != "behaviour" and "behaviour model (pretrained) (1.0000) scored higher" in why
+    assert key == "behaviour" and "pretrained on the log's own actions" in why and "MRR@20 1.0000" in why
+    files = model_files("shop", result, max_len=settings.max_len)
+    files["model"](tmp_path / "model")
+    served = load_recommender(tmp_path / "model")
+    X, _ = split.test_prefixes(settings.max_len)
+    history = split.vocab.decode(X[3][X[3] > 0])
+    np.testing.assert_allclose(served.scores(history), result.models["behaviour"].score(X[3:4])[0, 1:],
+                               rtol=1e-4, atol=1e-4)
 
 
 def test_without_the_option_nothing_is_pretrained(shop):

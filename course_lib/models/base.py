@@ -152,6 +152,11 @@ class KerasNextItemModel(NextItemBase):
         """What the networks take for left-padded prefixes ``X`` (by default ``X`` itself)."""
         return X
 
+    def serving_inputs(self) -> dict | None:
+        """How a saved recommender turns prefixes into :meth:`network_inputs` without this object
+        (JSON-able, read by :mod:`course_lib.models.serving`); None: the prefixes themselves."""
+        return None
+
     def training_inputs(self, X, Y):
         """What the training network takes: the network inputs, and the targets when the loss
         samples (their scores and the in-batch candidates come from them)."""

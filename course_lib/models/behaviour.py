@@ -470,12 +470,21 @@ class BehaviourNextItem(KerasNextItemModel):
 
     def network_inputs(self, X):
         """Left-padded prefixes -> items, events and gaps, read as one visit (:func:`visit_channels`)."""
-        X = np.asarray(X, dtype=np.int32)
+        return visit_inputs(X, **self.serving_inputs()["visit"])
+
+    def serving_inputs(self) -> dict:
+        """A prefix is read as one visit of this event type and gap (saved with a recommender)."""
         source = self.pretrained
         event = source.session_event if source is not None else EVENT_CODES["view"]
         gap = source.session_gap if source is not None else FIRST_GAP + 2
-        events, gaps = visit_channels(X, event, gap)
-        return {"items": X, "events": events, "gaps": gaps}
+        return {"visit": {"event": int(event), "gap": int(gap)}}
+
+
+def visit_inputs(X, event: int, gap: int) -> dict[str, np.ndarray]:
+    """The behaviour network's inputs for left-padded item codes ``X`` read as one visit."""
+    X = np.asarray(X, dtype=np.int32)
+    events, gaps = visit_channels(X, event, gap)
+    return {"items": X, "events": events, "gaps": gaps}
 
 
 # --------------------------------------------------------------------------- #

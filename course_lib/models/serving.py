@@ -5,9 +5,11 @@ the item vocabulary (code -> item id), the prefix length and what kind of
 model it is, without which the model's outputs mean nothing. The model is
 whichever did best on validation, so it can be
 
-* a **Keras network** (GRU, LSTM, SASRec): ``model.keras``, architecture and
-  weights, loaded back with ``safe_mode=True`` (Keras then refuses to run
-  code stored in the file, such as lambda layers);
+* a **Keras network** (GRU, LSTM, SASRec, lesson 08's fine-tuned behaviour
+  model): ``model.keras``, architecture and weights, loaded back with
+  ``safe_mode=True`` (Keras then refuses to run code stored in the file, such
+  as lambda layers); a network that reads more than the prefix (the behaviour
+  model's event and gap channels) has that rule in ``recommender.json``;
 * a **baseline** (popularity, Markov chain, session-kNN): ``state.npz``, its
   fitted arrays (a sparse matrix as its CSR parts), with its constructor
   arguments in ``recommender.json``. It is loaded with
@@ -30,6 +32,7 @@ import scipy.sparse as sp
 from course_lib.files import write_folder
 from course_lib.models import attention, session_rnn  # noqa: F401  (register their layers for loading)
 from course_lib.models.base import KerasNextItemModel, NextItemBase
+from course_lib.models.behaviour import visit_inputs
 from course_lib.models.baselines import MarkovChain, Popularity
 from course_lib.models.neighbours import STAN, VSKNN, SessionKNN
 from course_lib.prep.sequences import ItemVocab, left_pad
@@ -103,8 +106,12 @@ class Recommender:
     ``model`` is a Keras scoring network (``network``) or a fitted baseline.
     """
 
-    def __init__(self, model, vocab: ItemVocab, max_len: int, name: str = "model"):
+    def __init__(self, model, vocab: ItemVocab, max_len: int, name: str = "model",
+                 inputs: dict | None = None):
         self.model, self.vocab, self.max_len, self.name = model, vocab, max_len, name
+        self.inputs = inputs   # KerasNextItemModel.serving_inputs: None, or {"visit": {event, gap}}
+        if inputs is not None and set(inputs) != {"visit"}:
+            raise ValueError(f"unknown input rule {sorted(inputs)}: a recommender knows only 'visit'")
 
     @property
     def network(self) -> keras.Model | None:
@@ -123,9 +130,9 @@ class Recommender:
         if isinstance(model, KerasNextItemModel):
             if not (model.takes_prefixes and hasattr(model, "network")):
                 raise TypeError(f"{type(model).__name__} cannot be saved as a Recommender: it takes "
-                                "a fitted GRU, LSTM or SASRec model (SessionRNN or SASRec), or a "
-                                "fitted baseline")
-            return cls(model.network, vocab, model.max_len, model.name)
+                                "a fitted GRU, LSTM, SASRec or behaviour model (SessionRNN, SASRec, "
+                                "BehaviourNextItem), or a fitted baseline")
+            return cls(model.network, vocab, model.max_len, model.name, model.serving_inputs())
         if model.name not in BASELINES or not isinstance(model, BASELINES[model.name]):
             raise TypeError(f"{type(model).__name__} cannot be saved as a Recommender: it is "
                             f"neither a prefix-reading Keras model nor one of {', '.join(BASELINES)}")
@@ -145,6 +152,8 @@ class Recommender:
         codes = codes[codes > 0]
         x = left_pad([codes], self.max_len).astype("int32")
         if self.network is not None:
+            if self.inputs is not None:
+                x = visit_inputs(x, **self.inputs["visit"])
             return keras.ops.convert_to_numpy(self.network(x, training=False))[0, 1:]
         return np.asarray(self.model.score(x), dtype="float32")[0, 1:]
 
@@ -163,6 +172,8 @@ class Recommender:
         """Write ``folder`` (new, or an empty folder) completely or not at all."""
         items = [item.item() if hasattr(item, "item") else item for item in self.vocab.items]
         meta = {"name": self.name, "kind": self.kind, "max_len": self.max_len, "items": items}
+        if self.inputs is not None:
+            meta["inputs"] = self.inputs
         if self.network is not None:
             files = {MODEL_FILE: self.network.save}
         else:
@@ -189,4 +200,4 @@ def load_recommender(folder) -> Recommender:
     else:
         with np.load(model_file, allow_pickle=False) as arrays:
             model = baseline_from_state(name, meta["baseline"], {k: arrays[k] for k in arrays.files})
-    return Recommender(model, ItemVocab(meta["items"]), int(meta["max_len"]), name)
+    return Recommender(model, ItemVocab(meta["items"]), int(meta["max_len"]), name, meta.get("inputs"))

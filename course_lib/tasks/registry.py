@@ -37,7 +37,7 @@ NEURAL = ("gru4rec", "lstm", "srgnn", "sasrec")
 PRETRAINED = ("behaviour",)
 # models a Recommender can save; without a validation window the report saves the first of
 # them it trained (a fixed order, never the test score); with one, the best on validation
-SERVABLE = ("gru4rec", "sasrec", "lstm", "markov", "stan", "vsknn", "sknn", "pop")
+SERVABLE = ("gru4rec", "sasrec", "lstm", "behaviour", "markov", "stan", "vsknn", "sknn", "pop")
 
 
 def label(key: str) -> str:

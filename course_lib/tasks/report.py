@@ -26,7 +26,7 @@ from course_lib.tasks.intent import intent_task
 from course_lib.tasks.next_item import next_item_task
 from course_lib.tasks.uplift import uplift_task
 from course_lib.evaluate.tuning import chosen_settings_json
-from course_lib.tasks.registry import NEURAL, SERVABLE, label
+from course_lib.tasks.registry import NEURAL, PRETRAINED, SERVABLE, label
 from course_lib.tasks.results import NextItemResult, TaskResult
 from course_lib.tasks.settings import Settings
 from course_lib.tasks.trust import trust_lines
@@ -137,7 +137,9 @@ def model_to_ship(result: NextItemResult) -> tuple[str | None, str]:
         key = max(scored, key=lambda k: (scored[k], -servable.index(k)))
         others = ", ".join(f"{k} {v:.4f}" for k, v in sorted(scored.items(), key=lambda kv: -kv[1])
                            if k != key)
-        kind = "a neural network" if key in NEURAL else "a simple baseline, not a neural network"
+        kind = ("a neural network" if key in NEURAL else
+                "a neural network pretrained on the log's own actions" if key in PRETRAINED else
+                "a simple baseline, not a neural network")
         why = (f"{label(key)} ({kind}) is the best on the validation window before the test: "
                f"MRR@20 {scored[key]:.4f}" + (f" (the others: {others})" if others else "") +
                ". The choice was made before looking at the test window.")
