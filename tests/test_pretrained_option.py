@@ -35,8 +35,12 @@ def test_the_behaviour_model_is_pretrained_before_the_validation_window_and_rank
         return real(events, before, *args, **kwargs)
 
     monkeypatch.setattr(task, "pretrain_on_log", spy)
+    splits = []
+    real_split = task.validation_split
+    monkeypatch.setattr(task, "validation_split", lambda *a, **k: splits.append(1) or real_split(*a, **k))
     result = leaderboard_task(split, earlier, settings, progress=False, log=lambda line: None,
                               history=shop.events)
+    assert len(splits) == 1                                # pretraining and tuning share one split
     valid = validation_split(earlier, settings)
     assert seen["before"] == valid.cut < split.cut        # never the validation or test window
     meta = result.models["behaviour"].pretrained.meta

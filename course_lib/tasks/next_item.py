@@ -53,14 +53,19 @@ def validation_split(earlier: pd.DataFrame, settings: NextItemSettings) -> NextI
     return valid
 
 
+_SPLIT_HERE = object()   # "compute the validation split": a caller may pass the one it has
+
+
 def pretrain(earlier: pd.DataFrame, settings: NextItemSettings, log=print,
-             history: pd.DataFrame | None = None) -> BehaviourModel | None:
+             history: pd.DataFrame | None = None, valid=_SPLIT_HERE) -> BehaviourModel | None:
     """With ``settings.pretrained``: lesson 08's behaviour model pretrained on the actions
     (views, carts and purchases) of ``history`` (default ``earlier``, the sequence events before
-    the test cut) that come before the validation window; None without the option."""
+    the test cut) that come before the validation window; None without the option.
+    ``valid``: the :func:`validation_split` of ``earlier`` if the caller has it (or None)."""
     if not settings.pretrained:
         return None
-    valid = validation_split(earlier, settings) if settings.tunes else None
+    if valid is _SPLIT_HERE:
+        valid = validation_split(earlier, settings) if settings.tunes else None
     before = valid.cut if valid is not None else earlier["timestamp"].max() + pd.Timedelta(1, "s")
     try:
         model = pretrain_on_log(earlier if history is None else history, before)
@@ -73,8 +78,8 @@ def pretrain(earlier: pd.DataFrame, settings: NextItemSettings, log=print,
     return model
 
 
-def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
-                       log=print, pretrained: BehaviourModel | None = None) -> dict[str, TuningResult]:
+def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings, log=print,
+                       pretrained: BehaviourModel | None = None, valid=_SPLIT_HERE) -> dict[str, TuningResult]:
     """Every model of ``settings`` tuned on the validation window, in ``settings.budget_s``.
 
     The budget covers the refits on the whole training window too (once per
@@ -85,8 +90,10 @@ def tune_on_validation(earlier: pd.DataFrame, settings: NextItemSettings,
     with, the validation MRR@20, how the search went), or {} when nothing is
     tuned (``budget_s`` or ``valid_days`` 0, or too little data). With ``pretrained``
     (:func:`pretrain`) the ``behaviour`` model is tuned too: its epochs, by early stopping.
+    ``valid``: the :func:`validation_split` of ``earlier`` if the caller has it (or None).
     """
-    valid = validation_split(earlier, settings) if settings.tunes else None
+    if valid is _SPLIT_HERE:
+        valid = validation_split(earlier, settings) if settings.tunes else None
     if valid is None:
         return {}
     log(f"validation window ({settings.valid_days:g} days before the test): {valid.describe()}")
@@ -212,8 +219,9 @@ def leaderboard_task(split: NextItemSplit, earlier: pd.DataFrame, settings: Next
         raise EventLogError(f"too little data for the protocol: {split.describe()}; try another "
                             "test window", path=source)
     log(f"{source}: {split.describe()}")
-    pretrained = pretrain(earlier, settings, log=log, history=history)
-    tuned = tune_on_validation(earlier, settings, log=log, pretrained=pretrained)
+    valid = validation_split(earlier, settings) if settings.tunes else None   # computed once
+    pretrained = pretrain(earlier, settings, log=log, history=history, valid=valid)
+    tuned = tune_on_validation(earlier, settings, log=log, pretrained=pretrained, valid=valid)
     ranked = rank_models(split, settings, tuned, progress=progress, log=log, pretrained=pretrained)
     board = ranked.board
     tables = {"next_item_leaderboard": board}
@@ -246,10 +254,11 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
         return result
     result.notes.append(f"Sequences of {'/'.join(kinds)} events. {split.describe()}.")
     earlier = seq[seq["timestamp"] < split.cut]
-    pretrained = pretrain(earlier, settings, log=log, history=events)
+    valid = validation_split(earlier, settings) if settings.tunes else None   # computed once
+    pretrained = pretrain(earlier, settings, log=log, history=events, valid=valid)
     if pretrained is not None:
         result.notes.append(pretrained_note(pretrained))
-    tuned = tune_on_validation(earlier, settings, log=log, pretrained=pretrained)
+    tuned = tune_on_validation(earlier, settings, log=log, pretrained=pretrained, valid=valid)
     result.notes += chosen_notes(tuned, settings)
     ranked = rank_models(split, settings, tuned, progress=progress, log=log, pretrained=pretrained)
     board, fitted = ranked.board, ranked.models
