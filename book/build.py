@@ -17,6 +17,7 @@ Open it with ``python3 -m http.server -d build/book/html`` and http://127.0.0.1:
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import shutil
 import sys
@@ -175,6 +176,12 @@ def index_page() -> str:
 LINK = re.compile(r"\[([^\]]+)\]\(([^)#\s]+)\)")
 
 
+@functools.lru_cache(maxsize=1)
+def book_sources() -> frozenset[Path]:
+    """The repository files the book shows as pages (listed once per build)."""
+    return frozenset({p.resolve() for p in lessons() + solutions() + data_cards()} | {ROOT / "GLOSSARY.md"})
+
+
 def repository_links_as_paths(text: str, source: Path) -> str:
     """A page's links to repository files the book does not show become their paths (data cards
     and the lessons' markdown cells).
@@ -182,14 +189,12 @@ def repository_links_as_paths(text: str, source: Path) -> str:
     ``[benchmarks](../benchmarks/x.md)`` would be a dead link in the site; it
     reads "benchmarks (`benchmarks/x.md` in the repository)" instead.
     """
-    pages = {p.resolve() for p in lessons() + solutions() + data_cards()} | {ROOT / "GLOSSARY.md"}
-
     def plain(match):
         label, target = match.groups()
         if "://" in target:
             return match.group(0)
         path = (source.parent / target).resolve()
-        if path in pages or not path.is_relative_to(ROOT):
+        if path in book_sources() or not path.is_relative_to(ROOT):
             return match.group(0)
         relative = path.relative_to(ROOT).as_posix()
         if label.strip("`") in {target, relative, path.name}:
