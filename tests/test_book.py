@@ -208,3 +208,14 @@ def test_the_book_in_a_browser(site, request):
     assert not problems, "\n".join(problems[:30])
     assert len([p for p in pages if p.startswith("notebooks/")]) == len(book_build.lessons())
     assert {"notebooks/01_autoregressive_models.html", "notebooks/05_lstm_gru_next_item.html"} <= typeset
+
+
+def test_links_to_repository_files_that_are_not_pages_become_their_paths():
+    lesson = ROOT / "notebooks" / "09_case_study.ipynb"
+    text = ("[lesson 05](05_lstm_gru_next_item.ipynb), [the card](../datasets/uci-online-retail.md), "
+            "[benchmarks/sampled_losses.md](../benchmarks/sampled_losses.md), [sampled losses](../benchmarks/sampled_losses.md), "
+            "[Keras](https://keras.io)")
+    assert book_build.repository_links_as_paths(text, lesson) == (
+        "[lesson 05](05_lstm_gru_next_item.ipynb), [the card](../datasets/uci-online-retail.md), "
+        "`benchmarks/sampled_losses.md` (in the repository), sampled losses (`benchmarks/sampled_losses.md` in the repository), "
+        "[Keras](https://keras.io)")
