@@ -163,22 +163,22 @@ def test_behaviour_classifier_probe_scores_every_case(small_model):
     assert scores.shape == (len(examples),) and ((scores > 0) & (scores < 1)).all()
 
 
-def test_validation_split_holds_out_the_latest_cases_or_a_seeded_random_share():
-    from course_lib.prep.labelled import Examples, validation_split
+def test_validation_cases_hold_out_the_latest_cases_or_a_seeded_random_share():
+    from course_lib.prep.labelled import Examples, validation_cases
 
     n = 10
     times = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n)[::-1], unit="D")
     cases = Examples(pd.DataFrame({"x": np.arange(n)}), np.zeros((n, 1, 1)), None,
                      np.arange(n) % 2, times.to_numpy())
-    fit, valid = validation_split(cases, 0.3)
+    fit, valid = validation_cases(cases, 0.3)
     assert sorted(valid.features.x) == [0, 1, 2]              # the three latest cases
     assert len(fit) == 7 and fit.time.max() < valid.time.min()
     at_one_cut = Examples(cases.features, cases.steps, None, cases.label, np.repeat(times[:1].to_numpy(), n))
-    first, again = validation_split(at_one_cut, 0.3, seed=3), validation_split(at_one_cut, 0.3, seed=3)
+    first, again = validation_cases(at_one_cut, 0.3, seed=3), validation_cases(at_one_cut, 0.3, seed=3)
     assert first[1].features.x.tolist() == again[1].features.x.tolist() and len(first[1]) == 3
-    assert validation_split(at_one_cut, 0.3, seed=4)[1].features.x.tolist() != first[1].features.x.tolist()
+    assert validation_cases(at_one_cut, 0.3, seed=4)[1].features.x.tolist() != first[1].features.x.tolist()
     with pytest.raises(ValueError, match="too few"):
-        validation_split(cases.subset(np.arange(n) < 2), 0.2)
+        validation_cases(cases.subset(np.arange(n) < 2), 0.2)
 
 
 def test_fine_tuned_classifier_chooses_its_epochs_on_validation(small_model):

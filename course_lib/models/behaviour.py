@@ -36,7 +36,7 @@ from course_lib.models.session_rnn import EmbeddingMatrix, LastStep, TiedOutput
 from course_lib.prep.actions import (EVENT_CODES, FIRST_GAP, N_EVENT_CODES, N_GAP_CODES,
                                      ActionLog, ActionWindows, pretraining_windows,
                                      windows_for_examples)
-from course_lib.prep.labelled import validation_split
+from course_lib.prep.labelled import validation_cases
 from course_lib.prep.sequences import ItemVocab
 
 WHY_NEXT_ACTION = """\
@@ -528,7 +528,7 @@ class BehaviourClassifier:
 
     The networks' number of epochs is chosen on validation unless ``epochs``
     is given: the latest ``validation_share`` of the training cases
-    (:func:`~course_lib.prep.labelled.validation_split`) is held out, the
+    (:func:`~course_lib.prep.labelled.validation_cases`) is held out, the
     network trains on the rest for at most ``max_epochs``, stopping after
     ``patience`` epochs without a gain in validation PR-AUC, and is then
     trained again on all the training cases for the best number of epochs.
@@ -572,7 +572,7 @@ class BehaviourClassifier:
         """The number of epochs with the best validation PR-AUC (the rule is in the class docstring)."""
         from sklearn.metrics import average_precision_score
 
-        fit_cases, valid_cases = validation_split(examples, self.validation_share, self.seed)
+        fit_cases, valid_cases = validation_cases(examples, self.validation_share, self.seed)
         if valid_cases.label.min() == valid_cases.label.max():
             raise ValueError(f"the validation {valid_cases.what} ({valid_cases.describe()}) hold only one "
                              "class: pass epochs= to train without choosing them")

@@ -56,7 +56,7 @@ def split_by_time(examples: Examples, cut) -> tuple[Examples, Examples]:
     return examples.subset(before), examples.subset(~before)
 
 
-def validation_split(examples: Examples, share: float = 0.2, seed: int = 0) -> tuple[Examples, Examples]:
+def validation_cases(examples: Examples, share: float = 0.2, seed: int = 0) -> tuple[Examples, Examples]:
     """(fit, validation): the cases a model holds out of its training cases to choose a setting
     (lesson 08's fine-tuned classifiers choose their epochs so).
 
