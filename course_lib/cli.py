@@ -27,8 +27,9 @@ from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODE
                                        IntentSettings, NextItemSettings, Settings, SettingsError,
                                        UpliftSettings)
 
-# The tasks are imported inside the commands that run them ("lazy"): they load Keras, JAX
-# and statsmodels (several seconds), which `--help` and `validate` never need.
+# The tasks are imported inside the commands that run them ("lazy"), after the input is read:
+# they load Keras, JAX and statsmodels (several seconds), which `--help`, `validate` and an
+# error in the user's file never need.
 
 EXAMPLES = """examples:
   course-lib validate events.csv --user visitorid --item itemid --time timestamp --time-unit ms
@@ -141,10 +142,6 @@ def cmd_validate(args) -> int:
 
 
 def cmd_forecast(args) -> int:
-    # lazy: see the note at the top
-    from course_lib.tasks.forecast import (forecast_files, forecast_task, series_from_events,
-                                           series_from_values)
-
     out = new_output_folder(args.out)
     settings = ForecastSettings(season=args.season, horizon=args.horizon, initial=args.initial,
                                 step=args.step, count=args.count, freq=args.freq,
@@ -152,10 +149,16 @@ def cmd_forecast(args) -> int:
     if args.value:
         values = load_series(args.events, time=args.time or "date", value=args.value, sep=args.sep,
                              time_format=args.time_format, encoding=args.encoding)
-        series, what = series_from_values(values, args.value, settings)
     else:
         events = load_from_args(args)
         _print_notes(events)
+    # lazy, and only once the input is read: statsmodels loads after a bad file is reported
+    from course_lib.tasks.forecast import (forecast_files, forecast_task, series_from_events,
+                                           series_from_values)
+
+    if args.value:
+        series, what = series_from_values(values, args.value, settings)
+    else:
         series, what = series_from_events(events, settings)
     result = forecast_task(series, what, settings, source=str(args.events),
                            progress=not args.quiet, log=_log)
@@ -192,10 +195,6 @@ def next_item_settings(args, models: str) -> NextItemSettings:
 
 
 def cmd_next_item(args) -> int:
-    # lazy: see the note at the top
-    from course_lib.evaluate.tuning import chosen_settings_json
-    from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
-
     if args.prepared:
         return _next_item_prepared(args)
     out = new_output_folder(args.out)
@@ -205,15 +204,20 @@ def cmd_next_item(args) -> int:
             raise EventLogError("give either EVENTS, or both --train FILE and --test FILE")
         train_events = _next_item_events(args, args.train)
         test_events = _next_item_events(args, args.test)
-        source = f"{args.train} + {args.test}"
-        split, earlier = split_given(train_events, test_events)
-        history = train_events
+        source, history = f"{args.train} + {args.test}", train_events
     elif args.events:
         source = str(args.events)
         history = _next_item_events(args, args.events)
-        split, earlier = split_log(history, settings, source)
     else:
         raise EventLogError("give an event log (EVENTS) or --train and --test files")
+    # lazy, and only once the input is read: a bad file is reported before Keras loads
+    from course_lib.evaluate.tuning import chosen_settings_json
+    from course_lib.tasks.next_item import leaderboard_task, split_given, split_log
+
+    if args.train:
+        split, earlier = split_given(train_events, test_events)
+    else:
+        split, earlier = split_log(history, settings, source)
     result = leaderboard_task(split, earlier, settings, source=source, progress=not args.quiet,
                               log=_log, history=history)
     board = result.leaderboard
@@ -342,12 +346,12 @@ def cmd_report(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # figures are only saved: no window, before pyplot is loaded
-    # lazy: see the note at the top
-    from course_lib.tasks.report import report_files, run_tasks
-
     out = new_output_folder(args.out)
     settings = report_settings(args)
     events = load_from_args(args, keep_assignments=True)
+    # lazy, and only once the input is read: a bad file is reported before Keras loads
+    from course_lib.tasks.report import report_files, run_tasks
+
     items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
     _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
          f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")

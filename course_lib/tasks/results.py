@@ -8,17 +8,20 @@ works with next: the split, the fitted models, the leaderboards.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from course_lib.evaluate.forecast_choice import ForecastChoice
-from course_lib.evaluate.next_item import RankedBoard
 from course_lib.evaluate.rolling import RollingResult
-from course_lib.evaluate.tuning import TuningResult
-from course_lib.models.base import NextItemModel
 from course_lib.prep.labelled import Examples
 from course_lib.prep.next_item import NextItemSplit
+
+if TYPE_CHECKING:  # for the annotations only: these load Keras, which a forecast never needs
+    from course_lib.evaluate.next_item import RankedBoard
+    from course_lib.evaluate.tuning import TuningResult
+    from course_lib.models.base import NextItemModel
 
 #: why a task that needs items is skipped on a log without an item column
 NO_ITEMS = "the log has no item column (map one with --item COL / item=)"
