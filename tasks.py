@@ -13,8 +13,9 @@
 Jupyter kernel inside the environment. ``lab`` installs only what the lessons
 need; pytest, nbval, hypothesis and Playwright come with ``test``, and so do
 the ``scale`` extra (DuckDB, pyspark), the ``book`` extra (Sphinx, MyST-NB: the
-suite builds the book) and, where apt-get can, Debian's Java 17 for Spark. Without arguments ``test`` runs the suite in two timed groups:
-everything but Spark, then the Spark tests (``-m spark``). Extra arguments go
+suite builds the book) and, where apt-get can, Debian's Java 17 for Spark. Without arguments ``test`` runs the suite in timed groups:
+the lessons' group and the library's group side by side (see ``run_groups``),
+then the Spark tests (``-m spark``). Extra arguments go
 to JupyterLab or pytest, e.g. ``python3 tasks.py test
 notebooks/01_autoregressive_models.ipynb`` or ``python3 tasks.py lab
 --no-browser --port 8890``.
@@ -146,17 +147,61 @@ def test(args: list[str]) -> int:
     if args:
         code = run(PY, "-m", "pytest", *args)
         return 0 if code == 5 else code  # 5: a filter that selected no test
-    # two timed groups: Spark (JVM start-up, local mode) on its own, so its cost shows
+    return run_groups()
+
+
+# The suite without arguments: two groups at once, then Spark. The lessons' group (nbval
+# over the notebooks, and the tests that start JupyterLab kernels or use nbval's executed
+# copies) keeps every kernel start in one process: two kernels started at the same moment
+# can pick the same ports (jupyter_client's port race). The library's group (unit, command
+# line and property tests) runs beside it: much of either group waits on a subprocess,
+# a browser or a single-threaded fit, so the two cores are used more fully.
+LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py",
+                "tests/test_browser.py", "tests/test_lab.py"]
+
+
+def run_groups() -> int:
+    """Run the lessons' group and the library's group side by side, then Spark; time each."""
+    import threading
     import time
 
+    library = ["tests", *(f"--ignore={p}" for p in LESSON_GROUP if p.startswith("tests/"))]
+    log = ROOT / "build" / "test-library.log"
+    log.parent.mkdir(exist_ok=True)
     times, codes = {}, {}
-    for group, marker in (("everything but Spark", "not spark"), ("Spark", "spark")):
-        say(f"test group: {group} (-m '{marker}')")
-        start = time.perf_counter()
-        codes[group] = run(PY, "-m", "pytest", "-m", marker, "--durations=25")  # the slowest, named
-        times[group] = time.perf_counter() - start
+    start = time.perf_counter()
+    say("test groups, side by side: the lessons (shown as they run) and the library "
+        f"(its output follows when both are done; also in {log.relative_to(ROOT)})")
+    with open(log, "w") as out:
+        # the slowest of each group, named; no shared pytest cache between the two processes
+        beside = subprocess.Popen([str(PY), "-m", "pytest", "-m", "not spark", "--durations=25",
+                                   "-p", "no:cacheprovider", *library], cwd=ROOT, stdout=out,
+                                  stderr=subprocess.STDOUT)
+
+        def library_done() -> None:
+            codes["library"] = beside.wait()
+            times["library"] = time.perf_counter() - start
+
+        waiter = threading.Thread(target=library_done)
+        waiter.start()
+        try:
+            codes["lessons"] = run(PY, "-m", "pytest", "-m", "not spark", "--durations=25",
+                                   *LESSON_GROUP)
+            times["lessons"] = time.perf_counter() - start
+        finally:
+            if beside.poll() is None and "lessons" not in codes:  # interrupted: stop the other too
+                beside.terminate()
+            waiter.join()
+    say(f"library group ({log.relative_to(ROOT)}):")
+    print(log.read_text(), flush=True)
+    times["lessons and library, side by side"] = time.perf_counter() - start
+    say("test group: Spark (-m 'spark')")
+    start = time.perf_counter()
+    codes["Spark"] = run(PY, "-m", "pytest", "-m", "spark", "--durations=25")
+    times["Spark"] = time.perf_counter() - start
     for group in times:
-        say(f"{group}: {times[group]:.0f} s, exit code {codes[group]}")
+        code = f", exit code {codes[group]}" if group in codes else ""
+        say(f"{group}: {times[group]:.0f} s{code}")
     return next((c for c in codes.values() if c not in (0, 5)), 0)
 
 
