@@ -9,7 +9,9 @@
   tests last; ``tests/jupyter_lab.py`` gives one JupyterLab server per session.
 * nbval's per-cell durations are added up per notebook and written to
   ``build/notebook_timings.csv`` at the end of the run (a record, never an
-  assertion); ``scripts/benchmark_notebooks.py`` keeps the committed copy.
+  assertion); ``scripts/benchmark_notebooks.py`` times them alone and keeps the
+  committed copy. Its ``run`` column says whether they ran alone or, in
+  ``tasks.py test``, beside the library's tests (slower).
 """
 from __future__ import annotations
 
@@ -55,12 +57,14 @@ def pytest_sessionfinish(session, exitstatus):
     tmp = TIMINGS.with_suffix(".partial")
     with open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["notebook", "seconds", "cells", "outcome", "machine", "date"])
+        w.writerow(["notebook", "seconds", "cells", "outcome", "machine", "date", "run"])
         machine = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+        # tasks.py test runs the lessons beside the library's tests: their times include that
+        run = os.environ.get("COURSE_TEST_RUN", "notebooks alone")
         for path in sorted(_notebook_seconds):
             w.writerow([path, f"{_notebook_seconds[path]:.1f}", _notebook_cells[path],
                         "failed" if _notebook_failed[path] else "passed", machine,
-                        time.strftime("%Y-%m-%d")])
+                        time.strftime("%Y-%m-%d"), run])
     tmp.replace(TIMINGS)
 
 

@@ -150,14 +150,14 @@ def test(args: list[str]) -> int:
     return run_groups()
 
 
-# The suite without arguments: two groups at once, then Spark. The lessons' group (nbval
-# over the notebooks, and the tests that start JupyterLab kernels or use nbval's executed
-# copies) keeps every kernel start in one process: two kernels started at the same moment
-# can pick the same ports (jupyter_client's port race). The library's group (unit, command
-# line and property tests) runs beside it: much of either group waits on a subprocess,
-# a browser or a single-threaded fit, so the two cores are used more fully.
-LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py",
-                "tests/test_browser.py", "tests/test_lab.py"]
+# The suite without arguments: two groups at once, then Spark. The lessons' group is nbval
+# over the notebooks and the book test, which uses nbval's executed copies; every kernel it
+# starts picks TCP ports, one at a time. The library's group (unit, command-line, property
+# and browser tests) runs beside it: much of either group waits on a subprocess, a browser
+# or a single-threaded fit, so the two cores are used more fully. Its JupyterLab starts
+# kernels on Unix sockets (tests/jupyter_lab.py), so kernels of the two groups never race
+# for the same ports.
+LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py"]
 
 
 def run_groups() -> int:
@@ -186,7 +186,8 @@ def run_groups() -> int:
         waiter.start()
         try:
             codes["lessons"] = run(PY, "-m", "pytest", "-m", "not spark", "--durations=25",
-                                   *LESSON_GROUP)
+                                   *LESSON_GROUP, env={**os.environ, "COURSE_TEST_RUN":
+                                                       "beside the library's tests (tasks.py test)"})
             times["lessons"] = time.perf_counter() - start
         finally:
             if beside.poll() is None and "lessons" not in codes:  # interrupted: stop the other too

@@ -86,10 +86,13 @@ def jupyter_lab(tmp_path_factory):
     """One JupyterLab for the whole session, started by the README's command (``tasks.py lab``).
 
     Shared by the lab start-up test and every browser test; ``expose_app_in_browser``
-    lets a browser test drive it (``window.jupyterapp``).
+    lets a browser test drive it (``window.jupyterapp``). Its kernels talk over Unix
+    sockets (``transport=ipc``), not TCP ports: these tests run beside nbval's notebook
+    runs (``tasks.py test``), and two kernels started at once can pick the same free ports.
     """
     root = Path(__file__).resolve().parents[1]
     command = [sys.executable, str(root / "tasks.py"), "lab", "--LabApp.expose_app_in_browser=True",
+               "--KernelManager.transport=ipc",
                f"--ServerApp.root_dir={root}"]
     with running_lab(command, root, tmp_path_factory.mktemp("lab"), timeout=120) as url:
         yield url
