@@ -144,10 +144,30 @@ def test(args: list[str]) -> int:
     install(("test", "scale", "book"))  # the suite builds the book and tests it in the browser
     ensure_chromium()
     ensure_java()
+    share_compilations()
     if args:
         code = run(PY, "-m", "pytest", *args)
         return 0 if code == 5 else code  # 5: a filter that selected no test
     return run_groups()
+
+
+def share_compilations() -> None:
+    """One JAX compilation cache for every process of this test run, emptied first.
+
+    The suite trains the same small networks many times (over seeds, tuning
+    trials, refits, in lessons and in command-line runs): with the cache an
+    identical XLA program is compiled once per run, not once per model. It
+    starts empty, so a run never depends on an earlier one; the lessons
+    themselves (``tasks.py lab``, ``scripts/benchmark_notebooks.py``) do not
+    use it. Its size limit turns on JAX's file lock, so two processes never
+    read an entry half written.
+    """
+    cache = ROOT / "build" / "jax-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    os.environ.update({"JAX_COMPILATION_CACHE_DIR": str(cache),
+                       "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                       "JAX_COMPILATION_CACHE_MAX_SIZE": str(4 * 1024 ** 3)})
 
 
 # The suite without arguments: two groups at once, then Spark. The lessons' group is nbval
