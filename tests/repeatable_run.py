@@ -91,22 +91,13 @@ def next_item() -> str:
 def unseeded() -> str:
     """A deliberately broken model: its noise is drawn without a seed."""
     from course_lib.datasets import make_shop
-    from course_lib.evaluate.next_item import evaluate_model
-    from course_lib.models.baselines import MarkovChain
+    from course_lib.evaluate.next_item import fit_and_evaluate
     from course_lib.prep.next_item import next_item_split
+    from noisy_markov import NoisyMarkov
 
     split = next_item_split(make_shop(3_000, seed=SEED).events, test_days=7)
-    markov = MarkovChain().fit(split.train, split.n_items)
-    jitter = np.random.default_rng().normal(0, 0.5, split.n_items + 1)   # no seed: the bug
-    X, y = split.test_prefixes(8)
-
-    class Noisy:
-        name, train_seconds, params = "noisy-markov", 0.0, 0
-
-        def score(self, X):
-            return markov.score(X) + jitter
-
-    return table(pd.DataFrame([evaluate_model(Noisy(), X, y)]))
+    row = fit_and_evaluate(NoisyMarkov(seed=None), split, *split.test_prefixes(8))   # no seed: the bug
+    return table(pd.DataFrame([row]))
 
 
 if __name__ == "__main__":

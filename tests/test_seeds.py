@@ -8,24 +8,7 @@ import pytest
 from course_lib.evaluate.seeds import over_seeds
 from course_lib.evaluate.uncertainty import prediction_sessions, ranking_intervals, rank_values
 from course_lib.models.baselines import MarkovChain
-
-
-class NoisyMarkov:
-    """A model under the contract whose scores depend on its seed, as a neural model's do."""
-
-    name = "noisy-markov"
-
-    def __init__(self, noise: float = 0.5, seed: int = 0):
-        self.noise, self.seed = noise, seed
-
-    def fit(self, sessions, n_items, progress=False):
-        self.markov = MarkovChain().fit(sessions, n_items)
-        self.jitter = np.random.default_rng(self.seed).normal(0, self.noise, n_items + 1)
-        self.params = self.markov.params
-        return self
-
-    def score(self, X):
-        return self.markov.score(X) + self.jitter
+from noisy_markov import NoisyMarkov
 
 
 @pytest.fixture(scope="module")
