@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.evaluate.classification import pr_auc, roc_auc
-from course_lib.evaluate.uncertainty import (best_baseline, bootstrap_ratio, bootstrap_statistic,
+from course_lib.evaluate.classification import pr_auc, roc_auc, weighted_aucs
+from course_lib.evaluate.uncertainty import (auc_intervals, best_baseline, bootstrap_ratio, bootstrap_statistic,
                                              difference_sentence, mean_intervals, percent,
                                              prediction_sessions,
                                              rank_values, ranking_intervals, resample_counts,
@@ -150,6 +150,37 @@ def test_classification_intervals_by_customer():
         for k in ("PR-AUC", "ROC-AUC"):
             assert table.loc[m, f"{k}_lower"] <= table.loc[m, k] <= table.loc[m, f"{k}_upper"]
     assert table.loc["good", "PR-AUC_vs_weak_excludes_0"]
+
+
+def test_weighted_aucs_equal_the_metrics_on_repeated_cases():
+    rng = np.random.default_rng(3)
+    labels = (rng.random(300) < 0.3).astype(int)
+    scores = np.round(labels + rng.normal(0, 1, 300), 1)          # many ties
+    weights = rng.integers(0, 4, size=(5, 300))
+    weights[4] = np.where(labels == 1, 0, 1)                      # a resample without positives
+    roc, pr = weighted_aucs(labels, scores, weights)
+    for i in range(4):
+        repeated = np.repeat(np.arange(300), weights[i])
+        assert roc[i] == pytest.approx(roc_auc(labels[repeated], scores[repeated]), abs=1e-12)
+        assert pr[i] == pytest.approx(pr_auc(labels[repeated], scores[repeated]), abs=1e-12)
+    assert np.isnan(roc[4]) and np.isnan(pr[4])
+
+
+def test_auc_intervals_match_the_generic_bootstrap():
+    rng = np.random.default_rng(4)
+    labels = (rng.random(900) < 0.2).astype(int)
+    scores = {"good": np.round(labels + rng.normal(0, 0.8, 900), 1), "weak": labels + rng.normal(0, 2, 900)}
+    customers = np.arange(900) // 3
+    fast = auc_intervals(labels, scores, customers, metrics=("PR-AUC", "ROC-AUC"), baseline="weak",
+                         n_resamples=150, seed=7)
+    generic = statistic_intervals({"PR-AUC": pr_auc, "ROC-AUC": roc_auc}, labels, scores, customers,
+                                  baseline="weak", n_resamples=150, seed=7)
+    assert list(fast.columns) == list(generic.columns)
+    numbers = fast.select_dtypes(float).columns
+    np.testing.assert_allclose(fast[numbers].to_numpy(), generic[numbers].to_numpy(), atol=1e-12)
+    assert (fast["PR-AUC_vs_weak_excludes_0"] == generic["PR-AUC_vs_weak_excludes_0"]).all()
+    with pytest.raises(ValueError, match="not \\['F1'\\]"):
+        auc_intervals(labels, scores, metrics=("F1",))
 
 
 def test_sentences_say_what_the_interval_says():

@@ -60,6 +60,41 @@ def pr_auc(labels, scores) -> float:
     return float(np.sum(precision * recall_gain))
 
 
+def weighted_aucs(labels, scores, weights) -> tuple[np.ndarray, np.ndarray]:
+    """ROC-AUC and PR-AUC of one scoring under many weightings of the cases at once: two (r,) arrays.
+
+    ``weights`` (r, n): in row i, case j counts ``weights[i, j]`` times, as
+    in a bootstrap resample that drew it that often. Each row's values equal
+    :func:`roc_auc` and :func:`pr_auc` on the cases repeated that many times
+    (tested), with ties treated the same way; but the scores are sorted once
+    for all rows, so a thousand resamples cost about as much as a few plain
+    calls (the intervals of lessons 08 and 09, :func:`course_lib.evaluate.uncertainty.auc_intervals`).
+    A row without positives (or, for ROC-AUC, without negatives) gives NaN.
+    """
+    labels, scores = _check(labels, scores)
+    weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    if weights.shape[1] != len(labels):
+        raise ValueError(f"weights have {weights.shape[1]} columns for {len(labels)} cases")
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order].astype(bool)
+    last_of_tie = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+    w = weights[:, order]
+    tp = np.cumsum(np.where(y, w, 0.0), axis=1)[:, last_of_tie]   # positives at or above each threshold
+    seen = np.cumsum(w, axis=1)[:, last_of_tie]
+    fp = seen - tp
+    new_tp = np.diff(tp, axis=1, prepend=0.0)
+    new_fp = np.diff(fp, axis=1, prepend=0.0)
+    n_pos, n_neg = tp[:, -1], fp[:, -1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(seen > 0, tp / np.where(seen > 0, seen, 1), 0.0)
+        pr = np.where(n_pos > 0, (precision * new_tp).sum(axis=1) / n_pos, np.nan)
+        # the ROC curve's trapezoids: each threshold's new negatives times the positives above
+        # them, ties counting half (the Mann-Whitney statistic)
+        roc = np.where((n_pos > 0) & (n_neg > 0),
+                       (new_fp * (tp - new_tp / 2)).sum(axis=1) / (n_pos * n_neg), np.nan)
+    return roc, pr
+
+
 def precision_at_top(labels, scores, fraction: float = 0.1) -> float:
     """Share of positives among the ``fraction`` highest-scored cases (who you would contact).
 

@@ -10,7 +10,7 @@ Every PR-AUC and ROC-AUC gets a 95 % interval from a paired bootstrap over
 the test cases, which are the independent units (a session for purchase
 intent, a customer for churn: one case each), and each model's difference
 to the rule it must beat (the task's simple baseline) gets an interval of
-its own (:func:`course_lib.evaluate.uncertainty.statistic_intervals`).
+its own (:func:`course_lib.evaluate.uncertainty.auc_intervals`).
 """
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm.auto import tqdm
 
-from course_lib.evaluate.classification import (classification_leaderboard, pr_auc, precision_at_top,
-                                                roc_auc)
-from course_lib.evaluate.uncertainty import percent, statistic_intervals, vs_column, with_intervals
+from course_lib.evaluate.classification import classification_leaderboard, precision_at_top
+from course_lib.evaluate.uncertainty import auc_intervals, percent, vs_column, with_intervals
 from course_lib.prep.labelled import Examples
 from course_lib.show.plots import plot_metric_bars
 from course_lib.tasks.results import YesNoResult
@@ -36,9 +35,9 @@ def yes_no_metrics(labels, scores) -> dict[str, float]:
             "precision@top10%": precision_at_top(labels, scores, 0.1)}
 
 
-#: the metrics that get intervals; the course's own implementations (they agree with
-#: scikit-learn's, tests/test_tasks.py) are several times faster on many small resamples
-INTERVAL_METRICS = {"ROC-AUC": roc_auc, "PR-AUC": pr_auc}
+#: the metrics that get intervals, computed for every resample at once by the course's own
+#: implementation (it agrees with scikit-learn's, tests/test_tasks.py and tests/test_uncertainty.py)
+INTERVAL_METRICS = ("ROC-AUC", "PR-AUC")
 RESAMPLES = 1000
 
 
@@ -63,9 +62,8 @@ def board_with_intervals(board, labels, scores: dict, baseline: str | None, *, u
                          n_resamples: int = RESAMPLES, seed: int = 0):
     """``board`` with 95 % intervals of ROC-AUC and PR-AUC (paired bootstrap over ``units``,
     default: each test case its own unit) and each model's difference to ``baseline``."""
-    ivs = statistic_intervals(INTERVAL_METRICS, np.asarray(labels, dtype=int),
-                              {m: scores[m] for m in board["model"]}, units, baseline=baseline,
-                              n_resamples=n_resamples, seed=seed)
+    ivs = auc_intervals(np.asarray(labels, dtype=int), {m: scores[m] for m in board["model"]}, units,
+                        metrics=INTERVAL_METRICS, baseline=baseline, n_resamples=n_resamples, seed=seed)
     out = with_intervals(board, ivs)
     out.attrs.update(n_units=len(labels) if units is None else len(np.unique(units)))
     return out
