@@ -157,10 +157,10 @@ def share_compilations() -> None:
     The suite trains the same small networks many times (over seeds, tuning
     trials, refits, in lessons and in command-line runs): with the cache an
     identical XLA program is compiled once per run, not once per model. It
-    starts empty, so a run never depends on an earlier one; the lessons
-    themselves (``tasks.py lab``, ``scripts/benchmark_notebooks.py``) do not
-    use it. Its size limit turns on JAX's file lock, so two processes never
-    read an entry half written.
+    starts empty, so a run never depends on an earlier one (outside the suite,
+    ``import course_lib`` uses a cache in the user's home instead:
+    :func:`course_lib.backend.compilation_cache_dir`). Its size limit turns on
+    JAX's file lock, so two processes never read an entry half written.
     """
     cache = ROOT / "build" / "jax-cache"
     shutil.rmtree(cache, ignore_errors=True)

@@ -17,18 +17,33 @@ Keras is imported.
   difference, so they are left as they are.
 * Memory: glibc's malloc keeps freed memory for the next training step
   (:func:`keep_freed_memory`), instead of mapping it afresh every step.
+* Compilations: JAX keeps the programs it compiles in a cache on disk
+  (:func:`compilation_cache_dir`), so a second run of a lesson, and a second
+  model of the same shape within one run, skips the compiler. Measured on
+  lesson 07 (2 cores): a first run spent 37 s of its 114 s compiling; with
+  the cache, 26 s on the first run (12 programs were built twice) and 2 s on
+  the second, which took 77 s in all. ``COURSE_COMPILE_CACHE=0`` turns it
+  off; ``JAX_COMPILATION_CACHE_DIR`` moves it.
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import sys
+from pathlib import Path
 
 DEFAULT_BACKEND = "jax"
 #: BLAS/OpenMP threads unless ``COURSE_THREADS`` or the variables themselves say otherwise
 DEFAULT_BLAS_THREADS = 1
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def compilation_cache_dir() -> Path:
+    """Where JAX keeps compiled programs between runs: ``$XDG_CACHE_HOME/course-lib/jax``
+    (``~/.cache/course-lib/jax``). A few MB per lesson; safe to delete at any time."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "course-lib" / "jax"
 
 
 def configure(backend: str | None = None, threads: int | None = None) -> str:
@@ -48,6 +63,10 @@ def configure(backend: str | None = None, threads: int | None = None) -> str:
     # JAX/XLA on CPU: keep its logging quiet and its memory small.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if os.environ.get("COURSE_COMPILE_CACHE", "1") != "0":
+        # every program, however quick to compile: the course's are many and small
+        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(compilation_cache_dir()))
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     if os.environ.get("COURSE_MALLOC_TUNING", "1") != "0":
         keep_freed_memory()
     return chosen
