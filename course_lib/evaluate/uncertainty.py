@@ -41,6 +41,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from course_lib.evaluate.classification import pr_auc, roc_auc, weighted_aucs
+
 LEVEL = 0.95
 N_RESAMPLES = 2000
 SIMPLE_BASELINES = ("pop", "markov", "sknn", "vsknn", "stan")
@@ -285,8 +287,6 @@ def auc_intervals(labels, scores: Mapping[str, np.ndarray], units=None, *,
     :func:`~course_lib.evaluate.classification.weighted_aucs` scores a block
     of rows in one pass instead of a thousand Python calls.
     """
-    from course_lib.evaluate.classification import pr_auc, roc_auc, weighted_aucs
-
     known = {"ROC-AUC": roc_auc, "PR-AUC": pr_auc}
     unknown = [m for m in metrics if m not in known]
     if unknown:
