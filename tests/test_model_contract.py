@@ -2,6 +2,8 @@
 pads to whole batches with zero-weight rows, and can be scored in the middle of training."""
 from __future__ import annotations
 
+import time
+
 import course_lib  # noqa: F401  (chooses the Keras backend first)
 import keras
 import numpy as np
@@ -106,3 +108,25 @@ def test_a_callback_scores_during_training_and_restores_an_earlier_epoch(split, 
     assert len(callback.scores) == model.epochs
     assert not np.allclose(callback.scores[0], callback.scores[-1])  # it learned between epochs
     np.testing.assert_allclose(model.score(X[:64]), callback.scores[0], rtol=1e-5, atol=1e-5)
+
+
+class SlowScoring(keras.callbacks.Callback):
+    """Stands in for validation scoring after each epoch: it must not count as training time."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        time.sleep(0.5)
+
+
+def test_epochs_are_timed_without_the_callbacks_after_them(split):
+    from course_lib.evaluate.seeds import over_seeds
+
+    model = SASRec(dim=16, blocks=1, max_len=10, epochs=3)
+    model.fit(split.train, split.n_items, callbacks=[SlowScoring()])
+    assert len(model.epoch_seconds) == 3 and all(0 < s < 0.5 for s in model.epoch_seconds[1:])
+    assert model.seconds_per_epoch() == pytest.approx(np.median(model.epoch_seconds[1:]))
+    assert model.train_seconds > 1.5 + sum(model.epoch_seconds[1:])   # the callbacks' seconds are in it
+    X, y = split.test_prefixes(10)
+    runs = over_seeds(lambda s: SASRec(dim=16, blocks=1, max_len=10, epochs=2, seed=s), split, X[:50], y[:50],
+                      seeds=(0, 1))
+    assert len(runs.epoch_seconds) == 2 and all(s > 0 for s in runs.epoch_seconds)
+    assert np.isnan(over_seeds(lambda s: MarkovChain(), split, X[:50], y[:50], seeds=(0, 1)).epoch_seconds).all()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ class SeedRuns:
     seeds: list[int]
     ranks: np.ndarray            # (n_seeds, n_predictions)
     train_seconds: list[float]
+    epoch_seconds: list[float] = field(default_factory=list)  # per seed, once compiled (NaN: not known)
 
     def per_seed(self, metrics: Sequence[str] = RANKING_METRICS) -> pd.DataFrame:
         """One row per seed: the metrics and the training time."""
@@ -71,7 +72,7 @@ def over_seeds(make_model: Callable[[int], object], split, X, y, seeds: Sequence
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"give distinct seeds, got {seeds}")
-    ranks, seconds, names = [], [], set()
+    ranks, seconds, per_epoch, names = [], [], [], set()
     for s in seeds:
         model = make_model(s)
         start = time.perf_counter()
@@ -79,11 +80,12 @@ def over_seeds(make_model: Callable[[int], object], split, X, y, seeds: Sequence
         elapsed = time.perf_counter() - start
         own = getattr(model, "train_seconds", None)  # models that time themselves
         seconds.append(float(own) if own is not None and np.isfinite(own) and own > 0 else elapsed)
+        per_epoch.append(model.seconds_per_epoch() if hasattr(model, "seconds_per_epoch") else float("nan"))
         ranks.append(ranks_in_batches(model.score, X, y, batch_size=batch_size))
         names.add(model.name)
     if len(names) != 1:
         raise ValueError(f"make_model built differently named models: {sorted(names)}")
-    return SeedRuns(names.pop(), seeds, np.vstack(ranks), seconds)
+    return SeedRuns(names.pop(), seeds, np.vstack(ranks), seconds, per_epoch)
 
 
 def with_seed_spread(board: pd.DataFrame, summaries: Sequence[pd.DataFrame]) -> pd.DataFrame:

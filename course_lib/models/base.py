@@ -94,6 +94,21 @@ def clone(model, **changes):
     return type(model)(**{**model.get_params(), **changes})
 
 
+class EpochClock(keras.callbacks.Callback):
+    """Wall seconds of each training epoch, the first included (it also compiles the training
+    step, unless JAX's compilation cache already holds it); validation scoring by later
+    callbacks is not counted when this clock comes first in the list."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
 class KerasNextItemModel(NextItemBase):
     """Base class of the Keras next-item models: GRU/LSTM, SASRec, SR-GNN (lessons 05-07).
 
@@ -227,9 +242,20 @@ class KerasNextItemModel(NextItemBase):
         # tqdm's Keras callback: one bar over epochs, with the loss (costs nothing measurable:
         # benchmarks/progress_callbacks.md)
         shown = [TqdmCallback(self.epochs, verbose=0, desc="training")] if progress else []
+        clock = EpochClock()
         self.history = self.train_network.fit(**data, epochs=self.epochs, verbose=0,
-                                              callbacks=[*shown, *callbacks])
+                                              callbacks=[clock, *shown, *callbacks])
+        self.epoch_seconds = clock.seconds
         self.params = int(self.network.count_params())
+
+    def seconds_per_epoch(self) -> float:
+        """Training seconds of one epoch once compiled: the median of the epochs after the first
+        (the first alone when there is one). What a size or data comparison should read (lesson
+        07): ``train_seconds`` also holds compiling, which a cached program skips."""
+        seconds = getattr(self, "epoch_seconds", [])
+        if not seconds:
+            return float("nan")
+        return float(np.median(seconds[1:] if len(seconds) > 1 else seconds))
 
     def score(self, X, batch_size: int = 1024) -> np.ndarray:
         # predict_on_batch runs one compiled function (compiled once per batch shape);
