@@ -17,8 +17,11 @@ middle 95 % of the recomputed values (the **percentile interval**).
   vector of multinomial counts, and every replicate is the ratio
   ``counts @ sums / counts @ n``, for all models and metrics in one matrix
   product. Sessions have different numbers of predictions, hence the ratio.
-  Metrics that are not means (PR-AUC, ROC-AUC) take the generic path,
-  :func:`bootstrap_statistic`, which recomputes them on each resample.
+  ROC-AUC and PR-AUC, which are not means, have a fast path of their own,
+  :func:`auc_intervals`: a resample weights the cases, and one sort of the
+  scores serves every resample. Other metrics that are not means take the
+  generic path, :func:`bootstrap_statistic`, which recomputes them on each
+  resample.
 
 Why the percentile interval: it needs nothing beyond the replicates, stays
 inside the metric's range (an HR interval never leaves [0, 1]), and the
