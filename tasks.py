@@ -223,6 +223,11 @@ def run_groups() -> int:
     for group in times:
         code = f", exit code {codes[group]}" if group in codes else ""
         say(f"{group}: {times[group]:.0f} s{code}")
+    if codes.get("library") not in (0, 5):  # a CI log's tail names what failed beside the lessons
+        failed = [line for line in log.read_text().splitlines()
+                  if line.startswith(("FAILED ", "ERROR "))]
+        say(f"library group failed ({log.relative_to(ROOT)}):")
+        print("\n".join(failed) or "  no FAILED line: see the log above", flush=True)
     return next((c for c in codes.values() if c not in (0, 5)), 0)
 
 
