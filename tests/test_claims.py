@@ -139,20 +139,19 @@ def test_lesson03_claims_are_checked_against_the_run():
         run_cell(source, namespace)
 
 
-def lesson07_ranks(srgnn_shift: float, n_sessions: int = 300, per_session: int = 3):
+def lesson07_ranks(sasrec_shift: float, n_sessions: int = 300, per_session: int = 3):
     """Fake target ranks of lesson 07's models: the neural ones near the top, markov lower."""
     rng = np.random.default_rng(0)
     n = n_sessions * per_session
     base = rng.integers(1, 30, size=n)
     ranks = {"pop": base + 40, "markov": base + 4, "sknn": base + 10, "gru4rec": np.maximum(base - 2, 1),
-             "lstm": base + 3, "srgnn": np.maximum(base - 1 + srgnn_shift, 1).astype(int),
-             "sasrec": np.maximum(base - 1, 1)}
+             "sasrec": np.maximum(base - 1 + sasrec_shift, 1).astype(int)}
     return ranks, np.repeat(np.arange(n_sessions), per_session)
 
 
 def test_lesson07_comparisons_are_printed_from_intervals_and_the_claim_is_caught(capsys):
     """Lesson 07's leaderboard sentences: printed from the intervals, and its claim fails when
-    SR-GNN is made worse than the baseline."""
+    SASRec is made worse than the baseline."""
     from course_lib.evaluate.uncertainty import difference_sentence, ranking_intervals, vs_column
 
     source = cell_with(ROOT / "notebooks" / "07_attention_sequence_models.ipynb", "neural = [")
@@ -167,7 +166,8 @@ def test_lesson07_comparisons_are_printed_from_intervals_and_the_claim_is_caught
 
     run_cell(source, namespace(0))
     out = capsys.readouterr().out
-    assert "srgnn +" in out and "over markov, 95 % CI" in out and "checked on this run" in out
+    assert "sasrec +" in out and "over markov, 95 % CI" in out and "checked on this run" in out
+    assert "highest MRR@20: gru4rec" in out
     with pytest.raises(ClaimError, match="each beat the best simple baseline"):
         run_cell(source, namespace(12))
 
