@@ -18,8 +18,10 @@ system of this process: less sensitive to a busy machine), validation MRR@20
 on the tuner's sample of 5,000 predictions; at the end the MRR@20 of the
 best epoch on the whole validation window. No test window is looked at.
 
-A config is ``loss:batch[:n_sample[:sample_alpha]]`` (the extra negatives are
-drawn by popularity ** sample_alpha; default the model's, 0.5). Writes benchmarks/sampled_losses.csv
+A config is ``loss:batch[:n_sample[:sample_alpha[:logq[:seed]]]]`` (the extra
+negatives are drawn by popularity ** sample_alpha, default the model's; ``logq``
+weighs the sampled cross-entropy's log-Q correction, default the model's; ``seed``
+the model's seed, default 0). Writes benchmarks/sampled_losses.csv
 (one row per epoch) and .md (one row per config), and records the machine's
 load average, so numbers measured on a busy machine say so.
 """
@@ -107,6 +109,10 @@ def main() -> int:
                            learning_rate=1e-2, loss=loss, n_sample=n_sample)
         if len(rest) > 1:   # the negatives' popularity exponent (default SessionRNN.sample_alpha)
             model.sample_alpha = float(rest[1])
+        if len(rest) > 2:   # the log-Q correction's weight (default SessionRNN.logq)
+            model.logq = float(rest[2])
+        if len(rest) > 3:
+            model.seed = int(rest[3])
         clock = EpochClock()
         stopper = ValidationStopping(model, X, y, patience=2)
         start = time.perf_counter()
@@ -119,6 +125,7 @@ def main() -> int:
         later = clock.rows[1:] or clock.rows
         row = {"data": args.data, "config": config, "loss": loss, "batch": int(batch),
                "n_sample": n_sample, "sample_alpha": model.sample_alpha if n_sample else np.nan,
+               "logq": model.logq if loss == "sampled" else np.nan, "seed": model.seed,
                "epochs run": len(stopper.history),
                "best epoch": stopper.best_epoch,
                "epoch wall_s": float(np.median([r["wall_s"] for r in later])),
@@ -149,7 +156,7 @@ def main() -> int:
         "",
         f"Data: {valid.describe()} (the validation split; the test window is not used).",
         "GRU: hidden 64, learning rate 1e-2, max_len 10; early stopping on validation MRR@20 "
-        "(patience 2). Config = loss:batch[:extra negatives[:their popularity exponent]]. Per-epoch times are medians over "
+        "(patience 2). Config = loss:batch[:extra negatives[:their popularity exponent[:log-Q weight[:seed]]]]. Per-epoch times are medians over "
         "the epochs after the first (which compiles).",
         "",
         markdown_table(table, digits=4),
