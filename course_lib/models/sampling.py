@@ -21,9 +21,9 @@ Two losses over those candidates, chosen with a model's ``loss=``:
   the item is a candidate; Yi et al. 2019), so popular items are not
   over-penalised for being sampled more often. The models' ``logq`` is 0.5,
   half the full correction: on Online Retail baskets' validation window it
-  scored a higher MRR@20 than 1 (the reference GRU4Rec's), 0.75 or 0, over two
-  seeds, because full-catalogue ranking rewards a little popularity
-  (``benchmarks/sampled_losses.md``);
+  scored a higher MRR@20 than 1 (the reference GRU4Rec's) on both of two
+  seeds, and than 0.75 and 0 on one: full-catalogue ranking rewards a little
+  popularity (``benchmarks/sampled_losses.md``);
 * ``"bpr-max"``: GRU4Rec's pairwise loss: ``-log sum_j s_j sigmoid(r_i - r_j)
   + bpreg * sum_j s_j r_j**2``, with ``s`` the softmax over the negatives'
   scores (the hardest negatives weigh most) and scores passed through
