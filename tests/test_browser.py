@@ -66,9 +66,12 @@ def run_notebook(page, lab: str, notebook: Path, timeout_ms: int = 240_000) -> N
     page.goto(f"{lab}/lab/tree/{notebook.relative_to(ROOT).as_posix()}?reset")
     page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
                            timeout=90_000)
+    # the notebook's kernel started, connected and idle: a run-all sent before that is lost (seen
+    # at the start of the suite, under load: the cells stayed unrun and the test timed out)
     page.wait_for_function(
-        "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-        " return !s || s.getAttribute('data-status') !== 'busy'; }", timeout=90_000)
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+        " return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }", timeout=180_000)
     page.wait_for_timeout(2_000)  # let the kernel settle before running everything
     # start the command without awaiting its promise (it can wait on the kernel for ever)
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
