@@ -130,6 +130,26 @@ def test_behaviour_next_item_follows_the_contract(small_model):
         BehaviourNextItem(None, None, mode="finetune")
 
 
+def test_encoder_weights_copy_when_the_tied_matrix_layers_have_the_same_name():
+    # In a fresh process, a loaded pretrained model and a new next-item network both name their
+    # tied-output view "embedding_matrix"; copying must not treat it as a weight of its own
+    # (lesson 08's frozen model failed when it was the first network built).
+    import keras
+
+    from course_lib.models.behaviour import (build_next_item_networks, build_pretraining_network,
+                                             copy_encoder_weights)
+
+    keras.backend.clear_session()
+    source = build_pretraining_network(9, 6, dim=8, blocks=1, heads=2)
+    keras.backend.clear_session()
+    target, _ = build_next_item_networks(7, 4, dim=8, blocks=1, heads=2, dropout=0.1)
+    shared = {layer.name for layer in source.layers} & {layer.name for layer in target.layers}
+    assert any(name.startswith("embedding_matrix") for name in shared)
+    copy_encoder_weights(source, target, rows=[-1, 0, 1, 2, 3, 4, 7])
+    np.testing.assert_allclose(target.get_layer("item_embedding").get_weights()[0][1:6],
+                               source.get_layer("item_embedding").get_weights()[0][:5])
+
+
 def test_the_fine_tuned_behaviour_model_is_saved_and_served_with_its_visit_channels(small_model, tmp_path):
     from course_lib.models.behaviour import BehaviourNextItem
     from course_lib.models.serving import Recommender, load_recommender

@@ -165,6 +165,10 @@ def copy_encoder_weights(source: keras.Model, target: keras.Model, rows=None, he
     for layer in target.layers:
         if layer.name not in names or not layer.weights:
             continue
+        if isinstance(layer, EmbeddingMatrix):
+            # a view of item_embedding's table, copied with it; its automatic name can match a
+            # layer of the source (in a fresh process both are "embedding_matrix")
+            continue
         if not heads and not is_encoder_layer(layer.name):
             continue
         weights = source.get_layer(layer.name).get_weights()
