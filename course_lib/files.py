@@ -1,4 +1,5 @@
-"""Writing an output folder completely or not at all (the command line, the report, saved models).
+"""Writing an output folder, or one file, completely or not at all (the command line, the report,
+saved models, lesson 08's recorded choices).
 
 Every folder the course writes for a user (``course-lib forecast --out``,
 ``course-lib report --out``, a saved recommender) goes through
@@ -9,6 +10,7 @@ in it is never touched.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -55,3 +57,23 @@ def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def replace_file(path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file beside it, renamed over ``path`` only
+    once it is complete: a failure leaves the old file as it was. For the course's own files
+    (a user's files are never replaced)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # as a file opened for writing would be, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

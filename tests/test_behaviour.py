@@ -223,6 +223,58 @@ def test_fine_tuned_classifier_chooses_its_epochs_on_validation(small_model):
     assert scores.shape == (len(examples),) and np.isfinite(scores).all()
 
 
+def test_recorded_choices_give_the_same_numbers_and_only_for_the_same_inputs(small_model, tmp_path):
+    from course_lib.evaluate.recorded_choices import RecordedChoices
+    from course_lib.evaluate.tuning import TrainingRule
+    from course_lib.models.attention import SASRec
+    from course_lib.models.behaviour import BehaviourClassifier
+    from course_lib.prep.intent import intent_examples
+    from course_lib.prep.next_item import validation_and_test_splits
+
+    shop, log, model = small_model
+    examples = intent_examples(shop.events, k=2)
+    path = tmp_path / "choices.json"
+    make = lambda seed=0: BehaviourClassifier(model, log, mode="finetune", max_epochs=2, seed=seed)  # noqa: E731
+
+    live = make().fit(examples)                                       # chosen on validation, no record
+    recorder = RecordedChoices(path, record=True)
+    recorder.classifier_epochs(make(), examples).fit(examples)
+    assert path.is_file() and recorder.log == ["behaviour model: fine-tuned (epochs): chosen on validation in this run"]
+
+    reader = RecordedChoices(path)
+    reused = reader.classifier_epochs(make(), examples).fit(examples)
+    assert reader.log == [f"behaviour model: fine-tuned (epochs): recorded in {path.name}"]
+    assert (reused.chosen_epochs, reused.validation_history) == (live.chosen_epochs, live.validation_history)
+    np.testing.assert_array_equal(reused.score(examples), live.score(examples))   # the same numbers
+    # another seed, or other cases, are not what was recorded: chosen again, on validation
+    reader.classifier_epochs(make(seed=1), examples)
+    reader.classifier_epochs(make(), examples.subset(np.arange(len(examples)) % 5 > 0))
+    assert [line.endswith("chosen on validation in this run") for line in reader.log] == [False, True, True]
+
+    valid, _ = validation_and_test_splits(shop.events, test_days=3, valid_days=3)
+    rule = TrainingRule(min_batch=32, max_batch=32, min_epochs=1, max_epochs=2, patience=1)
+    first = RecordedChoices(path, record=True).tune(SASRec(dim=8, max_len=5), valid, rule=rule, key="sasrec")
+    again = RecordedChoices(path).tune(SASRec(dim=8, max_len=5), valid, rule=rule, key="sasrec")
+    assert again.params == first.params and again.score == first.score and "recorded" in again.note
+    other = RecordedChoices(path)
+    other.tune(SASRec(dim=8, max_len=5, learning_rate=1e-2), valid, rule=rule, key="sasrec")
+    assert other.log == ["sasrec (next item): chosen on validation in this run"]
+
+
+def test_lesson08_uses_the_recorded_choices_of_the_shipped_models():
+    # Each record holds the choice and what it depended on; lesson 08 prints which it used
+    # (tests/test_notebooks runs it). Here: the file is there, and each record is a choice.
+    import json
+
+    from course_lib.tasks.behaviour import SHIPPED, shipped_choices
+
+    records = json.loads((SHIPPED / "validation_choices.json").read_text())
+    kinds = sorted(r["what"] for r in records.values())
+    assert kinds == ["behaviour (next item)", "behaviour model: fine-tuned (epochs)",
+                     "behaviour model: fine-tuned (epochs)", "sasrec (next item)"]
+    assert shipped_choices().path == SHIPPED / "validation_choices.json"
+
+
 def test_cold_start_cases_keep_exactly_the_dropped_events():
     from course_lib.prep.cold_start import cold_start_cases
 
@@ -306,6 +358,35 @@ def test_the_rebuild_script_runs_at_a_small_size(tmp_path):
 
     model = load_shipped("shop", root=tmp_path)
     assert model.dim == 8 and "3,000 events of other customers" in model.meta["corpus"]
+
+
+@pytest.mark.slow
+def test_the_record_script_writes_what_a_notebook_chose_on_validation(tmp_path):
+    import json
+
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import course_lib\n"
+        "from course_lib.datasets import make_shop\n"
+        "from course_lib.evaluate.recorded_choices import RecordedChoices\n"
+        "from course_lib.evaluate.tuning import TrainingRule\n"
+        "from course_lib.models.baselines import MarkovChain\n"
+        "from course_lib.prep.next_item import validation_and_test_splits\n"
+        "valid, _ = validation_and_test_splits(make_shop(3000, seed=1).events, test_days=3, valid_days=3)\n"
+        "choices = RecordedChoices('unused.json')\n"
+        "print(choices.tune(MarkovChain(), valid, rule=TrainingRule(), key='markov').describe())\n")])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    out = tmp_path / "records.json"
+    out.write_text("{}")
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "record_validation_choices.py"),
+                             "--notebook", str(path), "--out", str(out)], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = json.loads(out.read_text())
+    assert [r["what"] for r in records.values()] == ["markov (next item)"] and "1 choice recorded" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.json", "tiny.ipynb"]   # nothing written beside
 
 
 def test_lesson08_checkers(capsys):

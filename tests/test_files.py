@@ -43,3 +43,21 @@ def test_an_empty_folder_is_used_a_folder_with_files_never(tmp_path):
     with pytest.raises(FolderNotEmptyError):
         new_output_folder(tmp_path / "file")
     assert (tmp_path / "file").read_text() == "mine"
+
+
+def test_replace_file_swaps_the_whole_file_or_keeps_the_old_one(tmp_path, monkeypatch):
+    from course_lib import files
+    from course_lib.files import replace_file
+
+    target = replace_file(tmp_path / "records.json", "old\n")
+    assert target.read_text() == "old\n" and oct(target.stat().st_mode & 0o777) != oct(0o600)
+    replace_file(target, "new\n")
+    assert target.read_text() == "new\n" and os.listdir(tmp_path) == ["records.json"]
+
+    def no_rename(src, dst):
+        raise OSError("rename failed")
+
+    monkeypatch.setattr(files.os, "replace", no_rename)
+    with pytest.raises(OSError, match="rename failed"):
+        replace_file(target, "lost\n")
+    assert target.read_text() == "new\n" and os.listdir(tmp_path) == ["records.json"]  # no partial file left

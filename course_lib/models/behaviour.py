@@ -554,6 +554,7 @@ class BehaviourClassifier:
         self.regularisation, self.seed = regularisation, seed
         self.name = self.NAMES[mode]
         self.chosen_epochs, self.validation_history = epochs, []
+        self._given_choice = None
 
     def _windows(self, examples) -> ActionWindows:
         return windows_for_examples(self.actions, examples, self.pretrained.max_len)
@@ -563,17 +564,30 @@ class BehaviourClassifier:
         if self.mode == "probe":
             self._fit_probe(self._windows(examples), examples.label)
         else:
-            if self.epochs is None:
-                self.chosen_epochs = self._epochs_on_validation(examples)
-                self._restart()   # the same network, back to its first weights: no second compilation
-            else:
+            if self.epochs is not None:
                 self._build_network()
+            elif self._given_choice is not None:   # chosen on these examples' validation cases before
+                self.chosen_epochs, self.validation_history = self._given_choice
+                self._given_choice = None
+                self._build_network()
+                self._restart()   # as after a validation run, so the numbers are the same
+            else:
+                self.choose_epochs(examples)
+                self._restart()   # the same network, back to its first weights: no second compilation
             self._train(self._windows(examples), examples.label, self.chosen_epochs)
         self.train_seconds = time.perf_counter() - start
         return self
 
-    def _epochs_on_validation(self, examples) -> int:
-        """The number of epochs with the best validation PR-AUC (the rule is in the class docstring)."""
+    def use_chosen_epochs(self, epochs: int, history: list[dict]):
+        """Train the next :meth:`fit` for ``epochs`` chosen on its examples' validation cases
+        before (:class:`~course_lib.evaluate.recorded_choices.RecordedChoices`), with the
+        validation ``history`` that chose them; returns the classifier."""
+        self._given_choice = (int(epochs), [dict(h) for h in history])
+        return self
+
+    def choose_epochs(self, examples) -> int:
+        """The number of epochs with the best validation PR-AUC (the rule is in the class docstring);
+        sets :attr:`chosen_epochs` and :attr:`validation_history`."""
         from sklearn.metrics import average_precision_score
 
         fit_cases, valid_cases = validation_cases(examples, self.validation_share, self.seed)
@@ -591,6 +605,7 @@ class BehaviourClassifier:
                 best = epoch
             elif epoch - best >= self.patience:
                 break
+        self.chosen_epochs = best
         return best
 
     def _probe_features(self, windows):
@@ -613,11 +628,13 @@ class BehaviourClassifier:
         self.network.optimizer.build(self.network.trainable_variables)
         self._first_values = [[v.numpy() for v in variables]
                               for variables in (self.network.variables, self.network.optimizer.variables)]
+        self._shuffling = np.random.default_rng(self.seed)
 
     def _restart(self):
         """Put the network and its optimizer (step count, moments) back as :meth:`_build_network`
         left them, keeping the compiled functions."""
         keras.utils.set_random_seed(self.seed)
+        self._shuffling = np.random.default_rng(self.seed)
         for variables, values in zip((self.network.variables, self.network.optimizer.variables),
                                      self._first_values):
             for variable, value in zip(variables, values, strict=True):
@@ -628,8 +645,12 @@ class BehaviourClassifier:
         x = {**windows.inputs(), "clock": _clock(windows)}
         weights = np.ones(len(label), dtype="float32")
         x, yw = _pad_dicts(self.batch_size, x, {"y": np.asarray(label, "float32"), "w": weights})
-        self.network.fit(x, yw["y"], sample_weight=yw["w"], batch_size=self.batch_size,
-                         epochs=epochs, shuffle=True, verbose=0)
+        for _ in range(epochs):
+            # the classifier's own shuffling stream (reset with its weights), not NumPy's global one:
+            # a network's first fit draws from that one before shuffling, its later fits do not
+            order = self._shuffling.permutation(len(yw["y"]))
+            self.network.fit({k: v[order] for k, v in x.items()}, yw["y"][order], sample_weight=yw["w"][order],
+                             batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0)
         self.params = int(self.network.count_params())
 
     def epochs_sentence(self) -> str:
