@@ -261,18 +261,23 @@ def test_recorded_choices_give_the_same_numbers_and_only_for_the_same_inputs(sma
     assert other.log == ["sasrec (next item): chosen on validation in this run"]
 
 
-def test_lesson08_uses_the_recorded_choices_of_the_shipped_models():
-    # Each record holds the choice and what it depended on; lesson 08 prints which it used
-    # (tests/test_notebooks runs it). Here: the file is there, and each record is a choice.
+def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_current_code():
+    # Each record holds a choice and the fingerprint of what it depended on, the library code
+    # included; the lessons print whether they used it (tests/test_notebooks runs them). A
+    # record made with other code is never used, only slower: this test says when to rewrite.
     import json
 
-    from course_lib.tasks.behaviour import SHIPPED, shipped_choices
+    from course_lib.evaluate.recorded_choices import SHIPPED_RECORDS, code_digest, shipped_records
 
-    records = json.loads((SHIPPED / "validation_choices.json").read_text())
+    records = json.loads(SHIPPED_RECORDS.read_text())
     kinds = sorted(r["what"] for r in records.values())
-    assert kinds == ["behaviour (next item)", "behaviour model: fine-tuned (epochs)",
-                     "behaviour model: fine-tuned (epochs)", "sasrec (next item)"]
-    assert shipped_choices().path == SHIPPED / "validation_choices.json"
+    assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)",
+                     "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
+                     "sasrec (next item)"]
+    assert {r["code"] for r in records.values()} == {code_digest()}, (
+        "the code that trains and tunes models changed since the choices were recorded: "
+        "run python scripts/record_validation_choices.py")
+    assert shipped_records().path == SHIPPED_RECORDS
 
 
 def test_cold_start_cases_keep_exactly_the_dropped_events():

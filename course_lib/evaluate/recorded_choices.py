@@ -1,4 +1,4 @@
-"""Choices made on validation, recorded once with what they depend on, and reused (lesson 08).
+"""Choices made on validation, recorded once with what they depend on, and reused (lessons 08, 09).
 
 Choosing a network's epochs on a validation window means training it once
 more before the refit that is reported. Lesson 08 makes five such choices
@@ -8,16 +8,17 @@ make exactly the same ones: same shipped model, same data, same seeds.
 
 :class:`RecordedChoices` keeps each choice under a *fingerprint* of
 everything it depends on: the model's class and settings (the pretrained
-model's weights included), the training rule, and the data (digests of the
-arrays). A run whose fingerprint matches a record reuses it and says so; any
+model's weights included), the training rule, the data (digests of the
+arrays) and the library code that trains and tunes (:data:`CODE`). A run whose fingerprint matches a record reuses it and says so; any
 other run (another seed, other settings or data, a rebuilt pretrained model)
 chooses on validation there and then, exactly as without records. Nothing is
 ever chosen on test.
 
-``scripts/record_validation_choices.py`` runs lesson 08 with
+``scripts/record_validation_choices.py`` runs lessons 08 and 09 with
 ``COURSE_RECORD_CHOICES`` set: every choice is then made on validation and
-written to the record file, which replaces the old one completely or not at
-all. The validation scores can differ in the last digits between machines
+written to the record file (:data:`SHIPPED_RECORDS`), which replaces the old
+one completely or not at all. Lesson 09 records its search on Online Retail's
+validation window the same way (:meth:`RecordedChoices.tuning_results`). The validation scores can differ in the last digits between machines
 (BLAS, threads), as the lesson's own numbers can.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.uci_retail import REPO_DATASETS
 from course_lib.evaluate.tuning import TrainingRule, TuningResult, tune_model
 from course_lib.files import replace_file
 from course_lib.models.behaviour import BehaviourModel
@@ -39,6 +41,27 @@ from course_lib.prep.sequences import ItemVocab
 
 #: set (to the record file's path) to choose everything on validation and record it
 RECORD_VARIABLE = "COURSE_RECORD_CHOICES"
+#: the choices lessons 08 and 09 made on validation, shipped with the course
+SHIPPED_RECORDS = REPO_DATASETS / "recorded_choices.json"
+_LIBRARY = Path(__file__).resolve().parents[1]
+#: the code a choice also depends on: a change to any of it makes every record stale
+CODE = ("models", "evaluate/tuning.py", "tasks/next_item.py", "tasks/registry.py")
+
+
+def code_digest() -> str:
+    """A digest of the library code that trains and tunes the models (:data:`CODE`)."""
+    files = []
+    for part in CODE:
+        path = _LIBRARY / part
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return digest({str(f.relative_to(_LIBRARY)): f.read_text(encoding="utf-8").replace("\r", "")
+                   for f in files})
+
+
+def shipped_records() -> "RecordedChoices":
+    """The validation choices of lessons 08 and 09, recorded with the course
+    (``scripts/record_validation_choices.py``): reused when the same inputs come again."""
+    return RecordedChoices(SHIPPED_RECORDS)
 
 
 def digest(value) -> str:
@@ -59,7 +82,10 @@ def digest(value) -> str:
                 feed(item)
             h.update(b"]")
         elif isinstance(v, np.ndarray) and v.dtype == object:
-            feed([x if isinstance(x, np.ndarray) else str(x) for x in v])
+            if any(isinstance(x, np.ndarray) for x in v[:1]):
+                feed(list(v))
+            else:   # strings (item ids): one buffer
+                h.update(("\x1f".join(map(str, v)) + "\x1e").encode())
         elif isinstance(v, np.ndarray):
             h.update(str((v.dtype, v.shape)).encode())
             h.update(np.ascontiguousarray(v).tobytes())
@@ -94,7 +120,8 @@ def settings_of(model) -> dict:
 
 
 class RecordedChoices:
-    """Validation choices kept in a JSON file: ``tune`` (next item) and ``classifier_epochs``.
+    """Validation choices kept in a JSON file: ``tune`` and ``tuning_results`` (next item),
+    ``classifier_epochs`` (yes/no).
 
     ``record``: choose everything on validation and write each choice to
     ``path`` (default: on when ``COURSE_RECORD_CHOICES`` is set, to that
@@ -106,19 +133,22 @@ class RecordedChoices:
         variable = os.environ.get(RECORD_VARIABLE)
         self.record = bool(variable) if record is None else record
         self.path = Path(variable) if (variable and record is None) else Path(path)
-        self.entries = {} if self.record or not self.path.is_file() else json.loads(self.path.read_text())
+        # recording into the file a run started (several notebooks add to it); reading the shipped one
+        self.entries = json.loads(self.path.read_text()) if self.path.is_file() and (
+            not self.record or variable) else {}
         self.log: list[str] = []
 
     def _lookup(self, what: str, depends_on: dict, choose):
-        key = digest(depends_on)
-        if key in self.entries:
+        code = code_digest()
+        key = digest({**depends_on, "code": code})
+        if key in self.entries and not self.record:
             self.log.append(f"{what}: recorded in {self.path.name}")
             return self.entries[key]["choice"], True
         choice = choose()
         self.log.append(f"{what}: chosen on validation in this run")
         if self.record:
-            self.entries[key] = {"what": what, "choice": choice}
-            replace_file(self.path, json.dumps(self.entries, indent=1, sort_keys=True) + "\n")
+            self.entries[key] = {"what": what, "code": code, "choice": choice}
+            replace_file(self.path, json.dumps(self.entries, indent=1) + "\n")
         return choice, False
 
     # ------------------------------------------------------------------ next item
@@ -127,17 +157,14 @@ class RecordedChoices:
         settings (no grid, no time budget), or its recorded result."""
         depends_on = {"kind": "next-item tuning", "model": type(model).__name__,
                       "settings": settings_of(model), "rule": rule, "valid": valid}
+        return self.tuning_results(f"{key} (next item)", depends_on,
+                                   lambda: {key: tune_model(model, valid, rule=rule, key=key)})[key]
 
-        def choose():
-            r = tune_model(model, valid, rule=rule, key=key)
-            return {"params": {k: _plain(v) for k, v in r.params.items()}, "score": float(r.score),
-                    "trials": [{k: _plain(v) for k, v in row.items()} for row in r.trials.to_dict("records")],
-                    "note": r.note, "seconds": round(r.seconds, 1), "loss_used": r.loss_used,
-                    "grid_size": r.grid_size}
-        choice, recorded = self._lookup(f"{key} (next item)", depends_on, choose)
-        note = choice["note"] + (f"; recorded in {self.path.name}" if recorded else "")
-        return TuningResult(key, dict(choice["params"]), choice["score"], pd.DataFrame(choice["trials"]),
-                            note, choice["seconds"], choice["loss_used"], choice["grid_size"])
+    def tuning_results(self, what: str, depends_on: dict, tune) -> dict[str, TuningResult]:
+        """``tune()`` (model key -> :class:`~course_lib.evaluate.tuning.TuningResult`, chosen on
+        validation without a time budget), or its record when ``depends_on`` is what it was."""
+        choice, recorded = self._lookup(what, depends_on, lambda: {k: _encode(r) for k, r in tune().items()})
+        return {k: _decode(k, d, self.path.name if recorded else None) for k, d in choice.items()}
 
     # ------------------------------------------------------------------ yes/no
     def classifier_epochs(self, classifier, examples):
@@ -158,3 +185,16 @@ class RecordedChoices:
 
 def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _encode(r: TuningResult) -> dict:
+    return {"params": {k: _plain(v) for k, v in r.params.items()}, "score": float(r.score),
+            "trials": [{k: _plain(v) for k, v in row.items()} for row in r.trials.to_dict("records")],
+            "note": r.note, "seconds": round(r.seconds, 1), "loss_used": r.loss_used,
+            "grid_size": r.grid_size, "refit_s": round(r.refit_s, 1)}
+
+
+def _decode(key: str, d: dict, recorded_in: str | None) -> TuningResult:
+    note = d["note"] + (f"; recorded in {recorded_in}" if recorded_in else "")
+    return TuningResult(key, dict(d["params"]), d["score"], pd.DataFrame(d["trials"]), note, d["seconds"],
+                        d["loss_used"], d["grid_size"], d["refit_s"])

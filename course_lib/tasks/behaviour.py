@@ -24,7 +24,6 @@ import pandas as pd
 from course_lib.datasets import make_shop
 from course_lib.datasets.synthetic import other_customers
 from course_lib.datasets.uci_retail import REPO_DATASETS
-from course_lib.evaluate.recorded_choices import RecordedChoices
 from course_lib.models.behaviour import BehaviourModel, load_behaviour_model
 from course_lib.prep.actions import ActionLog, action_log
 from course_lib.prep.churn import churn_cutoffs
@@ -33,12 +32,6 @@ from course_lib.tasks.settings import BehaviourSettings
 
 SHIPPED = REPO_DATASETS / "behaviour"
 NAMES = ("shop", "retail")
-
-
-def shipped_choices() -> RecordedChoices:
-    """The validation choices lesson 08 made with the shipped models, recorded beside them
-    (``scripts/record_validation_choices.py``): reused when the same inputs come again."""
-    return RecordedChoices(SHIPPED / "validation_choices.json")
 
 
 def shop_and_splits(settings: BehaviourSettings | None = None):
