@@ -1,5 +1,5 @@
 """Writing an output folder, or one file, completely or not at all (the command line, the report,
-saved models, lesson 08's recorded choices).
+saved models, the recorded choices of lessons 08 and 09).
 
 Every folder the course writes for a user (``course-lib forecast --out``,
 ``course-lib report --out``, a saved recommender) goes through

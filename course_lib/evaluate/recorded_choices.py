@@ -1,25 +1,27 @@
 """Choices made on validation, recorded once with what they depend on, and reused (lessons 08, 09).
 
 Choosing a network's epochs on a validation window means training it once
-more before the refit that is reported. Lesson 08 makes five such choices
+more before the refit that is reported. Lesson 08 makes four such choices
 (next item: SASRec and the fine-tuned behaviour model; the intent and churn
-classifiers), which cost about half of its run, and every learner's run would
-make exactly the same ones: same shipped model, same data, same seeds.
+classifiers), about 40 s of its run, and lesson 09 one search on Online
+Retail's validation window (session-kNN's grid, the GRU's epochs), 20-40 s.
+Every learner's run makes exactly the same ones: same shipped models, same
+data, same seeds.
 
 :class:`RecordedChoices` keeps each choice under a *fingerprint* of
 everything it depends on: the model's class and settings (the pretrained
 model's weights included), the training rule, the data (digests of the
-arrays) and the library code that trains and tunes (:data:`CODE`). A run whose fingerprint matches a record reuses it and says so; any
-other run (another seed, other settings or data, a rebuilt pretrained model)
-chooses on validation there and then, exactly as without records. Nothing is
-ever chosen on test.
+arrays) and the library code that trains and tunes (:data:`CODE`). A run
+whose fingerprint matches a record reuses it and says so; any other run
+(another seed, other settings or data, a rebuilt pretrained model, changed
+code) chooses on validation there and then, exactly as without records.
+Nothing is ever chosen on test.
 
 ``scripts/record_validation_choices.py`` runs lessons 08 and 09 with
 ``COURSE_RECORD_CHOICES`` set: every choice is then made on validation and
 written to the record file (:data:`SHIPPED_RECORDS`), which replaces the old
-one completely or not at all. Lesson 09 records its search on Online Retail's
-validation window the same way (:meth:`RecordedChoices.tuning_results`). The validation scores can differ in the last digits between machines
-(BLAS, threads), as the lesson's own numbers can.
+one completely or not at all. The validation scores can differ in the last
+digits between machines (BLAS, threads), as the lessons' own numbers can.
 """
 from __future__ import annotations
 
