@@ -110,8 +110,9 @@ def digest(value) -> str:
 
 
 def settings_of(model) -> dict:
-    """Every constructor argument ``model`` holds, its base classes' included (a subclass may pass
-    some on through ``**kwargs``, which ``get_params`` does not list)."""
+    """Every constructor argument ``model`` holds, its base classes' included: a subclass may fix
+    some of them (``BehaviourNextItem`` passes its own ``loss`` and ``n_sample`` to its base),
+    and ``get_params`` lists only the subclass's own."""
     names = []
     for cls in type(model).__mro__:
         init = cls.__dict__.get("__init__")
