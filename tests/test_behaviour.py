@@ -273,7 +273,7 @@ def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_curre
     kinds = sorted(r["what"] for r in records.values())
     assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)",
                      "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
-                     "sasrec (next item)"]
+                     "gru4rec (next item)", "sasrec (next item)"]
     assert {r["code"] for r in records.values()} == {code_digest()}, (
         "the code that trains and tunes models changed since the choices were recorded: "
         "run python scripts/record_validation_choices.py")
