@@ -177,7 +177,7 @@ def share_compilations() -> None:
 # or a single-threaded fit, so the two cores are used more fully. Its JupyterLab starts
 # kernels on Unix sockets (tests/jupyter_lab.py), so kernels of the two groups never race
 # for the same ports.
-LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py"]
+LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py", "tests/test_recorded_lookups.py"]
 
 
 def run_groups() -> int:
