@@ -18,12 +18,12 @@ import nbformat
 import pytest
 
 from book.executed import EXECUTED
-from course_lib.evaluate.recorded_choices import SHIPPED_RECORDS
+from course_lib.evaluate.recorded_choices import MADE_HERE, REUSED, SHIPPED_RECORDS
 from notebook_record import notebooks_written
 
 LESSONS = ["notebooks/08_pretrained_behaviour_model.ipynb", "notebooks/09_case_study.ipynb"]
-RECORDED = f"recorded in {SHIPPED_RECORDS.name}"
-MADE_AGAIN = "chosen on validation in this run"
+RECORDED = f"{REUSED} {SHIPPED_RECORDS.name}"
+MADE_AGAIN = MADE_HERE
 
 
 def printed(notebook) -> str:

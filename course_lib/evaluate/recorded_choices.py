@@ -49,6 +49,11 @@ _LIBRARY = Path(__file__).resolve().parents[1]
 #: the code a choice also depends on: a change to any of it makes every record stale
 CODE = ("models", "evaluate/tuning.py", "tasks/next_item.py", "tasks/registry.py")
 
+#: what :attr:`RecordedChoices.log` says of a choice taken from the record file (followed by its
+#: name), and of one made on validation in this run (tests read the lessons' output for them)
+REUSED = "recorded in"
+MADE_HERE = "chosen on validation in this run"
+
 
 def code_digest() -> str:
     """A digest of the library code that trains and tunes the models (:data:`CODE`)."""
@@ -145,10 +150,10 @@ class RecordedChoices:
         code = code_digest()
         key = digest({**depends_on, "code": code})
         if key in self.entries and not self.record:
-            self.log.append(f"{what}: recorded in {self.path.name}")
+            self.log.append(f"{what}: {REUSED} {self.path.name}")
             return self.entries[key]["choice"], True
         choice = choose()
-        self.log.append(f"{what}: chosen on validation in this run")
+        self.log.append(f"{what}: {MADE_HERE}")
         if self.record:
             self.entries[key] = {"what": what, "code": code, "choice": choice}
             replace_file(self.path, json.dumps(self.entries, indent=1) + "\n")
@@ -198,6 +203,6 @@ def _encode(r: TuningResult) -> dict:
 
 
 def _decode(key: str, d: dict, recorded_in: str | None) -> TuningResult:
-    note = d["note"] + (f"; recorded in {recorded_in}" if recorded_in else "")
+    note = d["note"] + (f"; {REUSED} {recorded_in}" if recorded_in else "")
     return TuningResult(key, dict(d["params"]), d["score"], pd.DataFrame(d["trials"]), note, d["seconds"],
                         d["loss_used"], d["grid_size"], d["refit_s"])
