@@ -23,7 +23,6 @@ from notebook_record import notebooks_written
 
 LESSONS = ["notebooks/08_pretrained_behaviour_model.ipynb", "notebooks/09_case_study.ipynb"]
 RECORDED = f"{REUSED} {SHIPPED_RECORDS.name}"
-MADE_AGAIN = MADE_HERE
 
 
 def printed(notebook) -> str:
@@ -34,18 +33,18 @@ def printed(notebook) -> str:
 
 def choices_made_again(notebook) -> list[str]:
     """The lines of a run that say a choice was made on validation again instead of reused."""
-    return [line.strip() for line in printed(notebook).splitlines() if MADE_AGAIN in line]
+    return [line.strip() for line in printed(notebook).splitlines() if MADE_HERE in line]
 
 
 def test_a_choice_made_again_is_found():
     def run(*lines):
         cell = nbformat.v4.new_code_cell("print(*choices.log)")
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
-        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(MADE_AGAIN), cell])
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(MADE_HERE), cell])
 
     assert choices_made_again(run(f"sasrec (next item): {RECORDED}")) == []
-    assert choices_made_again(run(f"sasrec (next item): {RECORDED}", f"gru4rec (next item): {MADE_AGAIN}")) == [
-        f"gru4rec (next item): {MADE_AGAIN}"]
+    assert choices_made_again(run(f"sasrec (next item): {RECORDED}", f"gru4rec (next item): {MADE_HERE}")) == [
+        f"gru4rec (next item): {MADE_HERE}"]
 
 
 @pytest.mark.after_notebooks
