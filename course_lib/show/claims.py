@@ -24,20 +24,19 @@ class ClaimError(AssertionError):
     """A lesson's sentence that this run's numbers contradict."""
 
 
-def claim(text: str, holds, evidence: str = "") -> str:
+def claim(text: str, holds, evidence: str = "") -> None:
     """State ``text``; raise :class:`ClaimError` unless ``holds`` is true.
 
     ``evidence`` (the numbers behind it) is printed with the sentence and
-    included in the error. Returns the printed line.
+    included in the error. Returns nothing, so a cell that ends with a claim
+    shows its line once, not a second time as the cell's result.
     """
     detail = f" ({evidence})" if evidence else ""
     if not bool(holds):
         raise ClaimError(f"the lesson says: {text!r}, but this run contradicts it{detail}. "
                          "Rewrite the sentence (and the prose that relies on it), or find out "
                          "why the numbers changed.")
-    line = f"✔ checked on this run: {text}{detail}"
-    print(line)
-    return line
+    print(f"✔ checked on this run: {text}{detail}")
 
 
 def compare(name_a: str, value_a: float, name_b: str, value_b: float, metric: str, *,
