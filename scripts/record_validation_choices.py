@@ -8,7 +8,7 @@ and then (``COURSE_RECORD_CHOICES``, see ``course_lib.evaluate.recorded_choices`
 and writes what they chose, with the fingerprint of what each choice depended
 on, to ``datasets/recorded_choices.json``. The file is replaced only when every
 notebook ran. Run it after ``scripts/build_behaviour_models.py`` or a change to
-the code that trains and tunes models (``recorded_choices.CODE``): the old
+the code that prepares the windows, trains and tunes models (``recorded_choices.CODE``): the old
 records no longer match, and the lessons choose on validation themselves
 (correct, only slower).
 """

@@ -44,11 +44,14 @@ def test_settings_refuse_what_cannot_work(make, message):
 def test_the_registry_builds_every_key_with_the_settings_hyper_parameters():
     assert set(registry.CONSTRUCTORS) == set(MODEL_KEYS)  # each key: a constructor and a label
     assert set(registry.LABELS) == set(MODEL_KEYS) | set(registry.PRETRAINED)  # --pretrained's too
-    settings = NextItemSettings(models=MODEL_KEYS, hidden=16, epochs=3, batch_size=64, sknn_k=7)
+    settings = NextItemSettings(models=MODEL_KEYS, hidden=16, epochs=3, batch_size=64, sknn_k=7,
+                                sknn_sample=1000, sknn_remind=False)
     models = registry.make_models(settings)
     assert [m.name for m in models] == list(MODEL_KEYS)  # the key is the model's name, nothing more
     by_key = {m.name: m for m in models}
-    assert by_key["sknn"].k == 7
+    # every setting a session-kNN grid chooses reaches the model (lesson 09 passes all three)
+    assert (by_key["sknn"].k, by_key["sknn"].sample, by_key["sknn"].remind) == (7, 1000, False)
+    assert set(settings.sknn_grid[0]) == {"k", "sample", "remind"}
     assert by_key["lstm"].cell == "lstm" and by_key["lstm"].hidden == 16
     assert by_key["srgnn"].epochs == 2 and by_key["srgnn"].batch_size == 128  # 2/3 the epochs, 2x the batch
     assert by_key["sasrec"].blocks == 1 and by_key["sasrec"].dim == 16

@@ -1,17 +1,19 @@
 """Choices made on validation, recorded once with what they depend on, and reused (lessons 08, 09).
 
 Choosing a network's epochs on a validation window means training it once
-more before the refit that is reported. Lesson 08 makes four such choices
-(next item: SASRec and the fine-tuned behaviour model; the intent and churn
-classifiers), about 40 s of its run, and lesson 09 one search on Online
-Retail's validation window (session-kNN's grid, the GRU's epochs), 20-40 s.
+more before the refit that is reported. Lesson 08 makes five such choices
+(next item: the GRU, SASRec and the fine-tuned behaviour model; the intent
+and churn classifiers), each a training run of its own, and lesson 09 one
+search on Online Retail's validation window (session-kNN's grid, the GRU's
+epochs), 20-40 s.
 Every learner's run makes exactly the same ones: same shipped models, same
 data, same seeds.
 
 :class:`RecordedChoices` keeps each choice under a *fingerprint* of
 everything it depends on: the model's class and settings (the pretrained
 model's weights included), the training rule, the data (digests of the
-arrays) and the library code that trains and tunes (:data:`CODE`). A run
+arrays) and the library code that prepares the training windows, trains and
+tunes (:data:`CODE`). A run
 whose fingerprint matches a record reuses it and says so; any other run
 (another seed, other settings or data, a rebuilt pretrained model, changed
 code) chooses on validation there and then, exactly as without records.
@@ -46,8 +48,9 @@ RECORD_VARIABLE = "COURSE_RECORD_CHOICES"
 #: the choices lessons 08 and 09 made on validation, shipped with the course
 SHIPPED_RECORDS = REPO_DATASETS / "recorded_choices.json"
 _LIBRARY = Path(__file__).resolve().parents[1]
-#: the code a choice also depends on: a change to any of it makes every record stale
-CODE = ("models", "evaluate/tuning.py", "tasks/next_item.py", "tasks/registry.py")
+#: the code a choice also depends on: a change to any of it makes every record stale (``prep``:
+#: the windows, prefixes and validation cases the models are trained and chosen on)
+CODE = ("models", "prep", "evaluate/tuning.py", "tasks/next_item.py", "tasks/registry.py")
 
 #: what :attr:`RecordedChoices.log` says of a choice taken from the record file (followed by its
 #: name), and of one made on validation in this run (tests read the lessons' output for them)

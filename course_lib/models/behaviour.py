@@ -657,10 +657,11 @@ class BehaviourClassifier:
         """How many epochs the network trained, and whether validation chose them (printed by lesson 08)."""
         if self.mode == "probe":
             return f"{self.name}: no epochs (a logistic regression on the frozen state)"
+        epochs = f"{self.chosen_epochs} epoch{'' if self.chosen_epochs == 1 else 's'}"
         if not self.validation_history:
-            return f"{self.name}: {self.chosen_epochs} epochs, fixed by the caller"
+            return f"{self.name}: {epochs}, fixed by the caller"
         by_epoch = ", ".join(f"{h['validation PR-AUC']:.3f}" for h in self.validation_history)
-        return (f"{self.name}: {self.chosen_epochs} epochs, chosen on the validation cases "
+        return (f"{self.name}: {epochs}, chosen on the validation cases "
                 f"(validation PR-AUC by epoch: {by_epoch}), then trained again on all training cases")
 
     def score(self, examples) -> np.ndarray:

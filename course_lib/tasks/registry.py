@@ -55,7 +55,7 @@ def _neural(s: NextItemSettings, **changes) -> dict:
 CONSTRUCTORS: dict[str, Callable[[NextItemSettings], NextItemModel]] = {
     "pop": lambda s: Popularity(),
     "markov": lambda s: MarkovChain(),
-    "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample),
+    "sknn": lambda s: SessionKNN(k=s.sknn_k, sample=s.sknn_sample, remind=s.sknn_remind),
     "vsknn": lambda s: VSKNN(),
     "stan": lambda s: STAN(),
     "gru4rec": lambda s: SessionRNN(cell="gru", hidden=s.hidden, **_neural(s)),

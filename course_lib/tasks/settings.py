@@ -63,6 +63,7 @@ class NextItemSettings:
     dropouts: tuple[float, ...] = (0.1, 0.3)
     sknn_k: int = 100               # session-kNN before (or without) tuning
     sknn_sample: int = 5000
+    sknn_remind: bool = True        # votes for the prefix's own items too (SessionKNN's default)
     sknn_ks: tuple[int, ...] = (20, 100)           # the validation grid of session-kNN
     sknn_samples: tuple[int, ...] = (1000, 5000)
     sasrec_blocks: int = 1
