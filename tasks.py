@@ -15,7 +15,7 @@ need; pytest, nbval, hypothesis and Playwright come with ``test``, and so do
 the ``scale`` extra (DuckDB, pyspark), the ``book`` extra (Sphinx, MyST-NB: the
 suite builds the book) and, where apt-get can, Debian's Java 17 for Spark. Without arguments ``test`` runs the suite in timed groups:
 the lessons' group and the library's group side by side (see ``run_groups``),
-then the Spark tests (``-m spark``). Extra arguments go
+and the Spark tests (``-m spark``) as soon as either is done. Extra arguments go
 to JupyterLab or pytest, e.g. ``python3 tasks.py test
 notebooks/01_autoregressive_models.ipynb`` or ``python3 tasks.py lab
 --no-browser --port 8890``.
@@ -170,64 +170,76 @@ def share_compilations() -> None:
                        "JAX_COMPILATION_CACHE_MAX_SIZE": str(4 * 1024 ** 3)})
 
 
-# The suite without arguments: two groups at once, then Spark. The lessons' group is nbval
-# over the notebooks and the book test, which uses nbval's executed copies; every kernel it
-# starts picks TCP ports, one at a time. The library's group (unit, command-line, property
-# and browser tests) runs beside it: much of either group waits on a subprocess, a browser
-# or a single-threaded fit, so the two cores are used more fully. Its JupyterLab starts
-# kernels on Unix sockets (tests/jupyter_lab.py), so kernels of the two groups never race
-# for the same ports.
+# The suite without arguments: two groups at once, and Spark as soon as either is done. The
+# lessons' group is nbval over the notebooks and the book test, which uses nbval's executed
+# copies; every kernel it starts picks TCP ports, one at a time. The library's group (unit,
+# command-line, property and browser tests) runs beside it: much of either group waits on a
+# subprocess, a browser or a single-threaded fit, so the two cores are used more fully. Its
+# JupyterLab starts kernels on Unix sockets (tests/jupyter_lab.py), so kernels of the two
+# groups never race for the same ports. The two groups end within a minute or so of each
+# other, in either order, and Spark takes about a minute: it starts on the core the first
+# one leaves.
 LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py", "tests/test_recorded_lookups.py"]
 
 
 def run_groups() -> int:
-    """Run the lessons' group and the library's group side by side, then Spark; time each."""
+    """Run the lessons' group and the library's group side by side, and Spark as soon as either
+    is done; time each. The lessons' output is shown as it runs, the others' when all are done."""
     import threading
     import time
 
     library = ["tests", *(f"--ignore={p}" for p in LESSON_GROUP if p.startswith("tests/"))]
-    log = ROOT / "build" / "test-library.log"
-    log.parent.mkdir(exist_ok=True)
-    times, codes = {}, {}
+    logs = {"library": ROOT / "build" / "test-library.log", "Spark": ROOT / "build" / "test-spark.log"}
+    logs["library"].parent.mkdir(exist_ok=True)
+    times, codes, processes = {}, {}, {}
+    first_done = threading.Event()
     start = time.perf_counter()
-    say("test groups, side by side: the lessons (shown as they run) and the library "
-        f"(its output follows when both are done; also in {log.relative_to(ROOT)})")
-    with open(log, "w") as out:
-        # the slowest of each group, named; no shared pytest cache between the two processes
-        beside = subprocess.Popen([str(PY), "-m", "pytest", "-m", "not spark", "--durations=25",
-                                   "-p", "no:cacheprovider", *library], cwd=ROOT, stdout=out,
-                                  stderr=subprocess.STDOUT)
+    say("test groups, side by side: the lessons (shown as they run) and the library, then Spark "
+        f"beside whichever is left (their output follows when all are done; also in "
+        f"{logs['library'].relative_to(ROOT)} and {logs['Spark'].relative_to(ROOT)})")
 
-        def library_done() -> None:
-            codes["library"] = beside.wait()
-            times["library"] = time.perf_counter() - start
+    def logged(group: str, *args: str) -> None:
+        """Run one pytest group with its output in its log file; note its time and exit code."""
+        began = time.perf_counter()
+        with open(logs[group], "w") as out:   # the slowest tests named; no shared pytest cache
+            processes[group] = subprocess.Popen([str(PY), "-m", "pytest", "--durations=25", "-p",
+                                                 "no:cacheprovider", *args], cwd=ROOT, stdout=out,
+                                                stderr=subprocess.STDOUT)
+            codes[group] = processes[group].wait()
+        times[group] = time.perf_counter() - began
+        first_done.set()
 
-        waiter = threading.Thread(target=library_done)
-        waiter.start()
-        try:
-            codes["lessons"] = run(PY, "-m", "pytest", "-m", "not spark", "--durations=25",
-                                   *LESSON_GROUP, env={**os.environ, "COURSE_TEST_RUN":
-                                                       "beside the library's tests (tasks.py test)"})
-            times["lessons"] = time.perf_counter() - start
-        finally:
-            if beside.poll() is None and "lessons" not in codes:  # interrupted: stop the other too
-                beside.terminate()
-            waiter.join()
-    say(f"library group ({log.relative_to(ROOT)}):")
-    print(log.read_text(), flush=True)
-    times["lessons and library, side by side"] = time.perf_counter() - start
-    say("test group: Spark (-m 'spark')")
-    start = time.perf_counter()
-    codes["Spark"] = run(PY, "-m", "pytest", "-m", "spark", "--durations=25")
-    times["Spark"] = time.perf_counter() - start
+    def spark_when_a_core_is_free() -> None:
+        first_done.wait()
+        logged("Spark", "-m", "spark")
+
+    side = [threading.Thread(target=logged, args=("library", "-m", "not spark", *library), daemon=True),
+            threading.Thread(target=spark_when_a_core_is_free, daemon=True)]
+    for thread in side:
+        thread.start()
+    try:
+        codes["lessons"] = run(PY, "-m", "pytest", "-m", "not spark", "--durations=25", *LESSON_GROUP,
+                               env={**os.environ, "COURSE_TEST_RUN": "beside the library's tests (tasks.py test)"})
+    except BaseException:   # interrupted: stop the others too
+        for process in processes.values():
+            process.terminate()
+        raise
+    times["lessons"] = time.perf_counter() - start
+    first_done.set()
+    for thread in side:
+        thread.join()
+    times["all three groups"] = time.perf_counter() - start
+    for group, log in logs.items():
+        say(f"{group} group ({log.relative_to(ROOT)}):")
+        print(log.read_text(), flush=True)
     for group in times:
         code = f", exit code {codes[group]}" if group in codes else ""
         say(f"{group}: {times[group]:.0f} s{code}")
-    if codes.get("library") not in (0, 5):  # a CI log's tail names what failed beside the lessons
-        failed = [line for line in log.read_text().splitlines()
-                  if line.startswith(("FAILED ", "ERROR "))]
-        say(f"library group failed ({log.relative_to(ROOT)}):")
-        print("\n".join(failed) or "  no FAILED line: see the log above", flush=True)
+    for group, log in logs.items():
+        if codes.get(group) not in (0, 5):  # a CI log's tail names what failed beside the lessons
+            failed = [line for line in log.read_text().splitlines() if line.startswith(("FAILED ", "ERROR "))]
+            say(f"{group} group failed ({log.relative_to(ROOT)}):")
+            print("\n".join(failed) or "  no FAILED line: see the log above", flush=True)
     return next((c for c in codes.values() if c not in (0, 5)), 0)
 
 
