@@ -11,7 +11,8 @@ import pytest
 from course_lib.datasets import make_shop
 from course_lib.datasets.campaign import SEGMENTS, make_campaign
 from course_lib.evaluate.uplift import (auuc, bootstrap_intervals, budget_table, budget_verdict,
-                                        choose_on_training, correlation_with_truth, perfect_score,
+                                        choose_on_training, choose_plan_on_training, correlation_with_truth,
+                                        perfect_score,
                                         qini_coefficient, qini_curve, uplift_at, uplift_curve)
 from course_lib.models.uplift import ClassTransformationUplift, TwoModelUplift
 from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
@@ -228,6 +229,29 @@ def test_class_transformation_handles_an_uneven_split():
     assert abs(pred.mean() - 0.2) < 0.06  # unweighted, the 80/20 split would shift it by about 0.3
 
 
+def test_the_targeting_plan_is_chosen_on_the_training_campaign_out_of_fold():
+    """With the coupon, buying goes from 0.2 to 0.2 + 0.4 x. With a margin of 25, a coupon worth 10 and
+    1 to send it, a coupon earns 25 * 0.4 x - 10 * (0.2 + 0.4 x) - 1 = 6 x - 3 per customer: worth
+    sending where x > 0.5, so the top half by uplift is the plan to choose; without a margin, no one."""
+    train, test = toy_campaign(n=20_000, seed=3), toy_campaign(n=20_000, seed=4)
+    model = TwoModelUplift("logistic")
+    plan, table = choose_plan_on_training(model, train, margin=25, coupon_cost=10, send_cost=1)
+    assert plan == "top 50% by uplift"
+    assert list(table["targeting"]) == ["no one", "everyone", "top 10% by uplift", "top 20% by uplift",
+                                        "top 50% by uplift"]            # budget_table's labels
+    assert table.set_index("targeting")["training profit"].idxmax() == plan
+    assert choose_plan_on_training(model, train, margin=0, coupon_cost=10, send_cost=1)[0] == "no one"
+    # the verdict reports the chosen plan's test estimate, whatever the test's own best
+    score = TwoModelUplift("logistic").fit(train).predict(test)
+    budget = budget_table(test.outcome, test.treatment, {"uplift": score}, margin=25, coupon_cost=10,
+                          send_cost=1, n_boot=100)
+    text = budget_verdict(budget, 25, 10, 1, chosen=plan)
+    assert f"the plan chosen on the training campaign is {plan}" in text
+    assert f"an estimated {budget.set_index('targeting').loc[plan, 'profit']:,.0f}" in text
+    other = budget_verdict(budget, 25, 10, 1, chosen="everyone")
+    assert "The highest test estimate is" in other and "optimistic" in other
+
+
 def test_the_model_beats_random_on_the_synthetic_campaign(campaign, data):
     train, test = data
     model, choice = choose_on_training([TwoModelUplift("logistic"), ClassTransformationUplift("logistic")], train)
@@ -282,11 +306,14 @@ def test_uplift_task_runs_and_skips(shop):
     c = make_campaign(small)
     result = uplift_task(c.events, truth=c.customers_of("test"), n_boot=100, log=lambda *_: None)
     assert result.skipped is None, result.skipped
-    assert set(result.tables) == {"uplift_leaderboard", "uplift_budget", "uplift_model_choice"}
+    assert set(result.tables) == {"uplift_leaderboard", "uplift_budget", "uplift_model_choice", "uplift_plan_choice"}
     assert {"uplift_qini", "uplift_profit"} <= set(result.figures)
     budget = result.tables["uplift_budget"]
     assert {"no one", "everyone", "top 20% by uplift", "top 20% by churn risk"} <= set(budget["targeting"])
-    assert any("most profitable plan" in n or "no plan earns" in n for n in result.notes)
+    plan = result.tables["uplift_plan_choice"].set_index("targeting")["training profit"].idxmax()
+    assert any(f"the plan chosen on the training campaign is {plan}" in n or
+               (plan == "no one" and "chosen on the training campaign is to send no coupon" in n)
+               for n in result.notes)   # the verdict reports the plan chosen before the test
     assert any("correlates with the true uplift" in n for n in result.notes)
     # one campaign only: halves of its customers, said plainly
     one = c.events[~((c.events["treatment"].notna()) & (c.events["timestamp"] < c.customers["start"].max()))]

@@ -357,13 +357,59 @@ def budget_table(outcome, treatment, rankings: dict, *, margin: float, coupon_co
     return pd.DataFrame(rows)
 
 
-def budget_verdict(table: pd.DataFrame, margin: float, coupon_cost: float, send_cost: float = 0.0) -> str:
-    """Which targeting earns most (estimated from the campaign), how sure that is, and the runner-up."""
+def choose_plan_on_training(model, train, *, margin: float, coupon_cost: float, send_cost: float = 0.0,
+                            fractions=(0.1, 0.2, 0.5), folds: int = 3, seed: int = 0, name: str = "uplift"):
+    """The plan to report on the test campaign, chosen on the training campaign: no one, everyone, or
+    the top ``fractions`` of ``model``'s uplift ranking, whichever earns most there (see :func:`_profit`).
+
+    Every training customer is ranked by a copy of ``model`` fitted on the other folds (out of fold,
+    as in :func:`choose_on_training`), so no one is scored by a model that saw them. The test
+    campaign is never looked at: picking the best of :func:`budget_table`'s plans on the test would
+    make the winner's estimate optimistic. Returns (the plan's label as :func:`budget_table` writes
+    it for the ranking ``name``; a table of each plan's training profit).
+    """
+    y, t, _ = _check(train.outcome, train.treatment, np.zeros(len(train.outcome)))
+    fold = np.random.default_rng(seed).permutation(len(y)) % folds
+    plans = {"no one": np.zeros(len(y)), "everyone": np.ones(len(y))}
+    plans |= {f"top {f:.0%} by {name}": np.zeros(len(y)) for f in fractions}
+    for k in range(folds):
+        held = fold == k
+        score = type(model)(**model.get_params()).fit(train.subset(~held)).predict(train.subset(held))
+        for f in fractions:
+            plans[f"top {f:.0%} by {name}"][held] = _top_weights(np.asarray(score, float), f)
+    table = pd.DataFrame([{"targeting": label, "share": float(w.mean()),
+                           "training profit": float(_profit(y, t, w, margin, coupon_cost, send_cost))
+                           if w.any() else 0.0} for label, w in plans.items()])
+    chosen = table.loc[table["training profit"].fillna(-np.inf).idxmax(), "targeting"]
+    return chosen, table
+
+
+def budget_verdict(table: pd.DataFrame, margin: float, coupon_cost: float, send_cost: float = 0.0,
+                   chosen: str | None = None) -> str:
+    """Which targeting earns most (estimated from the campaign), how sure that is, and the runner-up.
+
+    With ``chosen`` (a plan chosen before the test, :func:`choose_plan_on_training`), the verdict
+    reports that plan's estimate and names the plan with the highest test estimate only beside it:
+    picked on the test itself, that estimate is optimistic.
+    """
     costs = (f"a margin of {margin:g} per order, a coupon worth {coupon_cost:g} on each order that uses "
              f"it and {send_cost:g} to send one")
     ranked = table.dropna(subset=["profit"]).sort_values("profit", ascending=False, kind="stable")
     best, second = ranked.iloc[0], ranked.iloc[1]
-    if best["targeting"] == "no one":
+    if chosen is not None:
+        mine = table.set_index("targeting").loc[chosen]
+        if chosen == "no one":
+            text = f"With {costs}, the plan chosen on the training campaign is to send no coupon (profit 0)."
+        else:
+            sure = "its interval lies above zero" if mine["profit_lower"] > 0 else \
+                "but its interval includes zero: it may earn nothing"
+            text = (f"With {costs}, the plan chosen on the training campaign is {chosen} "
+                    f"({mine['coupons']:,} coupons): on the test campaign it earns an estimated "
+                    f"{mine['profit']:,.0f} (95 % CI {mine['profit_lower']:,.0f} to {mine['profit_upper']:,.0f}), {sure}.")
+        if best["targeting"] != chosen:
+            text += (f" The highest test estimate is {best['targeting']}'s, {best['profit']:,.0f}: picked on the "
+                     "test itself, that figure is optimistic, so it is not the report.")
+    elif best["targeting"] == "no one":
         text = (f"With {costs}, no plan earns more than sending no coupon at all; the best of them is "
                 f"{second['targeting']} with an estimated {second['profit']:,.0f}.")
     else:

@@ -28,7 +28,7 @@ import pandas as pd
 
 import matplotlib.pyplot as plt
 
-from course_lib.evaluate.uplift import (budget_table, budget_verdict, choose_on_training,
+from course_lib.evaluate.uplift import (budget_table, budget_verdict, choose_on_training, choose_plan_on_training,
                                         uplift_leaderboard, uplift_rows)
 from course_lib.models.uplift import make_uplift_model
 from course_lib.prep.uplift import CampaignData, campaign_assignments, campaign_data, has_treatment
@@ -100,7 +100,11 @@ def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 
                 "response probability": others["response probability (with coupon)"]}
     budget = budget_table(test.outcome, test.treatment, rankings, margin=margin, coupon_cost=coupon_cost,
                           send_cost=send_cost, truth=truth, n_boot=n_boot, seed=seed)
-    result.tables = {"uplift_leaderboard": board, "uplift_budget": budget, "uplift_model_choice": folds}
+    plan, plans = choose_plan_on_training(chosen, train, margin=margin, coupon_cost=coupon_cost,
+                                          send_cost=send_cost, seed=seed)   # on the training campaign
+    log(f"targeting plan chosen on training folds: {plan}")
+    result.tables = {"uplift_leaderboard": board, "uplift_budget": budget, "uplift_model_choice": folds,
+                     "uplift_plan_choice": plans}
 
     mine = board.set_index("model").loc[chosen.name]
     above = "above random: its interval excludes 0" if mine["Qini_lower"] > 0 else \
@@ -112,7 +116,7 @@ def uplift_task(events: pd.DataFrame, *, window_days: int = 14, margin: float = 
     if truth_values is not None:
         result.notes.append(f"Its ranking correlates with the true uplift at {mine['corr. with true uplift']:.2f} "
                             "(Spearman; known only in the synthetic shop).")
-    result.notes.append(budget_verdict(budget, margin, coupon_cost, send_cost))
+    result.notes.append(budget_verdict(budget, margin, coupon_cost, send_cost, chosen=plan))
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     plot_qini_curves(test.outcome, test.treatment, {f"uplift: {chosen.name}": rankings["uplift"],
