@@ -271,6 +271,16 @@ def uplift_leaderboard(rows) -> pd.DataFrame:
     return table[UPLIFT_COLUMNS].sort_values("Qini", ascending=False, ignore_index=True)
 
 
+def _held_out_folds(model, train, folds: int, seed: int):
+    """Each of ``folds`` random folds of the training campaign (a mask), with the scores of a copy of
+    ``model`` fitted on the other folds. The campaign's assignment was random, so each fold is a small
+    campaign of its own; the same ``seed`` gives the same folds."""
+    fold = np.random.default_rng(seed).permutation(len(train)) % folds
+    for k in range(folds):
+        held = fold == k
+        yield held, type(model)(**model.get_params()).fit(train.subset(~held)).predict(train.subset(held))
+
+
 def choose_on_training(candidates, train, folds: int = 3, seed: int = 0, log=None):
     """The candidate with the best mean Qini coefficient over ``folds`` folds of the training campaign.
 
@@ -280,15 +290,10 @@ def choose_on_training(candidates, train, folds: int = 3, seed: int = 0, log=Non
     campaign is never looked at. Returns (best candidate, unfitted; table of
     mean Qini per candidate).
     """
-    rng = np.random.default_rng(seed)
-    fold = rng.permutation(len(train)) % folds
     rows = []
     for model in candidates:
-        scores = []
-        for k in range(folds):
-            fitted = type(model)(**model.get_params()).fit(train.subset(fold != k))
-            held = train.subset(fold == k)
-            scores.append(qini_coefficient(held.outcome, held.treatment, fitted.predict(held)))
+        scores = [qini_coefficient(train.outcome[held], train.treatment[held], score)
+                  for held, score in _held_out_folds(model, train, folds, seed)]
         rows.append({"model": model.name, "Qini (training folds)": float(np.mean(scores)),
                      "spread": float(np.std(scores))})
         if log:
@@ -369,12 +374,9 @@ def choose_plan_on_training(model, train, *, margin: float, coupon_cost: float, 
     it for the ranking ``name``; a table of each plan's training profit).
     """
     y, t, _ = _check(train.outcome, train.treatment, np.zeros(len(train.outcome)))
-    fold = np.random.default_rng(seed).permutation(len(y)) % folds
     plans = {"no one": np.zeros(len(y)), "everyone": np.ones(len(y))}
     plans |= {f"top {f:.0%} by {name}": np.zeros(len(y)) for f in fractions}
-    for k in range(folds):
-        held = fold == k
-        score = type(model)(**model.get_params()).fit(train.subset(~held)).predict(train.subset(held))
+    for held, score in _held_out_folds(model, train, folds, seed):
         for f in fractions:
             plans[f"top {f:.0%} by {name}"][held] = _top_weights(np.asarray(score, float), f)
     table = pd.DataFrame([{"targeting": label, "share": float(w.mean()),
