@@ -59,15 +59,16 @@ def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
     return out
 
 
-def replace_file(path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file beside it, renamed over ``path`` only
-    once it is complete: a failure leaves the old file as it was. For the course's own files
-    (a user's files are never replaced)."""
+def replace_file(path, text: str | bytes) -> Path:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file beside it, renamed over
+    ``path`` only once it is complete: a failure leaves the old file as it was. For the course's
+    own files (a user's files are never replaced)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
+        with (os.fdopen(handle, "wb") if isinstance(text, bytes) else
+              os.fdopen(handle, "w", encoding="utf-8")) as f:
             f.write(text)
         umask = os.umask(0)
         os.umask(umask)

@@ -6,8 +6,9 @@ Runs ``notebooks/08_pretrained_behaviour_model.ipynb`` and
 ``notebooks/09_case_study.ipynb`` with every choice made on validation there
 and then (``COURSE_RECORD_CHOICES``, see ``course_lib.evaluate.recorded_choices``),
 and writes what they chose, with the fingerprint of what each choice depended
-on, to ``datasets/recorded_choices.json``. The file is replaced only when every
-notebook ran. Run it after ``scripts/build_behaviour_models.py`` or a change to
+on, to ``datasets/recorded_choices.json``, and the weights of the networks
+lesson 08 trains for its next-item board to ``datasets/recorded_choices.npz``.
+The files are replaced only when every notebook ran. Run it after ``scripts/build_behaviour_models.py`` or a change to
 the code that prepares the windows, trains and tunes models (``recorded_choices.CODE``): the old
 records no longer match, and the lessons choose on validation themselves
 (correct, only slower).
@@ -48,12 +49,16 @@ def main(argv=None) -> int:
             NotebookClient(notebook, timeout=1800, kernel_name="python3",
                            resources={"metadata": {"path": str(Path(path).parent)}}).execute()
         records = json.loads(partial.read_text())
+        weights = partial.with_suffix(".npz")   # the networks the lessons restore (RecordedChoices.fitted)
+        if weights.is_file():
+            replace_file(Path(args.out).with_suffix(".npz"), weights.read_bytes())
     replace_file(args.out, json.dumps(records, indent=1) + "\n")
     for record in sorted(records.values(), key=lambda r: r["what"]):
         choice = record["choice"]   # epochs of a classifier, or the chosen settings of each tuned model
-        shown = choice["epochs"] if "epochs" in choice else {k: r["params"] for k, r in choice.items()}
+        shown = (choice["epochs"] if "epochs" in choice else
+                 f"{choice['arrays']} arrays" if "arrays" in choice else {k: r["params"] for k, r in choice.items()})
         print(f"{record['what']}: {json.dumps(shown)}")
-    print(f"{len(records)} choice{'' if len(records) == 1 else 's'} recorded in {args.out}")
+    print(f"{len(records)} record{'' if len(records) == 1 else 's'} written to {args.out}")
     return 0
 
 

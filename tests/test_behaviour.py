@@ -261,6 +261,43 @@ def test_recorded_choices_give_the_same_numbers_and_only_for_the_same_inputs(sma
     assert other.log == ["sasrec (next item): chosen on validation in this run"]
 
 
+def test_recorded_weights_restore_the_same_network_and_only_for_the_same_fit(small_model, tmp_path):
+    # lesson 08's next-item networks: trained once when recorded, restored when the fit is the same
+    from course_lib.evaluate.recorded_choices import RecordedChoices
+    from course_lib.models.attention import SASRec
+    from course_lib.models.behaviour import BehaviourNextItem
+    from course_lib.prep.next_item import validation_and_test_splits
+
+    shop, _, pretrained = small_model
+    _, test = validation_and_test_splits(shop.events, test_days=3, valid_days=3)
+    X, _ = test.test_prefixes(5)
+    path = tmp_path / "choices.json"
+    networks = {"sasrec": lambda seed=0: SASRec(dim=8, max_len=5, epochs=2, batch_size=32, seed=seed),
+                "behaviour": lambda seed=0: BehaviourNextItem(pretrained, test.vocab, max_len=5, epochs=1,
+                                                               batch_size=32, seed=seed)}
+    recorder = RecordedChoices(path, record=True)
+    trained = {key: recorder.fitted(make(), test.train, test.n_items, key=key) for key, make in networks.items()}
+    assert recorder.log == ["sasrec (trained weights): trained in this run",
+                            "behaviour (trained weights): trained in this run"]
+    assert recorder.weights_path.is_file() and recorder.weights_path.suffix == ".npz"
+
+    reader = RecordedChoices(path)
+    for key, make in networks.items():
+        restored = reader.fitted(make(), test.train, test.n_items, key=key)
+        np.testing.assert_array_equal(restored.score(X), trained[key].score(X))   # the same numbers
+        assert restored.train_seconds == round(trained[key].train_seconds, 1)
+        assert restored.params == trained[key].params
+    assert all(line.startswith(f"{key} (trained weights): recorded in choices.npz (it trained in ")
+               for key, line in zip(networks, reader.log))
+    # another seed, or other sessions, are another fit: trained here, and nothing is written
+    before = recorder.weights_path.read_bytes()
+    other = RecordedChoices(path)
+    other.fitted(networks["sasrec"](seed=1), test.train, test.n_items, key="sasrec")
+    other.fitted(networks["sasrec"](), test.train[1:], test.n_items, key="sasrec")
+    assert other.log == ["sasrec (trained weights): trained in this run"] * 2
+    assert recorder.weights_path.read_bytes() == before
+
+
 def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_current_code():
     # Each record holds a choice and the fingerprint of what it depended on, the library code
     # included; the lessons print whether they used it (tests/test_notebooks runs them). A
@@ -271,9 +308,13 @@ def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_curre
 
     records = json.loads(SHIPPED_RECORDS.read_text())
     kinds = sorted(r["what"] for r in records.values())
-    assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)",
+    assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)", "behaviour (trained weights)",
                      "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
-                     "gru4rec (next item)", "sasrec (next item)"]
+                     "gru4rec (next item)", "gru4rec (trained weights)", "sasrec (next item)",
+                     "sasrec (trained weights)"]
+    with np.load(shipped_records().weights_path) as weights:   # every recorded network's arrays
+        assert sorted(weights.files) == sorted(f"{key}_{i:03d}" for key, r in records.items()
+                                               if "arrays" in r["choice"] for i in range(r["choice"]["arrays"]))
     assert {r["code"] for r in records.values()} == {code_digest()}, (
         "the code that trains and tunes models changed since the choices were recorded: "
         "run python scripts/record_validation_choices.py")
@@ -390,7 +431,7 @@ def test_the_record_script_writes_what_a_notebook_chose_on_validation(tmp_path):
                             timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     records = json.loads(out.read_text())
-    assert [r["what"] for r in records.values()] == ["markov (next item)"] and "1 choice recorded" in result.stdout
+    assert [r["what"] for r in records.values()] == ["markov (next item)"] and "1 record written" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.json", "tiny.ipynb"]   # nothing written beside
 
 

@@ -1,7 +1,8 @@
 """The recorded validation choices serve the lessons that recorded them (after the notebooks).
 
 Lessons 08 and 09 reuse the choices they make on validation from
-``datasets/recorded_choices.json`` when their fingerprint matches, and print
+``datasets/recorded_choices.json`` (and lesson 08 its next-item networks' weights
+from ``recorded_choices.npz``) when their fingerprint matches, and print
 for each whether it was recorded or made again in this run
 (``course_lib.evaluate.recorded_choices``). A lesson whose settings changed
 without the records being rewritten still runs and prints correct numbers,
@@ -18,7 +19,7 @@ import nbformat
 import pytest
 
 from book.executed import EXECUTED
-from course_lib.evaluate.recorded_choices import MADE_HERE, REUSED, SHIPPED_RECORDS
+from course_lib.evaluate.recorded_choices import MADE_HERE, REUSED, SHIPPED_RECORDS, TRAINED_HERE
 from notebook_record import notebooks_written
 
 LESSONS = ["notebooks/08_pretrained_behaviour_model.ipynb", "notebooks/09_case_study.ipynb"]
@@ -32,8 +33,9 @@ def printed(notebook) -> str:
 
 
 def choices_made_again(notebook) -> list[str]:
-    """The lines of a run that say a choice was made on validation again instead of reused."""
-    return [line.strip() for line in printed(notebook).splitlines() if MADE_HERE in line]
+    """The lines of a run that say a choice was made on validation again, or a recorded network
+    trained again, instead of reused."""
+    return [line.strip() for line in printed(notebook).splitlines() if MADE_HERE in line or TRAINED_HERE in line]
 
 
 def test_a_choice_made_again_is_found():
@@ -45,6 +47,8 @@ def test_a_choice_made_again_is_found():
     assert choices_made_again(run(f"sasrec (next item): {RECORDED}")) == []
     assert choices_made_again(run(f"sasrec (next item): {RECORDED}", f"gru4rec (next item): {MADE_HERE}")) == [
         f"gru4rec (next item): {MADE_HERE}"]
+    assert choices_made_again(run(f"sasrec (trained weights): {TRAINED_HERE}")) == [
+        f"sasrec (trained weights): {TRAINED_HERE}"]
 
 
 @pytest.mark.after_notebooks

@@ -19,10 +19,17 @@ whose fingerprint matches a record reuses it and says so; any other run
 code) chooses on validation there and then, exactly as without records.
 Nothing is ever chosen on test.
 
+The same holds for a network's training once its settings are chosen: lesson
+08 refits three networks on its next-item split (about a minute), with the
+same result on every run. :meth:`RecordedChoices.fitted` keeps their weights
+in ``recorded_choices.npz`` beside the record file, under the fingerprint of
+the model's settings, the training sessions and the code, and restores them
+when the fingerprint matches; any other fit trains.
+
 ``scripts/record_validation_choices.py`` runs lessons 08 and 09 with
 ``COURSE_RECORD_CHOICES`` set: every choice is then made on validation and
-written to the record file (:data:`SHIPPED_RECORDS`), which replaces the old
-one completely or not at all. The validation scores can differ in the last
+written to the record file (:data:`SHIPPED_RECORDS`) and the weights file,
+which replace the old ones completely or not at all. The validation scores can differ in the last
 digits between machines (BLAS, threads), as the lessons' own numbers can.
 """
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
+import io
 import json
 import os
 from pathlib import Path
@@ -56,6 +64,8 @@ CODE = ("models", "prep", "evaluate/tuning.py", "tasks/next_item.py", "tasks/reg
 #: name), and of one made on validation in this run (tests read the lessons' output for them)
 REUSED = "recorded in"
 MADE_HERE = "chosen on validation in this run"
+#: what :attr:`RecordedChoices.log` says of a network trained in this run, its weights not recorded
+TRAINED_HERE = "trained in this run"
 
 
 def code_digest() -> str:
@@ -132,7 +142,7 @@ def settings_of(model) -> dict:
 
 class RecordedChoices:
     """Validation choices kept in a JSON file: ``tune`` and ``tuning_results`` (next item),
-    ``classifier_epochs`` (yes/no).
+    ``classifier_epochs`` (yes/no); and trained networks, ``fitted`` (weights in a ``.npz`` beside it).
 
     ``record``: choose everything on validation and write each choice to
     ``path`` (default: on when ``COURSE_RECORD_CHOICES`` is set, to that
@@ -148,6 +158,11 @@ class RecordedChoices:
         self.entries = json.loads(self.path.read_text()) if self.path.is_file() and (
             not self.record or variable) else {}
         self.log: list[str] = []
+
+    @property
+    def weights_path(self) -> Path:
+        """The recorded networks' weights (:meth:`fitted`): beside the record file, ``.npz``."""
+        return self.path.with_suffix(".npz")
 
     def _lookup(self, what: str, depends_on: dict, choose):
         code = code_digest()
@@ -176,6 +191,57 @@ class RecordedChoices:
         validation without a time budget), or its record when ``depends_on`` is what it was."""
         choice, recorded = self._lookup(what, depends_on, lambda: {k: _encode(r) for k, r in tune().items()})
         return {k: _decode(k, d, self.path.name if recorded else None) for k, d in choice.items()}
+
+    # ------------------------------------------------------------------ trained networks
+    def fitted(self, model, sessions, n_items: int, *, key: str, progress: bool = False):
+        """``model.fit(sessions, n_items)``, or the weights that same fit gave when it was recorded
+        (lesson 08's three next-item networks: about a minute of training on every run).
+
+        The fingerprint holds the model's class and settings (the epochs chosen on validation
+        and the pretrained weights included), the training sessions and the library code
+        (:data:`CODE`); any other fit trains here. A restored model's ``train_seconds`` is the
+        recorded training time. Returns ``model``.
+        """
+        code = code_digest()
+        fingerprint = digest({"kind": "trained weights", "model": type(model).__name__,
+                              "settings": settings_of(model), "sessions": sessions, "n_items": n_items,
+                              "code": code})
+        what = f"{key} (trained weights)"
+        record = self.entries.get(fingerprint, {}).get("choice")
+        weights = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
+        if weights is not None:
+            model.restore(sessions, n_items, weights, record["train_seconds"])
+            self.log.append(f"{what}: {REUSED} {self.weights_path.name} "
+                            f"(it trained in {record['train_seconds']:.0f} s when recorded)")
+            return model
+        model.fit(sessions, n_items, progress=progress)
+        self.log.append(f"{what}: {TRAINED_HERE}")
+        if self.record:
+            weights = model.train_network.get_weights()
+            self._write_weights(fingerprint, weights)
+            self.entries[fingerprint] = {"what": what, "code": code, "choice": {
+                "train_seconds": round(float(model.train_seconds), 1), "arrays": len(weights)}}
+            replace_file(self.path, json.dumps(self.entries, indent=1) + "\n")
+        return model
+
+    def _read_weights(self, fingerprint: str, n_arrays: int) -> list[np.ndarray] | None:
+        """The recorded arrays of one fit, or None when the weights file lacks them."""
+        if not self.weights_path.is_file():
+            return None
+        with np.load(self.weights_path, allow_pickle=False) as stored:
+            names = [f"{fingerprint}_{i:03d}" for i in range(n_arrays)]
+            return [stored[name] for name in names] if all(n in stored.files for n in names) else None
+
+    def _write_weights(self, fingerprint: str, weights) -> None:
+        """Add one fit's arrays to the weights file (replaced completely or not at all)."""
+        arrays = {}
+        if self.weights_path.is_file():
+            with np.load(self.weights_path, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files if not name.startswith(fingerprint)}
+        arrays.update({f"{fingerprint}_{i:03d}": np.asarray(w) for i, w in enumerate(weights)})
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        replace_file(self.weights_path, buffer.getvalue())
 
     # ------------------------------------------------------------------ yes/no
     def classifier_epochs(self, classifier, examples):

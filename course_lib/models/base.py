@@ -249,6 +249,19 @@ class KerasNextItemModel(NextItemBase):
         self.epoch_seconds = clock.seconds
         self.params = int(self.network.count_params())
 
+    def restore(self, sessions, n_items: int, weights, train_seconds: float) -> "KerasNextItemModel":
+        """The networks :meth:`fit` builds for ``sessions``, given recorded ``weights`` (the training
+        network's ``get_weights()``) instead of training them; ``train_seconds`` is the recorded
+        training time (lesson 08: :meth:`~course_lib.evaluate.recorded_choices.RecordedChoices.fitted`)."""
+        self.loss_used = choose_loss(self.loss, n_items)
+        if self.loss_used != "softmax":
+            self.item_counts = item_counts(sessions, n_items + 1)
+        self.train_network, self.network = self.build(n_items + 1)
+        self.train_network.set_weights(list(weights))
+        self.params = int(self.network.count_params())
+        self.train_seconds = float(train_seconds)
+        return self
+
     def seconds_per_epoch(self) -> float:
         """Training seconds of one epoch once compiled: the median of the epochs after the first
         (the first alone when there is one). What a size or data comparison should read (lesson
