@@ -4,11 +4,15 @@ Uses the session's JupyterLab (``jupyter_lab`` fixture, started by ``tasks.py la
 and drives Debian's Chromium with Playwright:
 
 * lesson 01 runs cell by cell; moving the AR simulator's first slider redraws its figure;
-* lesson 05's gate explorer, in a notebook of its own (the lesson itself runs in
-  nbval): switching the candidate and moving the forget-gate slider redraw its figure;
+* lesson 05's gate explorer (the lessons themselves run in nbval): switching the
+  candidate and moving the forget-gate slider redraw its figure;
 * likewise lesson 04's hidden-state explorer (the step and radius sliders), lesson
   06's session-graph explorer and lesson 07's attention explorer (another session or
   test prefix chosen), the last two with a model trained in a few seconds.
+
+The four explorers are cells of one notebook, run once in one page (a kernel
+start and a page load each would cost about 15 s); each test drives its own
+cell's widget.
 
 Each run checks that no cell shows an error and no widget "Error displaying
 widget". The notebooks are copies in build/browser/ (JupyterLab saves what it
@@ -42,21 +46,20 @@ pytestmark = [pytest.mark.slow,
                                  "(python3 tasks.py test installs it where apt-get works)")]
 
 
-@pytest.fixture(autouse=True)
-def no_kernel_left_behind(jupyter_lab):
-    """Each test's lesson kernel is stopped when the test ends."""
-    yield
-    shut_down_kernels(jupyter_lab)
-    assert shut_down_kernels(jupyter_lab) == 0, "a kernel survived its shutdown"
+def stop_kernels(lab: str) -> None:
+    """Stop the lesson kernels a test started, and check that none survived."""
+    shut_down_kernels(lab)
+    assert shut_down_kernels(lab) == 0, "a kernel survived its shutdown"
 
 
 def launch(pw):
     return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-def widget_image(page) -> str:
-    """The src of the first widget's figure (its Output widget holds one image)."""
-    images = page.locator(".jupyter-widgets-output-area img, .widget-output img")
+def widget_image(scope) -> str:
+    """The src of the first widget's figure in ``scope`` (a page, or one cell of it): its Output
+    widget holds one image."""
+    images = scope.locator(".jupyter-widgets-output-area img, .widget-output img")
     return images.first.get_attribute("src") if images.count() else ""
 
 
@@ -95,22 +98,25 @@ def run_notebook(page, lab: str, notebook: Path, timeout_ms: int = 240_000) -> N
         timeout=60_000)
 
 
-def wait_for_redraw(page, before: str, seconds: float = 60) -> str:
-    """Wait until the widget's figure differs from ``before`` and stops changing; return it."""
+def wait_for_redraw(page, before: str, seconds: float = 60, scope=None) -> str:
+    """Wait until the widget's figure in ``scope`` (default: the page) differs from ``before``
+    and stops changing; return it."""
+    scope = scope or page
     deadline = time.time() + seconds
-    while widget_image(page) == before and time.time() < deadline:
+    while widget_image(scope) == before and time.time() < deadline:
         page.wait_for_timeout(500)
-    stable_since, last = time.time(), widget_image(page)
+    stable_since, last = time.time(), widget_image(scope)
     while time.time() - stable_since < 2 and time.time() < deadline + 30:
         page.wait_for_timeout(400)
-        current = widget_image(page)
+        current = widget_image(scope)
         if current != last:
             stable_since, last = time.time(), current
     return last
 
 
-def move_slider(page, index: int, key: str, presses: int = 6) -> None:
-    slider = page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").nth(index)
+def move_slider(page, index: int, key: str, presses: int = 6, scope=None) -> None:
+    """Press ``key`` on slider ``index`` of ``scope`` (default: the page), then Enter."""
+    slider = (scope or page).locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").nth(index)
     slider.scroll_into_view_if_needed()
     slider.focus()
     for _ in range(presses):
@@ -126,116 +132,130 @@ def dismiss_news(page) -> None:
 
 
 @contextmanager
-def explorer_in_chromium(lab: str, notebook: Path, what: str, screenshot: str):
-    """Run ``notebook`` in JupyterLab in Chromium and yield (page, its first figure); when the
-    test's actions are done, take ``screenshot`` in build/browser/ and close the browser."""
+def notebook_in_chromium(lab: str, notebook: Path):
+    """Run ``notebook`` in JupyterLab in Chromium; yield the page; close the browser and stop
+    the kernel when done."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        run_notebook(page, lab, notebook)
-        first = widget_image(page)
-        assert first, f"the {what} shows no figure"
-        yield page, first
-        dismiss_news(page)
-        page.screenshot(path=str(ARTEFACTS / screenshot))
-        browser.close()
-
-
-def explorer_notebook(name: str, source: str) -> Path:
-    """A one-cell notebook in build/browser/ that shows an explorer (the lesson itself runs in nbval)."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    notebook = ARTEFACTS / f"{name}.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell(source)],
-        metadata={"kernelspec": {"name": "course-lib", "display_name": "Python (course-lib)",
-                                 "language": "python"}}), notebook)
-    return notebook
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            run_notebook(page, lab, notebook)
+            yield page
+            browser.close()
+    finally:
+        stop_kernels(lab)
 
 
 def test_lesson01_runs_and_its_slider_redraws_the_figure(jupyter_lab):
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     copy = ARTEFACTS / LESSON.name
     shutil.copy(LESSON, copy)
-    with explorer_in_chromium(jupyter_lab, copy, "AR simulator", "lesson01_ar_simulator.png") as (page, before):
+    with notebook_in_chromium(jupyter_lab, copy) as page:
+        before = widget_image(page)
+        assert before, "the AR simulator shows no figure"
         move_slider(page, 0, "ArrowLeft")
         after = wait_for_redraw(page, before)
         page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").first.locator(
             "xpath=ancestor::div[contains(@class,'widget-inline-hbox')][1]").scroll_into_view_if_needed()
+        dismiss_news(page)
+        page.screenshot(path=str(ARTEFACTS / "lesson01_ar_simulator.png"))
     assert after and after != before, "moving the φ₁ slider did not redraw the figure"
-
-
-def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(jupyter_lab):
-    """Lesson 05's gate explorer: the candidate buttons and the gate-bias sliders redraw the cell state."""
-    notebook = explorer_notebook("gate_explorer", "import course_lib\nfrom course_lib.show.widgets "
-                                 "import gate_explorer\n\ngate_explorer()")
-    with explorer_in_chromium(jupyter_lab, notebook, "gate explorer",
-                              "lesson05_gate_explorer.png") as (page, first):
-        page.get_by_role("button", name="sigmoid").first.click()
-        sigmoid = wait_for_redraw(page, first)
-        move_slider(page, 0, "ArrowRight")   # the forget gate's bias, up
-        remembered = wait_for_redraw(page, sigmoid)
-    assert sigmoid != first, "choosing the sigmoid candidate did not redraw the figure"
-    assert remembered != sigmoid, "moving the forget-gate slider did not redraw the figure"
 
 
 SMALL_SHOP = """import course_lib
 import numpy as np
 from course_lib.datasets import make_shop
 from course_lib.prep.next_item import validation_and_test_splits
+from course_lib.models.attention import SASRec
+from course_lib.models.graph import SRGNN
+from course_lib.show.widgets import attention_explorer, gate_explorer, rnn_state_explorer, session_graph_explorer
 
 shop = make_shop(8_000, seed=0)
 valid, test = validation_and_test_splits(shop.events, test_days=14, valid_days=14)
 X_test, y_test = test.test_prefixes(8)
 """
 
+#: one cell per explorer (after SMALL_SHOP's cell), in the order of the notebook
+EXPLORERS = {
+    "gate explorer": "gate_explorer()",
+    "hidden-state explorer": "rnn_state_explorer()",
+    "session-graph explorer": "srgnn = SRGNN(dim=16, max_len=8, epochs=1).fit(test.train, test.n_items)\n"
+                              "session_graph_explorer([s for s in test.test if len(set(s.tolist())) < len(s)], "
+                              "model=srgnn)",
+    "attention explorer": "sasrec = SASRec(dim=16, blocks=1, max_len=8, epochs=1).fit(test.train, test.n_items)\n"
+                          "attention_explorer(sasrec, X_test, y_test)",
+}
 
-def choose_option(page, index: int) -> None:
-    """Pick option ``index`` of the first widget dropdown."""
-    select = page.locator(".widget-dropdown select").first
+
+@pytest.fixture(scope="module")
+def explorers(jupyter_lab):
+    """The page with every explorer run, and each explorer's cell (a locator), by name."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    notebook = ARTEFACTS / "explorers.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in (SMALL_SHOP, *EXPLORERS.values())],
+        metadata={"kernelspec": {"name": "course-lib", "display_name": "Python (course-lib)",
+                                 "language": "python"}}), notebook)
+    with notebook_in_chromium(jupyter_lab, notebook) as page:
+        cells = {name: page.locator(".jp-CodeCell").nth(1 + i) for i, name in enumerate(EXPLORERS)}
+        dismiss_news(page)
+        yield page, cells
+
+
+@contextmanager
+def explorer(explorers, what: str, screenshot: str):
+    """Yield (page, the explorer's cell, its first figure); take ``screenshot`` of the cell after."""
+    page, cells = explorers
+    cell = cells[what]
+    cell.scroll_into_view_if_needed()
+    first = widget_image(cell)
+    assert first, f"the {what} shows no figure"
+    yield page, cell, first
+    cell.screenshot(path=str(ARTEFACTS / screenshot))
+
+
+def choose_option(cell, index: int) -> None:
+    """Pick option ``index`` of the cell's first widget dropdown."""
+    select = cell.locator(".widget-dropdown select").first
     select.scroll_into_view_if_needed()
     select.select_option(index=index)
 
 
-def test_lesson04_hidden_state_explorer_redraws_for_the_step_and_the_radius(jupyter_lab):
+def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(explorers):
+    """Lesson 05's gate explorer: the candidate buttons and the gate-bias sliders redraw the cell state."""
+    with explorer(explorers, "gate explorer", "lesson05_gate_explorer.png") as (page, cell, first):
+        cell.get_by_role("button", name="sigmoid").first.click()
+        sigmoid = wait_for_redraw(page, first, scope=cell)
+        move_slider(page, 0, "ArrowRight", scope=cell)   # the forget gate's bias, up
+        remembered = wait_for_redraw(page, sigmoid, scope=cell)
+    assert sigmoid != first, "choosing the sigmoid candidate did not redraw the figure"
+    assert remembered != sigmoid, "moving the forget-gate slider did not redraw the figure"
+
+
+def test_lesson04_hidden_state_explorer_redraws_for_the_step_and_the_radius(explorers):
     """Lesson 04's explorer: moving the step slider, then the spectral-radius slider, redraws it."""
-    notebook = explorer_notebook("rnn_state_explorer", "import course_lib\nfrom course_lib.show.widgets "
-                                 "import rnn_state_explorer\n\nrnn_state_explorer()")
-    with explorer_in_chromium(jupyter_lab, notebook, "hidden-state explorer",
-                              "lesson04_rnn_state_explorer.png") as (page, first):
-        move_slider(page, 0, "ArrowLeft")        # the step t, back
-        stepped = wait_for_redraw(page, first)
-        move_slider(page, 1, "ArrowRight")       # the spectral radius, up
-        radius = wait_for_redraw(page, stepped)
+    with explorer(explorers, "hidden-state explorer", "lesson04_rnn_state_explorer.png") as (page, cell, first):
+        move_slider(page, 0, "ArrowLeft", scope=cell)        # the step t, back
+        stepped = wait_for_redraw(page, first, scope=cell)
+        move_slider(page, 1, "ArrowRight", scope=cell)       # the spectral radius, up
+        radius = wait_for_redraw(page, stepped, scope=cell)
     assert stepped != first, "moving the step slider did not redraw the figure"
     assert radius != stepped, "moving the radius slider did not redraw the figure"
 
 
-def test_lesson06_session_graph_explorer_redraws_for_another_session(jupyter_lab):
+def test_lesson06_session_graph_explorer_redraws_for_another_session(explorers):
     """Lesson 06's explorer, with a trained SR-GNN: choosing another session redraws its graph."""
-    notebook = explorer_notebook("session_graph_explorer", SMALL_SHOP + """
-from course_lib.models.graph import SRGNN
-from course_lib.show.widgets import session_graph_explorer
-
-srgnn = SRGNN(dim=16, max_len=8, epochs=1).fit(test.train, test.n_items)
-session_graph_explorer([s for s in test.test if len(set(s.tolist())) < len(s)], model=srgnn)""")
-    with explorer_in_chromium(jupyter_lab, notebook, "session-graph explorer",
-                              "lesson06_session_graph_explorer.png") as (page, first):
-        choose_option(page, 1)
-        second = wait_for_redraw(page, first)
+    with explorer(explorers, "session-graph explorer",
+                  "lesson06_session_graph_explorer.png") as (page, cell, first):
+        choose_option(cell, 1)
+        second = wait_for_redraw(page, first, scope=cell)
     assert second != first, "choosing another session did not redraw the figure"
 
 
-def test_lesson07_attention_explorer_redraws_for_another_test_prefix(jupyter_lab):
+def test_lesson07_attention_explorer_redraws_for_another_test_prefix(explorers):
     """Lesson 07's explorer, with a trained SASRec: choosing another test prefix redraws its attention."""
-    notebook = explorer_notebook("attention_explorer", SMALL_SHOP + """
-from course_lib.models.attention import SASRec
-from course_lib.show.widgets import attention_explorer
-
-sasrec = SASRec(dim=16, blocks=1, max_len=8, epochs=1).fit(test.train, test.n_items)
-attention_explorer(sasrec, X_test, y_test)""")
-    with explorer_in_chromium(jupyter_lab, notebook, "attention explorer",
-                              "lesson07_attention_explorer.png") as (page, first):
-        choose_option(page, 2)
-        second = wait_for_redraw(page, first)
+    with explorer(explorers, "attention explorer", "lesson07_attention_explorer.png") as (page, cell, first):
+        choose_option(cell, 2)
+        second = wait_for_redraw(page, first, scope=cell)
     assert second != first, "choosing another test prefix did not redraw the figure"
