@@ -48,6 +48,11 @@ def test_mrr_interval_is_a_few_hundredths_wide_at_10000_predictions(big_split):
     assert verdict(board, ("pop", "markov")).startswith("Only markov was evaluated") is False
     # the interval columns cost a fraction of a second: the ranks are not scored again
     assert ranked.interval_seconds < 30
+    # validation scores given for models without a tuning result (lesson 09): they choose it
+    on_validation = rank_models(split, settings, progress=False, log=lambda m: None,
+                                validation={"pop": 0.5, "markov": 0.1})
+    assert on_validation.baseline == "pop" and "validation window (MRR@20 0.5000)" in on_validation.baseline_note
+    assert "MRR@20_vs_pop" in on_validation.board
 
 
 def fake_board(ranks: dict, units, validation=None):
