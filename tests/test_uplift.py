@@ -199,6 +199,9 @@ def test_budget_table_by_hand():
     # the top half holds only treated customers: no control group to compare with
     assert np.isnan(table.loc["top 50% by score", "profit"])
     assert "plan is everyone" in budget_verdict(table.reset_index(), 10, 2, 0.5)
+    # chosen on a training campaign, that plan gets no estimate here, and the verdict says why
+    text = budget_verdict(table.reset_index(), 10, 2, 0.5, chosen="top 50% by score")
+    assert "cannot estimate its profit" in text and "nan" not in text
 
 
 # --------------------------------------------------------------------------- models

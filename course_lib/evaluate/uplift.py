@@ -402,6 +402,11 @@ def budget_verdict(table: pd.DataFrame, margin: float, coupon_cost: float, send_
         mine = table.set_index("targeting").loc[chosen]
         if chosen == "no one":
             text = f"With {costs}, the plan chosen on the training campaign is to send no coupon (profit 0)."
+        elif pd.isna(mine["profit"]):
+            text = (f"With {costs}, the plan chosen on the training campaign is {chosen} "
+                    f"({mine['coupons']:,} coupons), but the test campaign cannot estimate its profit: the "
+                    "customers it targets were all sent the coupon, or all held out, so there is no one "
+                    "to compare them with.")
         else:
             sure = "its interval lies above zero" if mine["profit_lower"] > 0 else \
                 "but its interval includes zero: it may earn nothing"
