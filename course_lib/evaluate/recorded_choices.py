@@ -164,17 +164,26 @@ class RecordedChoices:
         """The recorded networks' weights (:meth:`fitted`): beside the record file, ``.npz``."""
         return self.path.with_suffix(".npz")
 
-    def _lookup(self, what: str, depends_on: dict, choose):
+    @staticmethod
+    def _fingerprint(depends_on: dict) -> tuple[str, str]:
+        """(the record's key: a digest of ``depends_on`` and the code, the code's digest)."""
         code = code_digest()
-        key = digest({**depends_on, "code": code})
+        return digest({**depends_on, "code": code}), code
+
+    def _write(self, key: str, what: str, code: str, choice) -> None:
+        """Add one record and rewrite the record file (completely or not at all)."""
+        self.entries[key] = {"what": what, "code": code, "choice": choice}
+        replace_file(self.path, json.dumps(self.entries, indent=1) + "\n")
+
+    def _lookup(self, what: str, depends_on: dict, choose):
+        key, code = self._fingerprint(depends_on)
         if key in self.entries and not self.record:
             self.log.append(f"{what}: {REUSED} {self.path.name}")
             return self.entries[key]["choice"], True
         choice = choose()
         self.log.append(f"{what}: {MADE_HERE}")
         if self.record:
-            self.entries[key] = {"what": what, "code": code, "choice": choice}
-            replace_file(self.path, json.dumps(self.entries, indent=1) + "\n")
+            self._write(key, what, code, choice)
         return choice, False
 
     # ------------------------------------------------------------------ next item
@@ -202,10 +211,9 @@ class RecordedChoices:
         (:data:`CODE`); any other fit trains here. A restored model's ``train_seconds`` is the
         recorded training time. Returns ``model``.
         """
-        code = code_digest()
-        fingerprint = digest({"kind": "trained weights", "model": type(model).__name__,
-                              "settings": settings_of(model), "sessions": sessions, "n_items": n_items,
-                              "code": code})
+        fingerprint, code = self._fingerprint({"kind": "trained weights", "model": type(model).__name__,
+                                               "settings": settings_of(model), "sessions": sessions,
+                                               "n_items": n_items})
         what = f"{key} (trained weights)"
         record = self.entries.get(fingerprint, {}).get("choice")
         weights = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
@@ -219,9 +227,8 @@ class RecordedChoices:
         if self.record:
             weights = model.train_network.get_weights()
             self._write_weights(fingerprint, weights)
-            self.entries[fingerprint] = {"what": what, "code": code, "choice": {
-                "train_seconds": round(float(model.train_seconds), 1), "arrays": len(weights)}}
-            replace_file(self.path, json.dumps(self.entries, indent=1) + "\n")
+            self._write(fingerprint, what, code, {"train_seconds": round(float(model.train_seconds), 1),
+                                                  "arrays": len(weights)})
         return model
 
     def _read_weights(self, fingerprint: str, n_arrays: int) -> list[np.ndarray] | None:
