@@ -123,3 +123,19 @@ def test_evaluation_ranks_against_all_items_with_ties():
 def test_validation_window_precedes_the_test_window():
     valid, test = validation_and_test_splits(make_shop(20_000, seed=0).events, 14, 14)
     assert valid.cut < test.cut
+
+
+def test_baselines_on_validation_scores_each_simple_baseline_on_the_validation_split():
+    # lessons 08 and 09 choose the baseline to beat from these scores, never from the test
+    from course_lib.evaluate.next_item import baselines_on_validation, tune
+    from course_lib.models.neighbours import SessionKNN
+    from course_lib.prep.next_item import validation_and_test_splits
+
+    valid, _ = validation_and_test_splits(make_shop(6_000, seed=3).events, test_days=3, valid_days=3)
+    grid = [{"k": 5, "sample": 100, "remind": False}, {"k": 20, "sample": 500, "remind": True}]
+    best, scores = baselines_on_validation(valid, 5, grid)
+    X, y = valid.test_prefixes(5)
+    assert set(scores) == {"pop", "markov", "sknn"} and best in grid
+    assert best == tune(SessionKNN, grid, valid, X, y)[0]
+    assert scores["markov"] == fit_and_evaluate(MarkovChain(), valid, X, y)["MRR@20"]
+    assert scores["sknn"] == fit_and_evaluate(SessionKNN(**best), valid, X, y)["MRR@20"]

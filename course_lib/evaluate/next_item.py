@@ -25,6 +25,8 @@ from course_lib.evaluate.ranking import (ranking_metrics, ranks_in_batches, samp
                                         target_ranks)
 from course_lib.evaluate.seeds import SeedRuns, with_seed_spread
 from course_lib.models.base import clone
+from course_lib.models.baselines import MarkovChain, Popularity
+from course_lib.models.neighbours import SessionKNN
 from course_lib.evaluate.uncertainty import (LEVEL, N_RESAMPLES, RANKING_METRICS, SIMPLE_BASELINES,
                                             percent, prediction_sessions, ranking_intervals,
                                             vs_column, with_intervals)
@@ -265,6 +267,16 @@ def tune(make_model, grid: list[dict], split, X, y, metric: str = "MRR@20") -> t
     best = grid[int(np.argmax([r[metric] for r in rows]))]
     table = pd.DataFrame(rows).sort_values(metric, ascending=False, ignore_index=True)
     return dict(best), table
+
+
+def baselines_on_validation(valid, max_len: int, sknn_grid: list[dict]) -> tuple[dict, dict[str, float]]:
+    """(session-kNN's settings chosen on the validation split ``valid`` with ``sknn_grid``, the
+    validation MRR@20 of popularity, the Markov chain and that session-kNN): what chooses the best
+    simple baseline without looking at the test (lessons 08, 09; :func:`choose_baseline`)."""
+    X, y = valid.test_prefixes(max_len)
+    best_knn, knn_table = tune(SessionKNN, sknn_grid, valid, X, y)
+    scores = {m.name: fit_and_evaluate(m, valid, X, y)["MRR@20"] for m in (Popularity(), MarkovChain())}
+    return best_knn, {**scores, "sknn": float(knn_table["MRR@20"].iloc[0])}
 
 
 def full_and_sampled(model, X, y, n_negatives: int = 100, k: int = 10, batch_size: int = 2048) -> dict:
