@@ -386,6 +386,14 @@ def choose_plan_on_training(model, train, *, margin: float, coupon_cost: float, 
     return chosen, table
 
 
+def _estimate(plan) -> str:
+    """A budget-table row's estimated profit with its interval, and whether that excludes zero."""
+    sure = "its interval lies above zero" if plan["profit_lower"] > 0 else \
+        "but its interval includes zero: it may earn nothing"
+    return (f"an estimated {plan['profit']:,.0f} (95 % CI {plan['profit_lower']:,.0f} to "
+            f"{plan['profit_upper']:,.0f}), {sure}")
+
+
 def budget_verdict(table: pd.DataFrame, margin: float, coupon_cost: float, send_cost: float = 0.0,
                    chosen: str | None = None) -> str:
     """Which targeting earns most (estimated from the campaign), how sure that is, and the runner-up.
@@ -408,11 +416,8 @@ def budget_verdict(table: pd.DataFrame, margin: float, coupon_cost: float, send_
                     "customers it targets were all sent the coupon, or all held out, so there is no one "
                     "to compare them with.")
         else:
-            sure = "its interval lies above zero" if mine["profit_lower"] > 0 else \
-                "but its interval includes zero: it may earn nothing"
             text = (f"With {costs}, the plan chosen on the training campaign is {chosen} "
-                    f"({mine['coupons']:,} coupons): on the test campaign it earns an estimated "
-                    f"{mine['profit']:,.0f} (95 % CI {mine['profit_lower']:,.0f} to {mine['profit_upper']:,.0f}), {sure}.")
+                    f"({mine['coupons']:,} coupons): on the test campaign it earns {_estimate(mine)}.")
         if best["targeting"] != chosen:
             text += (f" The highest test estimate is {best['targeting']}'s, {best['profit']:,.0f}: picked on the "
                      "test itself, that figure is optimistic, so it is not the report.")
@@ -420,13 +425,10 @@ def budget_verdict(table: pd.DataFrame, margin: float, coupon_cost: float, send_
         text = (f"With {costs}, no plan earns more than sending no coupon at all; the best of them is "
                 f"{second['targeting']} with an estimated {second['profit']:,.0f}.")
     else:
-        sure = "its interval lies above zero" if best["profit_lower"] > 0 else \
-            "but its interval includes zero: it may earn nothing"
         overlap = "the two intervals overlap" if second["profit_upper"] >= best["profit_lower"] else \
             "the two intervals do not overlap"
         text = (f"With {costs}, the most profitable plan is {best['targeting']} ({best['coupons']:,} "
-                f"coupons): an estimated {best['profit']:,.0f} (95 % CI {best['profit_lower']:,.0f} to "
-                f"{best['profit_upper']:,.0f}), {sure}. Next is {second['targeting']} with "
+                f"coupons): {_estimate(best)}. Next is {second['targeting']} with "
                 f"{second['profit']:,.0f} ({overlap}).")
     if "expected profit (truth)" in table:
         truth_best = table.loc[table["expected profit (truth)"].idxmax(), "targeting"]
