@@ -160,10 +160,14 @@ def test_the_book_in_a_browser(site, request):
                 problems.append(f"{rel}: HTTP {reply.status if reply else 'no reply'}")
                 continue
             has_math = page.locator("span.math, div.math").count() > 0
-            if has_math:
-                page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=60_000)
-                page.wait_for_timeout(300)
-                typeset.add(rel)
+            if has_math:   # MathJax's promise settles when it has typeset the whole page
+                page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
+                                       timeout=60_000)
+                page.evaluate("() => MathJax.startup.promise")
+                if page.locator("mjx-container").count() > 0:
+                    typeset.add(rel)
+                else:
+                    problems.append(f"{rel}: MathJax typeset nothing")
             anchors[rel] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
             for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
                 target = urljoin(base + rel, href)

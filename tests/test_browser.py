@@ -3,16 +3,17 @@
 Uses the session's JupyterLab (``jupyter_lab`` fixture, started by ``tasks.py lab``)
 and drives Debian's Chromium with Playwright:
 
-* lesson 01 runs cell by cell; moving the AR simulator's first slider redraws its figure;
-* lesson 05's gate explorer (the lessons themselves run in nbval): switching the
-  candidate and moving the forget-gate slider redraw its figure;
+* lesson 01's AR simulator: moving its first slider (φ₁) redraws its figure;
+* lesson 05's gate explorer: switching the candidate and moving the forget-gate
+  slider redraw its figure;
 * likewise lesson 04's hidden-state explorer (the step and radius sliders), lesson
   06's session-graph explorer and lesson 07's attention explorer (another session or
   test prefix chosen), the last two with a model trained in a few seconds.
 
-The four explorers are cells of one notebook, run once in one page (a kernel
-start and a page load each would cost about 15 s); each test drives its own
-cell's widget.
+The lessons themselves run in nbval, so no lesson is run again here (lesson 01 once
+was: about 25 s). The five widgets are cells of one notebook, made with the lessons'
+own calls and run once in one page (a kernel start and a page load each would cost
+about 15 s); each test drives its own cell's widget.
 
 Each run checks that no cell shows an error and no widget "Error displaying
 widget". The notebooks are copies in build/browser/ (JupyterLab saves what it
@@ -37,7 +38,6 @@ from jupyter_lab import shut_down_kernels
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LESSON = ROOT / "notebooks" / "01_autoregressive_models.ipynb"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -147,29 +147,14 @@ def notebook_in_chromium(lab: str, notebook: Path):
         stop_kernels(lab)
 
 
-def test_lesson01_runs_and_its_slider_redraws_the_figure(jupyter_lab):
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    copy = ARTEFACTS / LESSON.name
-    shutil.copy(LESSON, copy)
-    with notebook_in_chromium(jupyter_lab, copy) as page:
-        before = widget_image(page)
-        assert before, "the AR simulator shows no figure"
-        move_slider(page, 0, "ArrowLeft")
-        after = wait_for_redraw(page, before)
-        page.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle").first.locator(
-            "xpath=ancestor::div[contains(@class,'widget-inline-hbox')][1]").scroll_into_view_if_needed()
-        dismiss_news(page)
-        page.screenshot(path=str(ARTEFACTS / "lesson01_ar_simulator.png"))
-    assert after and after != before, "moving the φ₁ slider did not redraw the figure"
-
-
 SMALL_SHOP = """import course_lib
 import numpy as np
 from course_lib.datasets import make_shop
 from course_lib.prep.next_item import validation_and_test_splits
 from course_lib.models.attention import SASRec
 from course_lib.models.graph import SRGNN
-from course_lib.show.widgets import attention_explorer, gate_explorer, rnn_state_explorer, session_graph_explorer
+from course_lib.show.widgets import (arma_simulator, attention_explorer, gate_explorer, rnn_state_explorer,
+                                     session_graph_explorer)
 
 shop = make_shop(8_000, seed=0)
 valid, test = validation_and_test_splits(shop.events, test_days=14, valid_days=14)
@@ -178,6 +163,7 @@ X_test, y_test = test.test_prefixes(8)
 
 #: one cell per explorer (after SMALL_SHOP's cell), in the order of the notebook
 EXPLORERS = {
+    "AR simulator": 'arma_simulator("AR")',
     "gate explorer": "gate_explorer()",
     "hidden-state explorer": "rnn_state_explorer()",
     "session-graph explorer": "srgnn = SRGNN(dim=16, max_len=8, epochs=1).fit(test.train, test.n_items)\n"
@@ -220,6 +206,14 @@ def choose_option(cell, index: int) -> None:
     select = cell.locator(".widget-dropdown select").first
     select.scroll_into_view_if_needed()
     select.select_option(index=index)
+
+
+def test_lesson01_ar_simulator_redraws_for_another_coefficient(explorers):
+    """Lesson 01's AR simulator (the lesson's own call): moving the φ₁ slider redraws the series."""
+    with explorer(explorers, "AR simulator", "lesson01_ar_simulator.png") as (page, cell, first):
+        move_slider(page, 0, "ArrowLeft", scope=cell)
+        after = wait_for_redraw(page, first, scope=cell)
+    assert after != first, "moving the φ₁ slider did not redraw the figure"
 
 
 def test_gate_explorer_redraws_for_the_candidate_and_the_forget_bias(explorers):
