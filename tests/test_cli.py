@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runner import course_lib_command
 
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 RETAIL = Path(__file__).resolve().parents[1] / "datasets" / "online_retail.parquet"
@@ -17,8 +18,7 @@ SCRIPT = Path(sys.executable).with_name("course-lib")
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "course_lib", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return course_lib_command(*args, cwd=cwd)
 
 
 @pytest.mark.skipif(not (DATA / "otto_sample_sessions.jsonl").exists(), reason="no shared data")

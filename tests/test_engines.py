@@ -24,13 +24,13 @@ from course_lib.datasets.synthetic import shop_event_chunks
 from course_lib.prep.engines import UnknownEngine, prepare, session_table
 from course_lib.prep.next_item import next_item_split, sequence_events, training_windows
 from course_lib.prep.prepared import NotPreparedError, PreparedData
+from cli_runner import course_lib_command
 
 duckdb = pytest.importorskip("duckdb")
 
 
 def run_cli(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "course_lib", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600, env=env)
+    return course_lib_command(*args, cwd=cwd, env=env)
 
 
 def both(path: Path, folder: Path, rows_per_shard: int = 7, **options):

@@ -2,8 +2,6 @@
 as units, seeds), yes/no (cases), demand (chosen on validation origins), the report's trust section."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -12,10 +10,10 @@ import pytest
 import course_lib  # noqa: F401  (chooses the Keras backend first)
 from course_lib.datasets import make_shop
 from course_lib.evaluate.next_item import board_with_intervals, choose_baseline, leaderboard, metrics_row, verdict
-from course_lib.evaluate.uncertainty import prediction_sessions
 from course_lib.prep.holidays import easter, holidays_between
 from course_lib.tasks.next_item import rank_models, split_log
 from course_lib.tasks.settings import NextItemSettings
+from cli_runner import course_lib_command
 
 METRICS = ("HR@10", "HR@20", "MRR@20", "NDCG@10")
 
@@ -80,7 +78,6 @@ def test_a_winner_is_named_only_when_the_interval_excludes_0():
 
 
 def test_the_baseline_is_chosen_on_validation_not_on_the_test():
-    units = np.repeat(np.arange(50), 3)
     ranks = {"pop": np.full(150, 2), "markov": np.full(150, 5), "gru4rec": np.full(150, 1)}
     board = leaderboard([metrics_row(n, r, 0, 0, 0) for n, r in ranks.items()])
     assert choose_baseline(board, ("pop", "markov"), {"pop": 0.1, "markov": 0.3})[0] == "markov"
@@ -96,8 +93,7 @@ def shop_csv(tmp_path_factory):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "course_lib", *map(str, args)], capture_output=True,
-                          text=True, timeout=600)
+    return course_lib_command(*args)
 
 
 def test_cli_next_item_csv_has_interval_columns_and_seed_spread(shop_csv, tmp_path):

@@ -16,6 +16,7 @@ import pytest
 from course_lib.datasets import EventLogError, load_events
 from course_lib.course.mapping_form import column_mapping_form
 from course_lib.datasets.own_data import guess_columns
+from cli_runner import course_lib_command
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "boutique_events.csv.gz"
@@ -147,8 +148,7 @@ def test_the_command_the_form_writes_prints_what_the_form_shows(example):
     assert isinstance(events, pd.DataFrame), form.message
     argv = shlex.split(form.command("validate"))
     assert argv[:2] == ["course-lib", "validate"] and "--no-price" in argv and "--clean-sales" in argv
-    result = subprocess.run([sys.executable, "-m", "course_lib", *argv[1:]], capture_output=True,
-                            text=True, timeout=120)
+    result = course_lib_command(*argv[1:])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:] == form.message.splitlines()[1:]
 

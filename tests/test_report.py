@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runner import course_lib_command
 
 DATA = Path(os.environ.get("COURSE_DATA_DIR", "../shared/data"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,8 +21,7 @@ RETAIL = ["--user", "CustomerID", "--session", "InvoiceNo", "--item", "StockCode
 
 
 def report(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "course_lib", "report", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
+    return course_lib_command("report", *args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ leaderboard and the budget table; the other tasks never see the campaign's assig
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -13,6 +11,7 @@ import pytest
 import course_lib  # noqa: F401
 from course_lib.datasets import EventLogError, load_events, make_shop, without_assignments
 from course_lib.datasets.campaign import make_campaign
+from cli_runner import course_lib_command
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +60,8 @@ def test_a_treatment_that_is_not_one_or_zero_names_its_row(tmp_path):
 def test_report_runs_uplift_on_a_campaign_log(campaign_csv, tmp_path):
     before = campaign_csv.read_bytes()
     out = tmp_path / "report"
-    result = subprocess.run([sys.executable, "-m", "course_lib", "report", campaign_csv,
-                             "--treatment", "sent", "--tasks", "uplift,churn", "--out", out,
-                             "--quiet"], capture_output=True, text=True, timeout=600)
+    result = course_lib_command("report", campaign_csv, "--treatment", "sent", "--tasks", "uplift,churn", "--out", out,
+                        "--quiet")
     assert result.returncode == 0, result.stderr[-3000:]
     assert campaign_csv.read_bytes() == before
     assert {"uplift_leaderboard.csv", "uplift_budget.csv", "uplift_plan_choice.csv", "churn_leaderboard.csv",
