@@ -33,8 +33,8 @@ def test_the_checked_packages_are_the_ones_pyproject_declares():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {r.split(">")[0].split("<")[0].split("[")[0].split("=")[0].strip().lower()
-                for r in project["dependencies"]}
+    declared = {r.split(">")[0].split("<")[0].split("[")[0].split("=")[0].strip().lower().replace("_", "-")
+                for r in project["dependencies"]}   # names as pip compares them: ml_dtypes is ml-dtypes
     assert {name for name, _ in requirements()} == declared
     test_only = {r.split(">")[0].split("=")[0].strip().lower()
                  for r in project["optional-dependencies"]["test"]}
