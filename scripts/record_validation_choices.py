@@ -7,7 +7,7 @@ Runs ``notebooks/08_pretrained_behaviour_model.ipynb`` and
 and then (``COURSE_RECORD_CHOICES``, see ``course_lib.evaluate.recorded_choices``),
 and writes what they chose, with the fingerprint of what each choice depended
 on, to ``datasets/recorded_choices.json``, and the weights of the networks
-lesson 08 trains for its next-item board to ``datasets/recorded_choices.npz``.
+lessons 08 and 09 refit for their next-item boards to ``datasets/recorded_choices.npz``.
 The files are replaced only when every notebook ran. Run it after ``scripts/build_behaviour_models.py`` or a change to
 the code that prepares the windows, trains and tunes models (``recorded_choices.CODE``): the old
 records no longer match, and the lessons choose on validation themselves

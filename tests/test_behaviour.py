@@ -262,10 +262,12 @@ def test_recorded_choices_give_the_same_numbers_and_only_for_the_same_inputs(sma
 
 
 def test_recorded_weights_restore_the_same_network_and_only_for_the_same_fit(small_model, tmp_path):
-    # lesson 08's next-item networks: trained once when recorded, restored when the fit is the same
+    # lessons 08 and 09's next-item networks: trained once when recorded, restored when the fit is the same
     from course_lib.evaluate.recorded_choices import RecordedChoices
     from course_lib.models.attention import SASRec
+    from course_lib.models.baselines import MarkovChain
     from course_lib.models.behaviour import BehaviourNextItem
+    from course_lib.models.session_rnn import SessionRNN
     from course_lib.prep.next_item import validation_and_test_splits
 
     shop, _, pretrained = small_model
@@ -274,11 +276,17 @@ def test_recorded_weights_restore_the_same_network_and_only_for_the_same_fit(sma
     path = tmp_path / "choices.json"
     networks = {"sasrec": lambda seed=0: SASRec(dim=8, max_len=5, epochs=2, batch_size=32, seed=seed),
                 "behaviour": lambda seed=0: BehaviourNextItem(pretrained, test.vocab, max_len=5, epochs=1,
-                                                               batch_size=32, seed=seed)}
+                                                               batch_size=32, seed=seed),
+                # lesson 09's GRU: the sampled loss, whose restored network also needs the item counts
+                "gru4rec": lambda seed=0: SessionRNN(hidden=8, max_len=5, epochs=1, batch_size=32, loss="sampled",
+                                                     n_sample=16, seed=seed)}
     recorder = RecordedChoices(path, record=True)
     trained = {key: recorder.fitted(make(), test.train, test.n_items, key=key) for key, make in networks.items()}
     assert recorder.log == ["sasrec (trained weights): trained in this run",
-                            "behaviour (trained weights): trained in this run"]
+                            "behaviour (trained weights): trained in this run",
+                            "gru4rec (trained weights): trained in this run"]
+    markov = recorder.fitted(MarkovChain(), test.train, test.n_items, key="markov")   # no network: just fitted
+    assert markov.train_seconds > 0 and len(recorder.log) == 3
     assert recorder.weights_path.is_file() and recorder.weights_path.suffix == ".npz"
 
     reader = RecordedChoices(path)
@@ -310,7 +318,8 @@ def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_curre
     kinds = sorted(r["what"] for r in records.values())
     assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)", "behaviour (trained weights)",
                      "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
-                     "gru4rec (next item)", "gru4rec (trained weights)", "sasrec (next item)",
+                     "gru4rec (next item)", "gru4rec (trained weights)",   # lesson 08's GRU, then 09's
+                     "gru4rec (trained weights)", "sasrec (next item)",
                      "sasrec (trained weights)"]
     with np.load(shipped_records().weights_path) as weights:   # every recorded network's arrays
         assert sorted(weights.files) == sorted(f"{key}_{i:03d}" for key, r in records.items()
