@@ -31,7 +31,7 @@ NOTEBOOKS = sorted(p for folder in ("notebooks", "solutions", "exercises")
                    for p in (ROOT / folder).glob("*.ipynb"))
 
 
-def printed_twice(*args: str) -> tuple[str, str]:
+def printed_twice() -> tuple[str, str]:
     """What ``repeatable_run.py`` prints in two fresh processes (hash seeds 1 and 2).
 
     One after the other: the second reads the programs the first compiled from
@@ -42,16 +42,26 @@ def printed_twice(*args: str) -> tuple[str, str]:
     """
     outputs = []
     for seed in (1, 2):
-        run = subprocess.run([sys.executable, str(RUN), *args], cwd=ROOT, text=True, capture_output=True,
+        run = subprocess.run([sys.executable, str(RUN)], cwd=ROOT, text=True, capture_output=True,
                              env={**os.environ, "PYTHONHASHSEED": str(seed)}, timeout=600)
         assert run.returncode == 0, run.stderr[-3000:]
         outputs.append(run.stdout)
     return outputs[0], outputs[1]
 
 
+@pytest.fixture(scope="module")
+def two_runs() -> list[tuple[str, str]]:
+    """The two runs' output, as (the seeded pipelines, the deliberately unseeded model)."""
+    from repeatable_run import UNSEEDED_MARK
+
+    runs = [out.split(UNSEEDED_MARK + "\n") for out in printed_twice()]
+    assert all(len(parts) == 2 for parts in runs), runs[0][-3000:]
+    return [tuple(parts) for parts in runs]
+
+
 @pytest.mark.slow
-def test_the_lessons_pipelines_print_the_same_tables_in_two_fresh_processes():
-    first, second = printed_twice()
+def test_the_lessons_pipelines_print_the_same_tables_in_two_fresh_processes(two_runs):
+    (first, _), (second, _) = two_runs
     assert "chosen on validation:" in first and "baseline:" in first
     for model in ("markov", "sknn", "gru4rec", "lstm", "sasrec"):
         assert f",{model}," in first, f"{model} missing from the leaderboard"
@@ -59,8 +69,9 @@ def test_the_lessons_pipelines_print_the_same_tables_in_two_fresh_processes():
     assert first == second
 
 
-def test_an_unseeded_model_is_caught():
-    first, second = printed_twice("--unseeded")
+@pytest.mark.slow
+def test_an_unseeded_model_is_caught(two_runs):
+    (_, first), (_, second) = two_runs
     assert "noisy-markov" in first
     assert first != second
 
