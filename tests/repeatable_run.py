@@ -20,7 +20,6 @@ draws its noise without a seed: the test shows that the comparison catches it
 """
 from __future__ import annotations
 
-
 import course_lib  # noqa: F401  (chooses the Keras backend first)
 import keras
 import numpy as np
