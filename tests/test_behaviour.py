@@ -79,7 +79,7 @@ def test_other_customers_share_the_catalogue_not_the_people():
     assert others["user_id"].min() >= OTHER_ID_OFFSET and others["session_id"].min() >= OTHER_ID_OFFSET
     assert set(others["item_id"]) <= set(shop.items.index) | set(shop.events["item_id"])
     again = other_customers(shop.config, 5_000, stream=1).events
-    pd.testing.assert_frame_equal(others, again)
+    pd.testing.assert_frame_equal(others, again, check_exact=True)
     assert not others.equals(other_customers(shop.config, 5_000, stream=2).events)
 
 

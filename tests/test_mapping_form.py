@@ -82,7 +82,7 @@ def test_validate_succeeds_and_agrees_with_load_events(example):
     assert form.mapping == EXAMPLE_MAPPING
     events = form.validate()
     assert isinstance(events, pd.DataFrame) and form.error is None and form.events is events
-    pd.testing.assert_frame_equal(events, load_events(example, **EXAMPLE_MAPPING))
+    pd.testing.assert_frame_equal(events, load_events(example, **EXAMPLE_MAPPING), check_exact=True)
     assert set(events["event_type"].astype(str)) == {"view", "cart", "purchase"}
     assert "valid event log" in form.message and "note: no session column" in form.message
     assert f"{len(events):,}" in form.status.value
@@ -118,7 +118,7 @@ def test_none_leaves_an_optional_column_out_even_under_a_usual_name(example):
     assert "price" not in events.columns and "price" not in events.attrs["columns"]
     namespace = {"load_events": load_events}
     exec(form.code(), namespace)
-    pd.testing.assert_frame_equal(namespace["events"], events)
+    pd.testing.assert_frame_equal(namespace["events"], events, check_exact=True)
 
 
 def test_none_leaves_out_an_identity_column_the_loader_would_find(tmp_path):
@@ -136,7 +136,7 @@ def test_none_leaves_out_an_identity_column_the_loader_would_find(tmp_path):
     assert "--no-user --no-event" in form.command("validate")
     namespace = {"load_events": load_events}
     exec(form.code(), namespace)
-    pd.testing.assert_frame_equal(namespace["events"], events)
+    pd.testing.assert_frame_equal(namespace["events"], events, check_exact=True)
 
 
 def test_the_command_the_form_writes_prints_what_the_form_shows(example):
@@ -160,7 +160,7 @@ def test_the_command_line_the_form_writes_loads_the_same_events(example):
     fill(form, {**EXAMPLE_MAPPING, "session_gap": "45min", "drop_missing_ids": True})
     events = form.validate()
     args = build_parser().parse_args(shlex.split(form.command("validate"))[1:])
-    pd.testing.assert_frame_equal(load_from_args(args), events)
+    pd.testing.assert_frame_equal(load_from_args(args), events, check_exact=True)
     assert form.command("report", out="my report/").endswith("--out 'my report/'")
 
 

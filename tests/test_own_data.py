@@ -418,7 +418,7 @@ def test_a_dataframe_loads_like_a_file(tmp_path):
     frame.attrs["source"] = "my table"
     from_frame = load_events(frame)
     from_file = load_events(path)
-    pd.testing.assert_frame_equal(from_frame, from_file)
+    pd.testing.assert_frame_equal(from_frame, from_file, check_exact=True)
     frame.loc[1, "timestamp"] = "later"
     with pytest.raises(EventLogError, match=r"^my table, column 'timestamp', row 2: cannot parse 'later'"):
         load_events(frame)

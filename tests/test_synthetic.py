@@ -19,7 +19,7 @@ def shop():
 
 def test_same_seed_same_shop_other_seed_other_shop():
     a, b, c = make_shop(5_000, seed=1), make_shop(5_000, seed=1), make_shop(5_000, seed=2)
-    pd.testing.assert_frame_equal(a.events, b.events)
+    pd.testing.assert_frame_equal(a.events, b.events, check_exact=True)
     assert not a.events["item_id"].equals(c.events["item_id"])
 
 

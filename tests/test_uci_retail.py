@@ -167,13 +167,13 @@ def test_lesson_and_command_line_see_the_same_rows(raw):
         "StockCode", "--time", "InvoiceDate", "--price", "UnitPrice", "--quantity", "Quantity",
         "--default-event", "purchase", "--clean-sales", "--drop-missing-ids"])
     command_line = load_from_args(args)
-    pd.testing.assert_frame_equal(lesson, command_line)
+    pd.testing.assert_frame_equal(lesson, command_line, check_exact=True)
     from_file = online_retail_events()  # the lessons' own call, on the shipped file
-    pd.testing.assert_frame_equal(from_file, command_line)
+    pd.testing.assert_frame_equal(from_file, command_line, check_exact=True)
     assert lesson.attrs["notes"] == command_line.attrs["notes"]
     everyone = load_events(SHIPPED, **{k: v for k, v in EVENT_MAPPING.items() if k != "user"},
                            exclude=["user"], default_event="purchase", clean_sales=True)
-    pd.testing.assert_frame_equal(online_retail_events(customers="all"), everyone)
+    pd.testing.assert_frame_equal(online_retail_events(customers="all"), everyone, check_exact=True)
 
 
 def test_baskets_keep_the_invoice_line_order(raw):
