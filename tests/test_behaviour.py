@@ -318,9 +318,9 @@ def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_curre
     kinds = sorted(r["what"] for r in records.values())
     assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)", "behaviour (trained weights)",
                      "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
-                     "gru4rec (next item)", "gru4rec (trained weights)",   # lesson 08's GRU, then 09's
-                     "gru4rec (trained weights)", "sasrec (next item)",
-                     "sasrec (trained weights)"]
+                     "gru4rec (next item)", "gru4rec (trained weights)",   # lesson 08's GRU, then 09's two
+                     "gru4rec (trained weights)", "gru4rec (trained weights)", "sasrec (next item)",
+                     "sasrec (trained weights)", "sasrec (trained weights)"]   # lesson 08's SASRec, 09's
     with np.load(shipped_records().weights_path) as weights:   # every recorded network's arrays
         assert sorted(weights.files) == sorted(f"{key}_{i:03d}" for key, r in records.items()
                                                if "arrays" in r["choice"] for i in range(r["choice"]["arrays"]))

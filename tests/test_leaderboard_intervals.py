@@ -53,6 +53,23 @@ def test_mrr_interval_is_a_few_hundredths_wide_at_10000_predictions(big_split):
     assert "MRR@20_vs_pop" in on_validation.board
 
 
+def test_every_model_is_fitted_with_the_fit_it_is_given(big_split):
+    """Lesson 09 passes RecordedChoices.fitted, which restores a recorded network instead."""
+    split, settings = big_split
+    fitted = []
+
+    def fit(model, sessions, n_items, progress=False):
+        assert sessions is split.train and n_items == split.n_items
+        fitted.append(model.name)
+        return model.fit(sessions, n_items)
+
+    given = rank_models(split, settings, progress=False, log=None, fit=fit)
+    assert fitted == ["pop", "markov"]
+    timing = [c for c in given.board if c.endswith("_s")]
+    pd.testing.assert_frame_equal(given.board.drop(columns=timing),
+                                  rank_models(split, settings, progress=False, log=None).board.drop(columns=timing))
+
+
 def fake_board(ranks: dict, units, validation=None):
     rows = [metrics_row(name, r, 1.0, 0.1, 10) for name, r in ranks.items()]
     board = leaderboard(rows)

@@ -194,12 +194,13 @@ class RankedBoard:
         return self.board[LEADERBOARD_COLUMNS].copy()
 
 
-def _fit_and_rank(model, split, X, y, seeds: Sequence[int] | None, progress: bool, log):
+def _fit_and_rank(model, split, X, y, seeds: Sequence[int] | None, progress: bool, log, fit=None):
     """(row, ranks, fitted model, SeedRuns or None)."""
+    fit = fit or (lambda m, sessions, n_items, progress: m.fit(sessions, n_items, progress=progress))
     if not seeds or len(seeds) < 2:
         if log:
             log(f"fitting {model.name} ...")
-        model.fit(split.train, split.n_items, progress=progress)
+        fit(model, split.train, split.n_items, progress=progress)
         row, ranks = rank_model(model, X, y)
         return row, ranks, model, None
     fitted, all_ranks, seconds, predict_s = None, [], [], 0.0
@@ -207,7 +208,7 @@ def _fit_and_rank(model, split, X, y, seeds: Sequence[int] | None, progress: boo
         m = clone(model, seed=int(s))
         if log:
             log(f"fitting {m.name} (seed {s}, {i + 1} of {len(seeds)}) ...")
-        m.fit(split.train, split.n_items, progress=progress)
+        fit(m, split.train, split.n_items, progress=progress)
         row, ranks = rank_model(m, X, y)
         predict_s += row["predict_s"]
         all_ranks.append(ranks)
@@ -222,8 +223,8 @@ def _fit_and_rank(model, split, X, y, seeds: Sequence[int] | None, progress: boo
 
 def ranked_leaderboard(models, split, X, y, *, baselines=SIMPLE_BASELINES, validation: dict | None = None,
                        seeds: dict[str, Sequence[int]] | None = None, n_resamples: int = N_RESAMPLES,
-                       progress: bool = False, log=None) -> RankedBoard:
-    """Fit each unfitted model on ``split.train``, rank (X, y) once, and add the intervals
+                       progress: bool = False, log=None, fit=None) -> RankedBoard:
+    """Fit each model on ``split.train``, rank (X, y) once, and add the intervals
     (lessons 05-09, ``course-lib``).
 
     ``validation``: model -> validation score, to choose the best of
@@ -231,11 +232,15 @@ def ranked_leaderboard(models, split, X, y, *, baselines=SIMPLE_BASELINES, valid
     seeds to train it with (the row is then the mean over seeds, and the
     spread over seeds is added beside the interval); ``n_resamples`` 0: no
     intervals. (X, y) must be ``split.test_prefixes(...)``: the bootstrap
-    resamples ``split.test``'s sessions.
+    resamples ``split.test``'s sessions. ``fit(model, sessions, n_items, progress=...)``
+    fits one model (by default ``model.fit``); lesson 09 passes
+    :meth:`~course_lib.evaluate.recorded_choices.RecordedChoices.fitted`, which restores
+    a network whose same fit was recorded.
     """
     rows, fitted, ranks, seed_runs = [], [], {}, {}
     for model in models:
-        row, r, model, runs = _fit_and_rank(model, split, X, y, (seeds or {}).get(model.name), progress, log)
+        row, r, model, runs = _fit_and_rank(model, split, X, y, (seeds or {}).get(model.name), progress, log,
+                                            fit)
         rows.append(row)
         fitted.append(model)
         ranks[model.name] = r

@@ -204,7 +204,7 @@ class RecordedChoices:
         return {k: _decode(k, d, self.path.name if recorded else None) for k, d in choice.items()}
 
     # ------------------------------------------------------------------ trained networks
-    def fitted(self, model, sessions, n_items: int, *, key: str, progress: bool = False):
+    def fitted(self, model, sessions, n_items: int, *, key: str | None = None, progress: bool = False):
         """``model.fit(sessions, n_items)``, or the weights that same fit gave when it was recorded
         (lesson 08's three next-item networks: about a minute of training on every run; lesson 09's
         GRU on Online Retail's baskets).
@@ -213,14 +213,15 @@ class RecordedChoices:
         and the pretrained weights included), the training sessions and the library code
         (:data:`CODE`); any other fit trains here. A restored model's ``train_seconds`` is the
         recorded training time. A model without a network (Markov, session-kNN, ...) is simply
-        fitted: it trains in well under a second. Returns ``model``.
+        fitted: it trains in well under a second. ``key`` names the model in :attr:`log` (by
+        default its name). Returns ``model``.
         """
         if not isinstance(model, KerasNextItemModel):
             return model.fit(sessions, n_items, progress=progress)
         fingerprint, code = self._fingerprint({"kind": "trained weights", "model": type(model).__name__,
                                                "settings": settings_of(model), "sessions": sessions,
                                                "n_items": n_items})
-        what = f"{key} (trained weights)"
+        what = f"{key or model.name} (trained weights)"
         record = self.entries.get(fingerprint, {}).get("choice")
         weights = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
         if weights is not None:

@@ -117,13 +117,15 @@ def refit_scale(valid: NextItemSplit) -> float:
 def rank_models(split: NextItemSplit, settings: NextItemSettings,
                 tuned: dict[str, TuningResult] | None = None, progress: bool = True,
                 log=print, pretrained: BehaviourModel | None = None,
-                validation: dict[str, float] | None = None) -> RankedBoard:
+                validation: dict[str, float] | None = None, fit=None) -> RankedBoard:
     """Fit ``settings.models`` (and the ``behaviour`` model, given ``pretrained``) with the
     settings ``tuned`` chose on validation (neural ones once per seed of ``settings.seeds``),
     rank the test once, and add the intervals (``settings.resamples`` bootstrap resamples of
     test sessions; none when 0) and the differences to the best simple baseline, chosen on the
     validation scores: those of ``tuned``, and ``validation`` (model -> validation MRR@20) for
-    models scored on validation without a tuning result (lesson 09)."""
+    models scored on validation without a tuning result (lesson 09). ``fit`` fits one model
+    (see :func:`~course_lib.evaluate.next_item.ranked_leaderboard`; lesson 09 restores recorded
+    networks with it)."""
     X, y = split.test_prefixes(settings.max_len)
     models = [tuned_model(make_model(key, settings), (tuned or {}).get(key)) for key in settings.models]
     if pretrained is not None:
@@ -138,7 +140,7 @@ def rank_models(split: NextItemSplit, settings: NextItemSettings,
     ranked = ranked_leaderboard(models, split, X, y, baselines=BASELINES,
                                 validation={**{k: r.score for k, r in (tuned or {}).items()}, **(validation or {})},
                                 seeds=seeds,
-                                n_resamples=settings.resamples, progress=progress, log=log)
+                                n_resamples=settings.resamples, progress=progress, log=log, fit=fit)
     ranked.board.attrs.update(seeds=settings.seeds)
     return ranked
 
