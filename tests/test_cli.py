@@ -216,7 +216,7 @@ def test_next_item_tunes_every_model_on_validation_within_the_budget(shop_csv, t
     import pandas as pd
 
     out = tmp_path / "shop"
-    result = run("next-item", shop_csv, "--models", "pop,markov,sknn,gru4rec", "--budget-s", "10",
+    result = run("next-item", shop_csv, "--models", "pop,markov,sknn,gru4rec", "--budget-s", "5",
                  "--max-epochs", "2", "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     chosen = pd.read_csv(out / "chosen_settings.csv").set_index("model")

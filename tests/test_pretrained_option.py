@@ -24,7 +24,7 @@ def shop():
 
 @pytest.mark.slow
 def test_the_behaviour_model_is_pretrained_before_the_validation_window_and_ranked(shop, monkeypatch, tmp_path):
-    settings = NextItemSettings(models=("pop", "markov"), test_days=14, valid_days=14, budget_s=20,
+    settings = NextItemSettings(models=("pop", "markov"), test_days=14, valid_days=14, budget_s=8,
                                 max_epochs=2, resamples=200, pretrained=True)
     split, earlier = split_log(shop.events, settings)
     seen = {}

@@ -38,7 +38,7 @@ def shop_csv(tmp_path_factory):
 def test_report_on_the_synthetic_shop_runs_all_four_tasks_and_skips_uplift(shop_csv, tmp_path):
     out = tmp_path / "report"
     before = shop_csv.read_bytes()
-    result = report(shop_csv, "--out", out, "--budget-s", "10", "--max-epochs", "2", "--models",
+    result = report(shop_csv, "--out", out, "--budget-s", "5", "--max-epochs", "2", "--models",
                     "pop,markov,sknn,gru4rec")
     assert result.returncode == 0, result.stderr[-3000:]
     assert shop_csv.read_bytes() == before
