@@ -117,8 +117,11 @@ def main() -> int:
     for group in ("lessons", "library", "Spark"):
         mine = [r for r in rows if r["group"] == group]
         lines.append(f"- the {group} group's pytest process and its reaped children: "
-                     f"{sum(r['cpu_s'] for r in mine):.0f} CPU s over {len(mine)} files")
-    lines += ["", "The fifteen dearest files:", "", "| group | file | tests | wall s | CPU s |",
+                     f"{sum(r['cpu_s'] for r in mine):.0f} CPU s over {len(mine)} file{'s' * (len(mine) != 1)}")
+    lines += ["", "Per file, a process counts only when pytest's own process reaps it: Spark's JVM, the "
+              "JupyterLab server and the browser are missing from the files' counts and included in the "
+              "machine's busy seconds.",
+              "", "The fifteen dearest files:", "", "| group | file | tests | wall s | CPU s |",
               "|---|---|---:|---:|---:|"]
     lines += [f"| {r['group']} | `{r['file']}` | {r['tests']} | {r['wall_s']} | {r['cpu_s']} |"
               for r in rows[:15]]
