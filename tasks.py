@@ -182,6 +182,29 @@ def share_compilations() -> None:
 LESSON_GROUP = ["notebooks", "solutions", "exercises", "tests/test_book.py", "tests/test_recorded_lookups.py"]
 
 
+def machine_cpu() -> dict[str, float] | None:
+    """The whole machine's CPU seconds since boot (Linux's /proc/stat; None elsewhere): busy (user,
+    nice, system, irq, softirq), idle (with iowait) and stolen by the hypervisor."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return {"busy": (user + nice + system + irq + softirq) / tick, "idle": (idle + iowait) / tick,
+            "steal": steal / tick}
+
+
+def cpu_sentence(before: dict[str, float] | None, after: dict[str, float] | None, cores: int) -> str | None:
+    """What the machine did during a run, and the least time that work needs on ``cores`` cores."""
+    if not before or not after:
+        return None
+    busy, idle, steal = (after[k] - before[k] for k in ("busy", "idle", "steal"))
+    return (f"the machine meanwhile: {busy:,.0f} CPU s busy (every process on it, the suite's and any "
+            f"other), {idle:,.0f} idle, {steal:,.0f} stolen by the hypervisor; on {cores} cores that work "
+            f"needs at least {busy / cores:,.0f} s")
+
+
 def run_groups() -> int:
     """Run the lessons' group and the library's group side by side, and Spark as soon as either
     is done; time each. The lessons' output is shown as it runs, the others' when all are done."""
@@ -193,7 +216,7 @@ def run_groups() -> int:
     logs["library"].parent.mkdir(exist_ok=True)
     times, codes, processes = {}, {}, {}
     first_done = threading.Event()
-    start = time.perf_counter()
+    start, cpu_before = time.perf_counter(), machine_cpu()
     say("test groups, side by side: the lessons (shown as they run) and the library, then Spark "
         f"beside whichever is left (their output follows when all are done; also in "
         f"{logs['library'].relative_to(ROOT)} and {logs['Spark'].relative_to(ROOT)})")
@@ -229,12 +252,15 @@ def run_groups() -> int:
     for thread in side:
         thread.join()
     times["all three groups"] = time.perf_counter() - start
+    cpu = cpu_sentence(cpu_before, machine_cpu(), os.cpu_count() or 1)
     for group, log in logs.items():
         say(f"{group} group ({log.relative_to(ROOT)}):")
         print(log.read_text(), flush=True)
     for group in times:
         code = f", exit code {codes[group]}" if group in codes else ""
         say(f"{group}: {times[group]:.0f} s{code}")
+    if cpu:   # a slow run on a busy machine shows here, beside the groups' times
+        say(cpu)
     for group, log in logs.items():
         if codes.get(group) not in (0, 5):  # a CI log's tail names what failed beside the lessons
             failed = [line for line in log.read_text().splitlines() if line.startswith(("FAILED ", "ERROR "))]

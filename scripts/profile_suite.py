@@ -32,22 +32,12 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tasks import machine_cpu  # noqa: E402  (the machine's CPU, as tasks.py reads it)
+
 OUT = ROOT / "benchmarks" / "suite_cpu"
 #: how tasks.py prints a group's time: "[tasks] lessons: 571 s, exit code 0"
 GROUP_TIME = re.compile(r"\[tasks\] ([^:(]+): (\d+) s")
-
-
-def machine_cpu() -> dict[str, float] | None:
-    """The machine's CPU seconds so far: busy (user, nice, system, irq, softirq), idle (with
-    iowait) and stolen by the hypervisor; None where /proc/stat does not exist."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    tick = os.sysconf("SC_CLK_TCK")
-    return {"busy": (user + nice + system + irq + softirq) / tick, "idle": (idle + iowait) / tick,
-            "steal": steal / tick}
 
 
 def group_of(argv: str) -> str | None:

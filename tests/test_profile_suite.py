@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +64,23 @@ def test_the_groups_are_told_apart_by_their_command_lines(tmp_path):
                      "cpu_s": 3.0}]
     assert profile_suite.GROUP_TIME.match("[tasks] all three groups: 645 s")[1] == "all three groups"
     assert profile_suite.GROUP_TIME.match("[tasks] library group (build/test-library.log):") is None
+
+
+def test_tasks_reads_the_machines_cpu_and_says_the_least_time_the_work_needs():
+    import tasks
+
+    before = {"busy": 100.0, "idle": 50.0, "steal": 1.0}
+    after = {"busy": 1283.0, "idle": 125.0, "steal": 8.0}
+    sentence = tasks.cpu_sentence(before, after, 2)
+    assert "1,183 CPU s busy" in sentence and "75 idle" in sentence and "7 stolen" in sentence
+    assert sentence.endswith("on 2 cores that work needs at least 592 s")
+    assert tasks.cpu_sentence(None, after, 2) is None      # no /proc/stat: nothing said
+    now = tasks.machine_cpu()
+    if Path("/proc/stat").exists():
+        end = time.process_time() + 0.2
+        while time.process_time() < end:
+            pass
+        later = tasks.machine_cpu()
+        assert later["busy"] - now["busy"] >= 0.15     # this process's own busy loop counts
+    else:
+        assert now is None
