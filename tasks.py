@@ -207,7 +207,8 @@ def cpu_sentence(before: dict[str, float] | None, after: dict[str, float] | None
 
 def run_groups() -> int:
     """Run the lessons' group and the library's group side by side, and Spark as soon as either
-    is done; time each. The lessons' output is shown as it runs, the others' when all are done."""
+    is done; time each, and say how busy the machine was meanwhile (:func:`cpu_sentence`). The
+    lessons' output is shown as it runs, the others' when all are done."""
     import threading
     import time
 
