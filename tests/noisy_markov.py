@@ -20,6 +20,10 @@ class NoisyMarkov:
     def __init__(self, noise: float = 0.5, seed: int | None = 0):
         self.noise, self.seed = noise, seed
 
+    def get_params(self) -> dict:
+        """What ``course_lib.models.base.clone`` copies (a leaderboard trains one clone per seed)."""
+        return {"noise": self.noise, "seed": self.seed}
+
     def fit(self, sessions, n_items, progress=False):
         self.markov = MarkovChain().fit(sessions, n_items)
         self.jitter = np.random.default_rng(self.seed).normal(0, self.noise, n_items + 1)

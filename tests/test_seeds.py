@@ -62,3 +62,27 @@ def test_seed_spread_joins_a_leaderboard(split):
     out = with_seed_spread(board, [summary])
     assert list(out["seeds"]) == [1, 2] and np.isnan(out["MRR@20_seed_sd"].iloc[0])
     assert out["MRR@20_seed_sd"].iloc[1] == pytest.approx(summary["MRR@20_seed_sd"].iloc[0])
+
+
+def test_each_seed_is_fitted_with_the_fit_the_leaderboard_is_given(split):
+    """ranked_leaderboard's per-seed branch: a clone per seed, each fitted with ``fit`` (lesson 09
+    passes RecordedChoices.fitted, which restores a recorded network instead of training it)."""
+    from course_lib.evaluate.next_item import ranked_leaderboard
+
+    X, y = split.test_prefixes(20)
+    fitted = []
+
+    def fit(model, sessions, n_items, progress=False):
+        assert sessions is split.train and n_items == split.n_items
+        fitted.append((model.name, getattr(model, "seed", None)))
+        return model.fit(sessions, n_items)
+
+    def board(**fit_given):
+        return ranked_leaderboard([MarkovChain(), NoisyMarkov(seed=7)], split, X, y,
+                                  seeds={"noisy-markov": (0, 1)}, n_resamples=200, **fit_given)
+
+    given = board(fit=fit)
+    assert fitted == [("markov", None), ("noisy-markov", 0), ("noisy-markov", 1)]
+    assert list(given.seed_runs) == ["noisy-markov"] and given.seed_runs["noisy-markov"].seeds == [0, 1]
+    timing = [c for c in given.board if c.endswith("_s")]
+    pd.testing.assert_frame_equal(given.board.drop(columns=timing), board().board.drop(columns=timing))
