@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -55,17 +56,42 @@ def test_top_share_checker(capsys, events):
     assert "not attempted" in verdict(capsys, check.top_share, ..., events)
 
 
-def test_split_checker_catches_each_leak(capsys, events):
+def test_split_checker_catches_each_leak_and_each_missing_part(capsys, events):
     # cut inside a session, so that one session straddles it
     long = events.groupby("session_id").filter(lambda g: len(g) > 3)
     cut = long.groupby("session_id")["timestamp"].nth(2).iloc[len(long) // 20]
     train, test = time_split(events, cut)
-    assert ": correct" in verdict(capsys, check.leak_free_split, train, test, cut)
-    assert "learn from the future" in verdict(capsys, check.leak_free_split, events, test, cut)
-    assert "before the cut" in verdict(capsys, check.leak_free_split, train, events, cut)
+
+    def says(train_answer, test_answer):
+        return verdict(capsys, check.leak_free_split, train_answer, test_answer, cut, events)
+
+    assert ": correct" in says(train, test) and "in progress at the cut: 1" in says(train, test)
+    assert ": correct" in says(train.sample(frac=1, random_state=0), test)        # order does not matter
+    before = events[events["timestamp"] < cut]                                    # nor the index
     after = events[events["timestamp"] >= cut]
-    assert "in both sets" in verdict(capsys, check.leak_free_split, train, after, cut)
-    assert "not attempted" in verdict(capsys, check.leak_free_split, None, None, cut)
+    assert ": correct" in says(before, after[~after["session_id"].isin(before["session_id"])])
+    assert "learn from the future" in says(events, test)
+    assert "before the cut" in says(train, events)
+    assert "in both sets" in says(train, after)
+    # the straddling session dropped from train instead of from test: no leak, but train is incomplete
+    straddling = set(train["session_id"]) & set(after["session_id"])
+    assert "every event before the cut" in says(train[~train["session_id"].isin(straddling)], after)
+    assert "every event before the cut" in says(train.iloc[:-10], test)
+    assert "every event at or after the cut" in says(train, test.head(5))
+    assert "not attempted" in says(None, None)
+
+
+def test_whole_number_answers_are_not_truncated(capsys):
+    from course_lib.course import lesson01_checks, lesson02_checks
+    from course_lib.course.exercise import whole_number
+
+    assert [whole_number(a) for a in (3, 3.0, "3", np.int64(3))] == [3, 3, 3, 3]
+    assert [whole_number(a) for a in (3.9, "three", None, True, float("nan"))] == [None] * 5
+    p, q = len(lesson01_checks.MYSTERY_AR), len(lesson02_checks.MYSTERY_MA)
+    assert ": correct" in verdict(capsys, lesson01_checks.ar_order, p)
+    assert "whole number" in verdict(capsys, lesson01_checks.ar_order, p + 0.9)
+    assert ": correct" in verdict(capsys, lesson02_checks.ma_order, float(q))
+    assert "whole number" in verdict(capsys, lesson02_checks.ma_order, q + 0.5)
 
 
 def test_committed_exercises_match_a_fresh_generation():

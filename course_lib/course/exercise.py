@@ -46,6 +46,18 @@ def close(answer, expected, rel: float = 1e-3, abs_: float = 1e-9) -> bool:
         a.size == 1 and math.isnan(float(a.ravel()[0])))
 
 
+def whole_number(answer) -> int | None:
+    """An answer that must be a whole number (an order, a count, an item id) as an int; None when
+    it is not one, e.g. 3.9 or "three", so that a checker never truncates 3.9 to a correct 3."""
+    if isinstance(answer, (bool, np.bool_)):
+        return None
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return None
+    return int(value) if value.is_integer() else None
+
+
 def answer_set(answer) -> set | None:
     """A model name or a list of them as a set (None: neither)."""
     try:

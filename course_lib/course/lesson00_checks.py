@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.prep.split import time_split
 
 
 def session_conversion_rate(answer, events: pd.DataFrame) -> None:
@@ -56,8 +57,8 @@ def top_share(answer, events: pd.DataFrame, top_fraction: float = 0.2) -> None:
     n_top = max(1, int(round(top_fraction * len(counts))))
     expected = counts.iloc[:n_top].sum() / counts.sum()
     if close(answer, expected, rel=0.01):
-        return report("00.3", CORRECT, "a long tail: a few items get most of the attention, "
-                                       "which is why popularity is a strong baseline.")
+        return report("00.3", CORRECT, f"the most viewed fifth of the items gets {expected:.0%} of the "
+                                       "views: popularity is uneven, which makes it a baseline to beat.")
     all_counts = events["item_id"].value_counts()
     n_all = max(1, int(round(top_fraction * len(all_counts))))
     if close(answer, all_counts.iloc[:n_all].sum() / all_counts.sum(), rel=0.01):
@@ -66,8 +67,21 @@ def top_share(answer, events: pd.DataFrame, top_fraction: float = 0.2) -> None:
                                  "the first 20 % of the items and divide their views by all views.")
 
 
-def leak_free_split(train: pd.DataFrame | None, test: pd.DataFrame | None, cut) -> None:
-    """00.4: a time split at ``cut`` where no test event precedes it and no session is in both."""
+def same_events(answer: pd.DataFrame, expected: pd.DataFrame) -> bool:
+    """The same rows, in any order and with any index (00.4)."""
+    columns = list(expected.columns)
+    if len(answer) != len(expected) or not set(columns) <= set(answer.columns):
+        return False
+
+    def rows(frame):
+        return frame[columns].sort_values(columns).reset_index(drop=True)
+
+    return rows(answer).equals(rows(expected))
+
+
+def leak_free_split(train: pd.DataFrame | None, test: pd.DataFrame | None, cut, events: pd.DataFrame) -> None:
+    """00.4: a time split of ``events`` at ``cut``: train holds every event before it, test the
+    events at or after it except those of sessions that started before it (``time_split``'s rule)."""
     if is_missing(train) or is_missing(test):
         return report("00.4", NOT_ATTEMPTED)
     cut = pd.Timestamp(cut)
@@ -79,6 +93,14 @@ def leak_free_split(train: pd.DataFrame | None, test: pd.DataFrame | None, cut) 
     if set(train["session_id"]) & set(test["session_id"]):
         return report("00.4", WRONG, "hint: some sessions are in both sets; drop from the test "
                                      "set the sessions that started before the cut.")
-    if len(test) == 0 or len(train) == 0:
-        return report("00.4", WRONG, "hint: one of the two sets is empty.")
-    return report("00.4", CORRECT, "a time-based split, the only honest one for behaviour data.")
+    right_train, right_test = time_split(events, cut)
+    if not same_events(train, right_train):
+        return report("00.4", WRONG, "hint: the training set must hold every event before the cut, "
+                                     "the early events of a session in progress at the cut included.")
+    if not same_events(test, right_test):
+        return report("00.4", WRONG, "hint: the test set must hold every event at or after the cut, "
+                                     "except those of sessions that started before it.")
+    before = events["timestamp"] < cut
+    in_progress = len(set(events.loc[before, "session_id"]) & set(events.loc[~before, "session_id"]))
+    return report("00.4", CORRECT, f"a time-based split, the only honest one for behaviour data "
+                                   f"(sessions in progress at the cut: {in_progress}, kept out of the test).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.models.arma import ar_roots, simulate_arma
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report, whole_number
 
 #: The "mystery" series of exercise 01.2 is an AR process of this order.
 MYSTERY_AR = [0.5, -0.3, 0.35]
@@ -38,10 +38,9 @@ def ar_order(answer) -> None:
     if is_missing(answer):
         return report("01.2", NOT_ATTEMPTED)
     p = len(MYSTERY_AR)
-    try:
-        given = int(answer)
-    except (TypeError, ValueError):
-        return report("01.2", WRONG, "hint: answer with a whole number.")
+    given = whole_number(answer)
+    if given is None:
+        return report("01.2", WRONG, "hint: answer with a whole number (an order is a count of lags).")
     if given == p:
         return report("01.2", CORRECT, "the PACF has its last clear spike at that lag.")
     if given < p:

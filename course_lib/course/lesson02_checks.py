@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from course_lib.models.arma import simulate_arma, theoretical_acf
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report, whole_number
 
 #: The "mystery" series of exercise 02.3 is an MA process with these coefficients.
 MYSTERY_MA = [0.7, 0.6]
@@ -48,10 +48,9 @@ def ma_order(answer) -> None:
     if is_missing(answer):
         return report("02.3", NOT_ATTEMPTED)
     q = len(MYSTERY_MA)
-    try:
-        given = int(answer)
-    except (TypeError, ValueError):
-        return report("02.3", WRONG, "hint: answer with a whole number.")
+    given = whole_number(answer)
+    if given is None:
+        return report("02.3", WRONG, "hint: answer with a whole number (an order is a count of lags).")
     if given == q:
         return report("02.3", CORRECT, "the ACF has its last clear spike at that lag.")
     return report("02.3", WRONG, "hint: for MA(q) read the ACF (not the PACF): where is its last "

@@ -7,7 +7,7 @@ from course_lib.evaluate.ranking import target_ranks
 from course_lib.evaluate.uncertainty import ranking_intervals
 from course_lib.models.cells import lstm_forward, sigmoid
 from course_lib.course.exercise import (CORRECT, NOT_ATTEMPTED, WRONG, against_baseline, answer_set, close,
-                                        is_missing, report)
+                                        is_missing, report, whole_number)
 
 
 def lstm_step(answer, x, W, U, b) -> None:
@@ -54,10 +54,13 @@ def most_frequent_successor(answer, sessions, item: int) -> None:
     follows = np.concatenate([s[1:][s[:-1] == item] for s in sessions])
     counts = np.bincount(follows)
     best = set(np.flatnonzero(counts == counts.max()))
-    if int(answer) in best:
+    given = whole_number(answer)
+    if given is None:
+        return report("05.3", WRONG, "hint: answer with the item's id, a whole number.")
+    if given in best:
         return report("05.3", CORRECT, "this is what the Markov baseline recommends first.")
     preceding = np.concatenate([s[:-1][s[1:] == item] for s in sessions])
-    if len(preceding) and int(answer) == int(np.bincount(preceding).argmax()):
+    if len(preceding) and given == int(np.bincount(preceding).argmax()):
         return report("05.3", WRONG, "hint: that item most often comes *before* it; look at "
                                      "what comes after.")
     return report("05.3", WRONG, "hint: for each session s, s[1:][s[:-1] == item] are the items "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from course_lib.datasets import EventLogError, load_events
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, is_missing, report, whole_number
 
 
 def time_format(answer, texts, expected) -> None:
@@ -94,10 +94,9 @@ def sessions_with_gap(answer, path, mapping: dict, gap: str) -> None:
         return report("10.4", NOT_ATTEMPTED)
     expected = int(load_events(path, **mapping, session_gap=gap)["session_id"].nunique())
     default = int(load_events(path, **mapping)["session_id"].nunique())
-    try:
-        value = int(answer)
-    except (TypeError, ValueError):
-        return report("10.4", WRONG, "hint: a number of sessions.")
+    value = whole_number(answer)
+    if value is None:
+        return report("10.4", WRONG, "hint: a number of sessions, a whole number.")
     if value == expected:
         return report("10.4", CORRECT, f"{expected:,} sessions with a {gap} gap against {default:,} "
                                        "with the default 30min: a gap shorter than the pauses "
