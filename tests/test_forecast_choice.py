@@ -69,7 +69,8 @@ def test_test_table_has_the_skill_with_its_interval():
     text = choice.describe()
     assert text.startswith(f"chosen on {len(choice.validation_origins)} validation origins")
     assert "test origins" in text and "seasonal naive (m=7)" in text
-    assert "over seasonal naive (m=7) (lower is better), 95 % CI" in choice.versus("mean", "seasonal naive (m=7)")
+    assert "against seasonal naive (m=7) (worse: lower is better), 95 % CI" in choice.versus("mean", "seasonal naive (m=7)")
+    assert "(better: lower is better), 95 % CI" in choice.versus("seasonal naive (m=7)", "mean")
 
 
 def test_skill_intervals_match_the_leaderboard():

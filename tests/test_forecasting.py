@@ -165,8 +165,46 @@ def test_exogenous_inputs_reach_only_the_models_that_use_them():
     assert board.loc["ARMA(1,0) + promotion", "MASE(m=7)"] < 0.5 * board.loc["ARMA(1,0)", "MASE(m=7)"]
 
 
+@pytest.mark.parametrize("trend, order", [("ct", (1, 0, 0)), ("c", (1, 0, 0)), (None, (0, 1, 1))])
+def test_exog_effects_are_named_by_their_columns_after_any_trend_terms(trend, order):
+    rng = np.random.default_rng(1)
+    idx = pd.date_range("2024-01-01", periods=300)
+    inputs = pd.DataFrame({"promotion": (np.arange(300) % 17 < 2).astype(float), "noise": rng.normal(size=300)},
+                          index=idx)
+    slope = 0.02 if trend == "ct" else 0.0
+    y = 50 + slope * np.arange(300) + 30 * inputs["promotion"].to_numpy() - 4 * inputs["noise"].to_numpy() \
+        + rng.normal(0, 1, 300)
+    model = ARMAForecast(order, trend=trend or "c", exog_columns=["promotion", "noise"]).fit(y, exog=inputs)
+    effects = model.exog_effects()
+    assert list(effects.index) == ["promotion", "noise"]
+    assert effects.loc["promotion", "lower"] < 30 < effects.loc["promotion", "upper"]
+    assert effects.loc["noise", "lower"] < -4 < effects.loc["noise", "upper"]
+    assert ARMAForecast((1, 0, 0)).fit(y).exog_effects().empty
+
+
 def test_weekday_indicators_drop_the_reference_day():
     idx = pd.date_range("2024-01-01", periods=14)  # starts on a Monday
     days = weekday_indicators(idx)
     assert list(days.columns) == ["Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert days.loc["2024-01-01"].sum() == 0 and days.loc["2024-01-02", "Tue"] == 1
+
+
+def test_rnn_forecast_depends_on_its_seed_and_data_only():
+    """Lesson 04 refits one compiled network at every origin: each fit must start afresh (weights,
+    optimizer moments, shuffling), whatever was fitted before it."""
+    import keras
+
+    from course_lib.models.rnn_forecast import RNNForecast
+
+    y = 50 + 10 * np.sin(np.arange(160) / 3) + np.random.default_rng(0).normal(0, 1, 160)
+
+    def forecast(model, n):
+        return model.fit(y[:n]).predict(3)["mean"].to_numpy()
+
+    small = dict(window=6, horizon=3, units=4, cell="simple", epochs=3, batch_size=16)
+    first = forecast(RNNForecast(**small, seed=0), 100)
+    forecast(RNNForecast(**small, seed=0), 130)          # the same network, at a later origin
+    forecast(RNNForecast(**small, seed=1), 120)          # another seed in between
+    keras.utils.set_random_seed(99)                      # and the global random state moved
+    np.testing.assert_allclose(forecast(RNNForecast(**small, seed=0), 100), first, rtol=1e-5)
+    assert not np.allclose(forecast(RNNForecast(**small, seed=1), 100), first)

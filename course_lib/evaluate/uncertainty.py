@@ -378,7 +378,8 @@ def difference_sentence(table: pd.DataFrame, model: str, metric: str, baseline: 
     ``table`` comes from :func:`mean_intervals` (or has the same columns; a
     ``model`` column or the model as index). When the interval contains 0
     the sentence says the two are not distinguishable. For a metric where
-    lower is better (MASE) the sentence says so.
+    lower is better (MASE) the sentence says so, and whether the difference is
+    better or worse ("+19.5 % MASE(m=6) against ARIMA… (worse: lower is better), …").
     """
     rows = table.set_index("model") if "model" in table.columns else table
     baseline = baseline or rows.attrs.get("baseline") or table.attrs.get("baseline")
@@ -389,8 +390,11 @@ def difference_sentence(table: pd.DataFrame, model: str, metric: str, baseline: 
     row = rows.loc[model]
     diff, low, high = (float(row[c]) for c in (name, f"{name}_lower", f"{name}_upper"))
     ci = f"{100 * level:.0f} % CI {percent(low)} … {percent(high)}"
-    direction = "" if higher_is_better else " (lower is better)"
     if low <= 0 <= high:
+        direction = "" if higher_is_better else " (lower is better)"
         return (f"{model} is not distinguishable from {baseline} on {metric}: "
                 f"{percent(diff)}{direction}, {ci}")
-    return f"{model} {percent(diff)} {metric} over {baseline}{direction}, {ci}"
+    if higher_is_better:
+        return f"{model} {percent(diff)} {metric} over {baseline}, {ci}"
+    verdict = "worse" if diff > 0 else "better"   # "+19.5 % MASE" must not read as a gain
+    return f"{model} {percent(diff)} {metric} against {baseline} ({verdict}: lower is better), {ci}"

@@ -94,6 +94,26 @@ def clone(model, **changes):
     return type(model)(**{**model.get_params(), **changes})
 
 
+class TrainingStart:
+    """A compiled network's first state, its weights and its optimizer's (step count, moments), to
+    train it again from the same start without compiling again: lesson 04's forecaster at every
+    rolling origin, lesson 08's fine-tuned classifier for every number of epochs it tries."""
+
+    def __init__(self, network):
+        network.optimizer.build(network.trainable_variables)
+        self.network = network
+        self.values = [[v.numpy() for v in variables] for variables in self._variables()]
+
+    def _variables(self):
+        return self.network.variables, self.network.optimizer.variables
+
+    def restore(self) -> None:
+        """Put every weight and optimizer variable back as it was at the start."""
+        for variables, values in zip(self._variables(), self.values):
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+
+
 class EpochClock(keras.callbacks.Callback):
     """Wall seconds of each training epoch, the first included (it also compiles the training
     step, unless JAX's compilation cache already holds it); validation scoring by later

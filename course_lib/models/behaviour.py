@@ -30,7 +30,7 @@ import numpy as np
 
 from course_lib.files import write_folder
 from course_lib.models.attention import PaddingAwareCausalMask, Positions
-from course_lib.models.base import KerasNextItemModel
+from course_lib.models.base import KerasNextItemModel, TrainingStart
 from course_lib.models.batching import pad_to_whole_batches, predict_in_fixed_batches
 from course_lib.models.session_rnn import EmbeddingMatrix, LastStep, TiedOutput
 from course_lib.prep.actions import (EVENT_CODES, FIRST_GAP, N_EVENT_CODES, N_GAP_CODES,
@@ -625,9 +625,7 @@ class BehaviourClassifier:
             copy_encoder_weights(p.network, self.network, heads=False)
         self.network.compile(optimizer=keras.optimizers.Adam(self.learning_rate),
                              loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        self.network.optimizer.build(self.network.trainable_variables)
-        self._first_values = [[v.numpy() for v in variables]
-                              for variables in (self.network.variables, self.network.optimizer.variables)]
+        self._start = TrainingStart(self.network)
         self._shuffling = np.random.default_rng(self.seed)
 
     def _restart(self):
@@ -635,10 +633,7 @@ class BehaviourClassifier:
         left them, keeping the compiled functions."""
         keras.utils.set_random_seed(self.seed)
         self._shuffling = np.random.default_rng(self.seed)
-        for variables, values in zip((self.network.variables, self.network.optimizer.variables),
-                                     self._first_values):
-            for variable, value in zip(variables, values, strict=True):
-                variable.assign(value)
+        self._start.restore()
 
     def _train(self, windows, label, epochs: int):
         """Train the network ``epochs`` more epochs on ``windows`` and their labels."""

@@ -174,6 +174,14 @@ class ARMAForecast(Forecaster):
         self.converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
         return self
 
+    def exog_effects(self, level: float = 0.95) -> pd.DataFrame:
+        """The fitted coefficient of each exogenous input, named by its column, with its interval
+        (lesson 03's promotion effect; statsmodels itself names them x1, x2, ... after the trend terms)."""
+        k, n = self.result.model.k_trend, len(self.exog_columns or [])
+        bounds = np.asarray(self.result.conf_int(alpha=1 - level))[k:k + n]
+        return pd.DataFrame({"estimate": np.asarray(self.result.params)[k:k + n], "lower": bounds[:, 0],
+                             "upper": bounds[:, 1]}, index=pd.Index(self.exog_columns or [], name="input"))
+
     def predict(self, h, exog_future=None, level=0.95):
         forecast = self.result.get_forecast(h, exog=self._exog(exog_future))
         mean = np.asarray(forecast.predicted_mean)

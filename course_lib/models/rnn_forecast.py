@@ -6,8 +6,11 @@ multi-step forecast). It has the same ``fit``/``predict`` interface as the
 ARMA family, so lesson 03's rolling-origin evaluator treats it alike.
 
 Speed on a 2-core CPU: the Keras model is built and compiled once per
-configuration and only its weights are reset for each origin; every batch
-has the same shape, so nothing is compiled twice.
+configuration and only its weights and optimizer are reset for each origin;
+every batch has the same shape, so nothing is compiled twice. Each origin's
+fit starts from the same weights, a fresh optimizer and the model's own seed,
+so a forecast depends on the seed and the data only, not on which models or
+origins were fitted before it.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from course_lib.models.base import TrainingStart
 from course_lib.models.batching import pad_to_whole_batches, predict_in_fixed_batches
 from course_lib.models.forecasters import Forecaster
 
@@ -26,7 +30,7 @@ class RNNForecast(Forecaster):
 
     key = "rnn"
 
-    _compiled: dict = {}  # configuration -> (model, initial weights), shared by copies
+    _compiled: dict = {}  # configuration -> (model, its TrainingStart), shared by copies
 
     def __init__(self, window: int = 12, horizon: int = 6, units: int = 16, cell: str = "gru",
                  epochs: int = 60, batch_size: int = 32, learning_rate: float = 3e-3,
@@ -44,7 +48,7 @@ class RNNForecast(Forecaster):
             model = keras.Sequential([keras.Input((self.window, 1)), layer(self.units),
                                       keras.layers.Dense(self.horizon)])
             model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
-            self._compiled[key] = (model, [w.copy() for w in model.get_weights()])
+            self._compiled[key] = (model, TrainingStart(model))
         return self._compiled[key]
 
     def _windows(self, z):
@@ -62,12 +66,17 @@ class RNNForecast(Forecaster):
         X, Y = self._windows(z)
         if len(X) < 2:
             raise ValueError(f"need more than window + horizon = {self.window + self.horizon} values")
-        # whole batches only (zero-weight rows): one compiled shape
-        Xb, Yb, W = pad_to_whole_batches(self.batch_size, X, Y, np.ones(len(X), "float32"))
-        model, initial = self._model()
-        model.set_weights(initial)
-        model.fit(Xb, Yb, sample_weight=W, batch_size=self.batch_size, epochs=self.epochs, verbose=0,
-                  shuffle=True)
+        # every epoch in its own order, from the model's own stream (the same at every origin; Keras's
+        # shuffling draws from the global one, which a first fit also uses for other things), padded
+        # to whole batches with zero-weight rows (one compiled shape); the epochs in a row, fitted as one
+        order = np.random.default_rng(self.seed)
+        weight = np.ones(len(X), "float32")
+        epochs = [pad_to_whole_batches(self.batch_size, X[i], Y[i], weight[i])
+                  for i in (order.permutation(len(X)) for _ in range(self.epochs))]
+        Xb, Yb, W = (np.concatenate(part) for part in zip(*epochs))
+        model, start = self._model()
+        start.restore()
+        model.fit(Xb, Yb, sample_weight=W, batch_size=self.batch_size, epochs=1, verbose=0, shuffle=False)
         fitted = self._predict_scaled(model, X)
         self.step_sd = (Y - fitted).std(axis=0)  # in-sample spread of each step's error
         self.last = z[-self.window:]

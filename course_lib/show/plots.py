@@ -122,6 +122,8 @@ def plot_acf_pacf(x, lags: int = 20, axes=None, title: str = ""):
     plot_pacf(x, lags=lags, ax=axes[1], zero=False, method="ywm", auto_ylims=True)
     axes[0].set_title(f"ACF {title}".strip())
     axes[1].set_title(f"PACF {title}".strip())
+    for ax in axes[:2]:
+        ax.set_xlabel("lag")
     return axes
 
 
@@ -142,7 +144,7 @@ def plot_forecast(history: pd.Series, forecast: pd.DataFrame, ax=None, title: st
 
 
 def plot_rolling_forecasts(series: pd.Series, forecasts: pd.DataFrame, models, n_origins: int = 4,
-                           ax=None, title: str | None = None):
+                           ax=None, title: str | None = None, ylabel: str | None = None):
     """The last ``n_origins`` rolling-origin forecasts of some models, with their intervals.
 
     ``forecasts`` is :attr:`RollingResult.forecasts` (lesson 03, ``course-lib forecast``).
@@ -161,6 +163,7 @@ def plot_rolling_forecasts(series: pd.Series, forecasts: pd.DataFrame, models, n
             ax.fill_between(part["date"], part["lower"], part["upper"], color=colour, alpha=0.12)
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(title or f"the last {len(origins)} rolling-origin forecasts with their intervals")
+    ax.set_ylabel(ylabel or series.name or "")
     return ax
 
 
