@@ -90,6 +90,7 @@ def plot_weekday_profile(series: pd.Series, ax=None, title: str = "Mean by weekd
     means = series.groupby(series.index.day_of_week).mean().reindex(range(7))
     ax.bar(WEEKDAYS, means.to_numpy(), color="#0072b2")
     ax.set_title(title)
+    ax.set_ylabel(f"mean {series.name}" if series.name else "mean per day")
     return ax
 
 
