@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,6 +80,9 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
     r.add_argument("--clean-sales", action="store_true",
                    help="drop lines with a quantity or price of zero or less (cancellations, "
                         "returns, adjustments); counted in a note")
+    r.add_argument("--drop-duplicates", action="store_true",
+                   help="drop rows that are exact copies of an earlier row (every column the "
+                        "same); counted in a note, which also counts them when they are kept")
     x = parser.add_argument_group("leaving a column out (even when it has a usual name)")
     for keyword in NO_COLUMN:
         x.add_argument(f"--no-{keyword}", action="store_true",
@@ -105,7 +110,7 @@ def loader_options(args) -> dict:
                 time_format=args.time_format, encoding=args.encoding,
                 drop_missing_ids=args.drop_missing_ids, default_event=args.default_event,
                 exclude=[k for k in NO_COLUMN if getattr(args, f"no_{k}", False)],
-                clean_sales=args.clean_sales)
+                clean_sales=args.clean_sales, drop_duplicates=args.drop_duplicates)
 
 
 def load_from_args(args, keep_assignments: bool = False):
@@ -158,6 +163,7 @@ def cmd_forecast(args) -> int:
 
     if args.value:
         series, what = series_from_values(values, args.value, settings)
+        _print_notes(series)   # the loader's and the missing periods'
     else:
         series, what = series_from_events(events, settings)
     result = forecast_task(series, what, settings, source=str(args.events),
@@ -470,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "log, aggregated per day. The model is chosen on the earlier "
                                    "half of the origins (validation) and reported on the later half "
                                    "(test). Writes OUT/leaderboard.csv (test origins: model, MAE, "
-                                   "RMSE, MASE, skill, coverage, fit seconds, 95%% intervals), "
+                                   "RMSE, MASE, skill, coverage, fit seconds, 95 % intervals), "
                                    "validation.csv, forecasts.csv, series.csv and forecast.png into "
                                    "a new folder, completely or not at all, and prints both tables.")
     f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
@@ -503,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "rank it against every training item (ties count against it) and "
                                    "write OUT/leaderboard.csv (model, HR@10, HR@20, MRR@20, NDCG@10, "
                                    "train_s, predict_s, params; each metric M with M_lower and "
-                                   "M_upper, a 95%% interval from a paired bootstrap over test "
+                                   "M_upper, a 95 % interval from a paired bootstrap over test "
                                    "sessions; M_vs_B, the relative difference to the best simple "
                                    "baseline B chosen on validation, with its interval and "
                                    "M_vs_B_excludes_0; with --seeds N the spread over seeds). Every model is first tuned on the "
@@ -603,14 +609,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a ``kill``, a job scheduler's stop), raised like Ctrl-C so that a half-written
+    output folder is removed on the way out (:func:`course_lib.files.write_folder`)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def _os_error_sentence(exc: OSError) -> str:
+    """One sentence for a file-system error: the path, and what went wrong."""
+    if exc.filename is None:
+        return str(exc)
+    return f"{exc.filename}: {exc.strerror or exc} (nothing was written)"
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
         return args.func(args)
     except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError,
             EngineUnavailable) as exc:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:   # a folder that cannot be written, a disk that is full...
+        print(f"course-lib: error: {_os_error_sentence(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM (Terminated)
+        out = getattr(args, "out", None)
+        written = out is not None and Path(out).is_dir() and any(Path(out).iterdir())
+        where = "" if out is None else f"; {out} was written" if written else f"; nothing written to {out}"
+        print(f"course-lib: interrupted{where}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)
 
 
 if __name__ == "__main__":

@@ -25,15 +25,40 @@ class FolderNotEmptyError(FileExistsError):
         super().__init__(f"{path}: exists and is not an empty folder; choose a new one")
 
 
+class CannotWriteError(PermissionError):
+    """The output folder cannot be made where it was asked for (a read-only folder or a file on
+    the way): choose another one."""
+
+    def __init__(self, path, why: str):
+        self.path = Path(path)
+        super().__init__(f"{path}: cannot be written ({why}); choose another folder")
+
+
 def new_output_folder(path) -> Path:
-    """``path`` as a :class:`~pathlib.Path`, if it does not exist yet or is an empty folder.
+    """``path`` as a :class:`~pathlib.Path`, if it does not exist yet or is an empty folder, in
+    a folder this process may write to.
 
     Call it before any long work, so that a wrong ``--out`` fails at once.
     """
     out = Path(path)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FolderNotEmptyError(out)
+    above = out.absolute().parent   # the folder the new one is made in, or its nearest existing parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise CannotWriteError(out, f"{above} is a file, not a folder")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise CannotWriteError(out, f"the folder {above} is read-only for you")
     return out
+
+
+def _usual_mode(mode: int) -> int:
+    """``mode`` less the umask: what a file or folder made the ordinary way gets (not the 0600 or
+    0700 of a temporary one)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
 
 
 def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
@@ -50,6 +75,7 @@ def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
     try:
         for name, write in files.items():
             write(tmp / name)
+        os.chmod(tmp, _usual_mode(0o777))   # as mkdir would make it, not mkdtemp's 0700
         if out.exists():
             out.rmdir()  # empty: checked by new_output_folder
         tmp.rename(out)
@@ -70,9 +96,7 @@ def replace_file(path, text: str | bytes) -> Path:
         with (os.fdopen(handle, "wb") if isinstance(text, bytes) else
               os.fdopen(handle, "w", encoding="utf-8")) as f:
             f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # as a file opened for writing would be, not mkstemp's 0600
+        os.chmod(tmp, _usual_mode(0o666))   # as a file opened for writing would be, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -62,6 +62,15 @@ def test_no_user_keeps_a_usual_name_out(tmp_path):
         assert flag in help_text
 
 
+def test_validate_counts_exact_duplicates_and_drops_them_on_request(tmp_path):
+    src = tmp_path / "e.csv"
+    src.write_text("user,item,time\n1,a,2024-01-01 10:00\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:05\n")
+    result = run("validate", src)
+    assert result.returncode == 0 and "note: 1 rows are exact copies of an earlier row" in result.stdout
+    result = run("validate", src, "--drop-duplicates")
+    assert "dropped 1 rows that were exact copies" in result.stdout, result.stdout + result.stderr
+
+
 def test_next_item_on_online_retail_with_the_invoice_as_session_and_no_user(tmp_path):
     out = tmp_path / "baskets"
     result = run("next-item", RETAIL, "--session", "InvoiceNo", "--no-user", "--test-days", "28",
@@ -90,6 +99,30 @@ def test_malformed_file_one_error_nonzero_exit_nothing_written(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["bad.csv"]
 
 
+@pytest.mark.parametrize("args, expected", [
+    (["validate", "--encoding", "latin9x"], "--encoding (encoding=) 'latin9x' is not a text encoding"),
+    (["validate", "--session-gap", "foo"], "--session-gap (session_gap=) must be a positive duration"),
+    (["forecast", "--horizon", "0", "--out", "o"], "--horizon (horizon=) must be a whole number of at least 1, got 0"),
+    (["forecast", "--season", "0", "--out", "o"], "--season (season=) must be a whole number of at least 1, got 0"),
+    (["next-item", "--test-days", "0", "--out", "o"], "--test-days (test_days=) must be positive, got 0"),
+])
+def test_bad_option_values_get_one_sentence_naming_the_option(tmp_path, args, expected):
+    src = tmp_path / "e.csv"
+    src.write_text("user,item,time\n1,a,2024-01-01 10:00\n")
+    result = run(args[0], src, *args[1:], cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["e.csv"]
+
+
+def test_non_utf8_file_names_the_option_that_reads_it(tmp_path):
+    src = tmp_path / "e.csv"
+    src.write_bytes(b"user,item,time\ncaf\xe9,a,2024-01-01 10:00\n")
+    result = run("validate", src)
+    assert "pass --encoding latin-1 (encoding='latin-1')" in result.stderr, result.stderr
+    assert run("validate", src, "--encoding", "latin-1").returncode == 0
+
+
 def test_console_script_and_help():
     assert SCRIPT.exists(), "course-lib console script not installed (pip install -e .)"
     result = subprocess.run([str(SCRIPT), "validate", "--help"], capture_output=True, text=True)
@@ -97,6 +130,9 @@ def test_console_script_and_help():
     for option in ["--user", "--session", "--item", "--time", "--event", "--sep", "--time-unit",
                    "examples:"]:
         assert option in result.stdout
+    for command in ("validate", "forecast", "next-item", "prepare", "report"):
+        shown = run(command, "--help").stdout
+        assert "%%" not in shown, command   # a description is printed as written, not %-formatted
 
 
 # --------------------------------------------------------------------------- #
@@ -149,6 +185,8 @@ def test_forecast_on_a_series_file(tmp_path):
     board = pd.read_csv(tmp_path / "o" / "leaderboard.csv")
     # the weekend effect is strong: a weekly model must beat the naive forecast
     assert board.set_index("model").loc["naive", "MASE(m=7)"] > board["MASE(m=7)"].min()
+    # intervals from 3 test origins come with the report's caveat
+    assert "Warning: only 3 test origins, so every forecast interval is rough" in result.stdout
 
 
 @pytest.mark.parametrize("case", ["existing output", "too short", "bad value", "missing column"])
@@ -264,3 +302,45 @@ def test_next_item_errors_write_nothing(shop_csv, tmp_path, args, expected):
     result = run("next-item", shop_csv, *args, "--out", tmp_path / "o", "--quiet")
     assert result.returncode == 2 and expected in result.stderr, result.stderr
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- #
+# the file system and signals: one line, and nothing half-written
+
+def test_an_os_error_is_one_sentence_naming_the_path(tmp_path, monkeypatch):
+    import course_lib.cli as cli
+
+    def fails(args):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "o" / "leaderboard.csv"))
+
+    monkeypatch.setattr(cli, "cmd_forecast", fails)
+    result = run("forecast", tmp_path / "s.csv", "--out", tmp_path / "o")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"{tmp_path / 'o' / 'leaderboard.csv'}: Permission denied" in result.stderr
+    (tmp_path / "file.txt").write_text("mine")   # an --out that cannot be made fails before any work
+    result = run("next-item", tmp_path / "s.csv", "--out", tmp_path / "file.txt" / "o")
+    assert result.returncode == 2 and "file.txt is a file, not a folder" in result.stderr, result.stderr
+
+
+def test_sigterm_while_writing_leaves_nothing_and_says_so(tmp_path, monkeypatch):
+    import signal
+
+    import course_lib.cli as cli
+    from course_lib.files import write_folder
+
+    def killed_while_writing(args):
+        write_folder(args.out, {"a.csv": lambda p: p.write_text("a"),
+                                "b.csv": lambda p: os.kill(os.getpid(), signal.SIGTERM)})
+
+    def not_handled(signum, frame):
+        raise RuntimeError("SIGTERM reached the caller")
+
+    monkeypatch.setattr(cli, "cmd_forecast", killed_while_writing)
+    before = signal.signal(signal.SIGTERM, not_handled)
+    try:
+        result = run("forecast", tmp_path / "s.csv", "--out", tmp_path / "o")
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert result.returncode == 143, result.stderr
+    assert result.stderr == f"course-lib: interrupted; nothing written to {tmp_path / 'o'}\n"
+    assert os.listdir(tmp_path) == []   # no hidden .o.partial-* folder either

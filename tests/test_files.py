@@ -61,3 +61,26 @@ def test_replace_file_swaps_the_whole_file_or_keeps_the_old_one(tmp_path, monkey
     with pytest.raises(OSError, match="rename failed"):
         replace_file(target, "lost\n")
     assert target.read_text() == "new\n" and os.listdir(tmp_path) == ["records.json"]  # no partial file left
+
+
+def test_the_folder_gets_the_usual_permissions_not_a_temporary_folders(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        out = write_folder(tmp_path / "out", {"a.txt": lambda p: p.write_text("a")})
+    finally:
+        os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o755
+
+
+def test_an_output_folder_that_cannot_be_made_fails_before_any_work(tmp_path, monkeypatch):
+    from course_lib.files import CannotWriteError
+
+    (tmp_path / "file.txt").write_text("mine")
+    with pytest.raises(CannotWriteError, match=r"out: cannot be written \(.*file\.txt is a file, not a folder\)"):
+        new_output_folder(tmp_path / "file.txt" / "deeper" / "out")
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: os.path.realpath(path) != str(read_only))
+    with pytest.raises(CannotWriteError, match=r"the folder .*ro is read-only for you"):
+        new_output_folder(read_only / "out")
+    assert new_output_folder(tmp_path / "new" / "out") == tmp_path / "new" / "out"

@@ -92,10 +92,12 @@ def test_validate_succeeds_and_agrees_with_load_events(example):
 def test_validate_shows_the_loaders_one_line_error(example):
     before = digest(example)
     form = column_mapping_form(example)
-    fill(form, {k: v for k, v in EXAMPLE_MAPPING.items() if k != "time_format"})
+    # a wrong time format (month first: the file's days come first)
+    fill(form, {**EXAMPLE_MAPPING, "time_format": "%m/%d/%Y %H:%M:%S"})
     error = form.validate()
     assert isinstance(error, EventLogError) and form.events is None
-    assert error.column == "when" and error.line == 2
+    days = pd.read_csv(example, usecols=["when"])["when"].str[:2].astype(int)
+    assert error.column == "when" and error.line == int((days > 12).to_numpy().argmax()) + 2
     assert "\n" not in form.message and "time_format" in form.message
     assert "cannot parse" in form.status.value
     # the button runs the same validation
@@ -229,10 +231,11 @@ def test_the_example_is_small_and_regenerates_identically(tmp_path):
 def test_the_example_needs_a_mapping_and_a_time_format():
     with pytest.raises(EventLogError, match="no column for user_id or session_id"):
         load_events(EXAMPLE)
-    no_format = {k: v for k, v in EXAMPLE_MAPPING.items() if k != "time_format"}
-    with pytest.raises(EventLogError, match="time_format"):
-        load_events(EXAMPLE, **no_format)
     events = load_events(EXAMPLE, **EXAMPLE_MAPPING)
+    # without the format its days above 12 decide it: day first, and a note says so
+    no_format = load_events(EXAMPLE, **{k: v for k, v in EXAMPLE_MAPPING.items() if k != "time_format"})
+    pd.testing.assert_frame_equal(no_format, events, check_exact=True)
+    assert "when: dates read day first, as '%d/%m/%Y %H:%M:%S'" in no_format.attrs["notes"][0]
     assert 15_000 <= len(events) <= 20_000
     weeks = (events["timestamp"].max() - events["timestamp"].min()) / pd.Timedelta(weeks=1)
     assert 12 <= weeks <= 14

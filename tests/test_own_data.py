@@ -97,6 +97,38 @@ def test_timezones_become_utc(tmp_path):
     assert list(events["timestamp"]) == [pd.Timestamp("2024-01-01 08:00"), pd.Timestamp("2024-01-01 09:30")]
 
 
+def test_times_with_and_without_an_offset_are_an_error_and_offsets_a_note(tmp_path):
+    path = write(tmp_path, "user,item,time\n1,a,2024-01-01T10:00:00+02:00\n1,b,2024-01-01T11:00:00\n")
+    with pytest.raises(EventLogError, match=r"column 'time', line 3: '2024-01-01T11:00:00' has no UTC offset"):
+        load_events(path)
+    path = write(tmp_path, "user,item,time\n1,a,2024-01-01T10:00:00+09:00\n1,b,2024-01-01T11:00:00+09:00\n")
+    assert any("converted to UTC" in n for n in load_events(path).attrs["notes"])
+
+
+def _slash_dates(days):
+    rows = "".join(f"u1,i{d},{d:02d}/03/2024 10:{d:02d}\n" for d in days)
+    return "user,item,time\n" + rows
+
+
+def test_day_first_dates_are_never_read_month_first_silently(tmp_path):
+    # every day <= 12: both readings fit, and the loader will not guess
+    path = write(tmp_path, _slash_dates([1, 2, 3]))
+    with pytest.raises(EventLogError, match=r"column 'time', line 2: '01/03/2024 10:01' reads as 1 March "
+                       r"2024 \(day first\) or as 3 January 2024 \(month first\).*"
+                       r"--time-format '%d/%m/%Y %H:%M'"):
+        load_events(path)
+    assert load_events(path, time_format="%d/%m/%Y %H:%M")["timestamp"].dt.month.eq(3).all()
+    # a day above 12 decides it: day first, and a note says so
+    events = load_events(write(tmp_path, _slash_dates([1, 2, 13])))
+    assert events["timestamp"].dt.month.eq(3).all()
+    assert any("dates read day first, as '%d/%m/%Y %H:%M'" in n for n in events.attrs["notes"])
+    # the error names the first row that fails under that reading, not the first row
+    path = write(tmp_path, _slash_dates([1, 2, 13, 14]).replace("14/03/2024", "14/3/24 x"))
+    with pytest.raises(EventLogError, match=r"line 5: cannot parse '14/3/24 x 10:14' as a time in the "
+                       r"format of the times before it \('%d/%m/%Y %H:%M'\)"):
+        load_events(path)
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 
@@ -306,7 +338,7 @@ def test_typed_comparisons_equal_their_text_versions(values, text):
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.integers(-(10**15), 10**15).map(str)
                        | st.integers(0, 10**6).map(lambda i: f"{i}.0")
-                       | st.integers(0, 999).map(lambda i: f" 00{i} ")
+                       | st.integers(1, 999).map(lambda i: f" {i} ")
                        | st.sampled_from(["-0", "12.000", "999999999999999999", "17850."]),
                        max_size=20))
 def test_integer_ids_written_as_text_become_the_same_int64(values):
@@ -314,6 +346,12 @@ def test_integer_ids_written_as_text_become_the_same_int64(values):
     want = pd.Series([int(float(v)) if "." in v else int(v) for v in values], dtype="int64",
                      name="user_id")
     pd.testing.assert_series_equal(got, want)
+
+
+def test_ids_with_a_leading_zero_stay_text_so_05_and_5_stay_two_ids(tmp_path):
+    events = load_events(write(tmp_path, "user,item,time\n1,05,2024-01-01 10:00\n1,5,2024-01-01 10:01\n"))
+    assert events["item_id"].tolist() == ["05", "5"] and events["item_id"].nunique() == 2
+    assert events["user_id"].dtype == "int64"  # the other ids are still integers
 
 
 # --------------------------------------------------------------------------- #
@@ -392,6 +430,17 @@ def test_clean_sales_drops_cancellations_returns_and_free_lines(tmp_path):
     assert "C1002" not in set(events["session_id"].astype(str))
     assert any(n.startswith("dropped 2 lines with a quantity or price of zero or less")
                for n in events.attrs["notes"])
+
+
+def test_exact_duplicate_rows_are_counted_and_dropped_on_request(tmp_path):
+    path = write(tmp_path, GOOD + "u1,i2,2024-01-01 10:01:00,cart,3\nu1,i2,2024-01-01 10:01:00,cart,3\n")
+    kept = load_events(path)
+    assert len(kept) == 5
+    assert "2 rows are exact copies of an earlier row" in " ".join(kept.attrs["notes"])
+    dropped = load_events(path, drop_duplicates=True)
+    assert len(dropped) == 3 and dropped["timestamp"].is_monotonic_increasing
+    assert "dropped 2 rows that were exact copies" in " ".join(dropped.attrs["notes"])
+    assert not any("exact copies" in n for n in load_events(write(tmp_path, GOOD)).attrs["notes"])
 
 
 def test_a_purchases_table_without_items_loads_for_churn_and_demand(tmp_path):

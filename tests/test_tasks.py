@@ -32,7 +32,11 @@ def test_settings_are_frozen_and_changed_by_copy():
 @pytest.mark.parametrize("make, message", [
     (lambda: NextItemSettings(models=("pop", "lstm4rec")), "unknown model(s) ['lstm4rec']"),
     (lambda: NextItemSettings(models=()), "unknown model(s) []"),
-    (lambda: NextItemSettings(epochs=0), "epochs must be at least 1"),
+    (lambda: NextItemSettings(epochs=0), "--epochs (epochs=) must be a whole number of at least 1, got 0"),
+    (lambda: NextItemSettings(test_days=0), "--test-days (test_days=) must be positive, got 0"),
+    (lambda: ForecastSettings(horizon=0), "--horizon (horizon=) must be a whole number of at least 1, got 0"),
+    (lambda: ForecastSettings(season=0), "--season (season=) must be a whole number of at least 1, got 0"),
+    (lambda: DemandSettings(step=-1), "--step (step=) must be a whole number of at least 1, got -1"),
     (lambda: Settings(tasks=("next-item", "weather")), "unknown task(s) ['weather']"),
 ])
 def test_settings_refuse_what_cannot_work(make, message):
@@ -136,3 +140,49 @@ def test_the_neural_grids_start_from_the_settings():
     assert set(registry.GRIDS) <= set(MODEL_KEYS)
     with pytest.raises(SettingsError, match="budget_s"):
         NextItemSettings(budget_s=-1)
+
+
+def _log_file(tmp_path, name, rows):
+    from course_lib.datasets import load_events
+
+    path = tmp_path / name
+    path.write_text("user,session,item,time\n" + "".join(f"{r}\n" for r in rows))
+    return load_events(path)
+
+
+def test_a_test_file_that_starts_before_the_training_data_ends_is_an_error(tmp_path):
+    from course_lib.datasets import EventLogError
+    from course_lib.tasks.next_item import split_given
+
+    train = _log_file(tmp_path, "train.csv", ["u1,s1,1,2024-01-01 10:00", "u1,s1,2,2024-01-01 10:01",
+                                              "u2,s2,1,2024-01-05 10:00", "u2,s2,2,2024-01-05 10:01"])
+    test = _log_file(tmp_path, "test.csv", ["u3,s3,1,2024-01-02 10:00", "u3,s3,2,2024-01-02 10:01"])
+    with pytest.raises(EventLogError, match=r"test\.csv: 2 test events come before the last training "
+                       r"event \(2024-01-05 10:01:00\), the first at 2024-01-02 10:00:00 \(user u3, item 1\)"):
+        split_given(train, test)
+
+
+def test_train_and_test_files_get_one_id_type(tmp_path):
+    from course_lib.tasks.next_item import split_given
+
+    train = _log_file(tmp_path, "train.csv", ["u1,s1,1,2024-01-01 10:00", "u1,s1,2,2024-01-01 10:01",
+                                              "u2,s2,1,2024-01-01 11:00", "u2,s2,2,2024-01-01 11:01"])
+    # one text id makes the test file's ids text; items 1 and 2 must still be known
+    test = _log_file(tmp_path, "test.csv", ["u3,s3,1,2024-01-02 10:00", "u3,s3,2,2024-01-02 10:01",
+                                            "u3,s3,A7,2024-01-02 10:02"])
+    assert train["item_id"].dtype == "int64" and test["item_id"].dtype != "int64"
+    split, _ = split_given(train, test)
+    assert split.dropped_unknown == 1 and [len(s) for s in split.test] == [2]
+
+
+def test_days_missing_from_a_series_file_become_zeros_and_a_note():
+    from course_lib.tasks.forecast import series_from_events, series_from_values
+
+    days = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05", "2024-01-06"])
+    series, _ = series_from_values(pd.Series([1.0, 2, 3, 4], index=days), "units", ForecastSettings())
+    assert series.tolist() == [1, 2, 0, 0, 3, 4]
+    assert series.attrs["notes"] == ["2 days between the first and the last are missing from the file "
+                                     "and were filled with 0, the first 2024-01-03; if they are not "
+                                     "zeros, add them to the file"]
+    events = make_shop(2_000, seed=0).events
+    assert series_from_events(events, ForecastSettings())[1] == "purchase events per day"

@@ -173,6 +173,17 @@ def resolve_columns(path, header: list[str], mapping: dict[str, str | None],
 # --------------------------------------------------------------------------- #
 # CSV
 
+def check_encoding(encoding: str, path=None) -> None:
+    """One error for a text encoding Python does not know (``--encoding``, ``encoding=``)."""
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise EventLogError(f"--encoding (encoding=) {encoding!r} is not a text encoding Python "
+                            "knows; try utf-8, latin-1 or cp1252", path=path) from None
+
+
 def _open_text(path: Path, encoding: str):
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
@@ -203,7 +214,8 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
         bad = _first_bad_utf8_line(path, encoding)
         line, what = bad if bad else (1, "")
         raise EventLogError(f"not valid {_enc_name(encoding)} ({what}); save the file as "
-                            "UTF-8 or pass encoding='latin-1'", path=path, line=line)
+                            "UTF-8 or pass --encoding latin-1 (encoding='latin-1')", path=path,
+                            line=line)
     except (OSError, EOFError) as exc:
         raise EventLogError(f"cannot be read ({exc})", path=path) from None
     if not sample.strip():
@@ -265,8 +277,8 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
             bad = _first_bad_utf8_line(path, "utf-8")
             line, what = bad if bad else (None, "")
             raise EventLogError(
-                f"not valid UTF-8 ({what}); save the file as UTF-8 or pass "
-                "encoding='latin-1'", path=path, line=line) from None
+                f"not valid UTF-8 ({what}); save the file as UTF-8 or pass --encoding latin-1 "
+                "(encoding='latin-1')", path=path, line=line) from None
         raise EventLogError(f"cannot be parsed as CSV: {exc}", path=path) from None
     except UnicodeDecodeError:
         bad = _first_bad_utf8_line(path, encoding)
@@ -382,10 +394,57 @@ def _where(df: pd.DataFrame, i: int) -> dict:
     return {"row": int(df["_row"].iloc[i])}
 
 
+#: a time of day followed by a UTC offset ("10:00:00+02:00", "10:00Z", "10:00 -0500")
+_OFFSET = r"\d:\d\d(:\d\d([.,]\d+)?)?\s*([zZ]|UTC|GMT|[+-]\d\d(:?\d\d)?)$"
+
+
+def _both_orders(fmt: str) -> list[str]:
+    """``fmt`` and, when it has a day and a month and does not start with the year, the same
+    format with day and month swapped (``"%m/%d/%Y"`` -> ``"%d/%m/%Y"``)."""
+    if "%d" not in fmt or "%m" not in fmt or fmt.startswith(("%Y", "%y")):
+        return [fmt]
+    return [fmt, fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")]
+
+
+def _day_first(fmt: str) -> bool:
+    return "%d" in fmt and "%m" in fmt and fmt.index("%d") < fmt.index("%m")
+
+
+def _check_offsets(text: pd.Series, *, path, column, where, notes: list, times: dict) -> None:
+    """Times with a UTC offset are converted to UTC (said in a note); a file mixing times with
+    and without one is an error naming the first time of the other kind."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    has = pc.match_substring_regex(pa.array(text.astype(object), type=pa.string()),
+                                   _OFFSET).to_numpy(zero_copy_only=False)
+    first = times.setdefault("offset", bool(has[0]))
+    other = np.flatnonzero(has != first)
+    if len(other):
+        i = int(other[0])
+        said = "has no UTC offset, unlike" if first else "has a UTC offset, unlike"
+        raise EventLogError(f"{text.iloc[i]!r} {said} the times before it: give every time an "
+                            "offset (or none), so that all are read in the same time zone",
+                            path=path, column=column, **where(i))
+    if first:
+        notes.append(f"{column}: times with a UTC offset were converted to UTC (the table's "
+                     "times are UTC, without the offset)")
+
+
 def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, column,
-                where, notes: list[str]) -> pd.Series:
-    """Text, seconds or milliseconds to datetime64[ns] (UTC, timezone dropped)."""
+                where, notes: list[str], times: dict | None = None) -> pd.Series:
+    """Text, seconds or milliseconds to datetime64[ns] (UTC, timezone dropped).
+
+    Without ``fmt`` the format is ISO 8601 or guessed from the first value; a date that reads
+    both day first and month first is an error unless only one reading fits every value (a
+    day-first choice is said in ``notes``). ``times`` (a dict) keeps what the first block of a
+    file decided (the format, whether times carry an offset) for the blocks after it.
+    """
+    times = {} if times is None else times
     if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dtype, "tz", None) is not None and str(values.dtype.tz) != "UTC":
+            notes.append(f"{column}: times in {values.dtype.tz} were converted to UTC (the "
+                         "table's times are UTC, without the time zone)")
         out = pd.to_datetime(values, utc=True)
         return out.dt.tz_localize(None).astype("datetime64[ns]")
     text = _as_text(values).str.strip()
@@ -413,33 +472,60 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         i = int(np.flatnonzero((~numeric).to_numpy())[0])
         raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
                             path=path, column=column, **where(i))
-    out = None
-    attempts = [fmt] if fmt else ["ISO8601"]
-    if not fmt:
+    guessed = not fmt
+    if fmt or times.get("format"):
+        attempts = [fmt or times["format"]]
+    else:
+        import warnings
+
         from pandas.tseries.api import guess_datetime_format
 
-        guess = guess_datetime_format(text.iloc[0])
+        with warnings.catch_warnings():  # "Parsing dates in %d/%m/%Y format when dayfirst=False"
+            warnings.simplefilter("ignore", UserWarning)
+            guess = guess_datetime_format(text.iloc[0])
         if guess is not None and "%Y" not in guess and "%y" not in guess:
             raise EventLogError(f"{text.iloc[0]!r} has no date (pass time_format= if it does)",
                                 path=path, column=column, **where(0))
-        if guess is not None:
-            attempts.append(guess)
+        attempts = ["ISO8601", *(_both_orders(guess) if guess is not None else [])]
+    fits = {}
     for attempt in attempts:
         try:
-            out = pd.to_datetime(text, format=attempt, utc=True)
-            break
+            fits[attempt] = pd.to_datetime(text, format=attempt, utc=True)
         except (ValueError, TypeError, OverflowError):
             continue
-    if out is None:
-        coerced = pd.to_datetime(text, format=fmt or "ISO8601", utc=True, errors="coerce")
-        if coerced.isna().all() and fmt is None:
-            coerced = pd.to_datetime(text, format="mixed", utc=True, errors="coerce")
-        bad = coerced.isna()
-        i = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
-        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a time"
-                            + (f" with format {fmt!r}" if fmt else "")
-                            + " (pass time_format= / a strftime format, e.g. '%d/%m/%Y %H:%M')",
-                            path=path, column=column, **where(i))
+        if attempt == "ISO8601":
+            break
+    if not fits:
+        # the reading that gets furthest names the first row it cannot read
+        coerced = [pd.to_datetime(text, format=a, utc=True, errors="coerce") for a in attempts]
+        if guessed and all(c.isna().all() for c in coerced):
+            coerced, attempts = [pd.to_datetime(text, format="mixed", utc=True, errors="coerce")], [None]
+        firsts = [int(np.argmax(c.isna().to_numpy())) if c.isna().any() else 0 for c in coerced]
+        best = int(np.argmax(firsts))
+        i, attempt = firsts[best], attempts[best]
+        how = (f" with format {fmt!r}" if fmt else "" if attempt in (None, "ISO8601")
+               else f" in the format of the times before it ({attempt!r})")
+        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a time{how}"
+                            " (pass time_format= / --time-format, a strftime format, "
+                            "e.g. '%d/%m/%Y %H:%M')", path=path, column=column, **where(i))
+    chosen, out = next(iter(fits.items()))
+    if len(fits) == 2:
+        other = list(fits.values())[1]
+        differ = (out != other).to_numpy()
+        if differ.any():
+            i = int(np.flatnonzero(differ)[0])
+            day, month = sorted(fits, key=_day_first, reverse=True)
+            as_day, as_month = (f"{fits[f].iloc[i]:%d %B %Y}".lstrip("0") for f in (day, month))
+            raise EventLogError(f"{text.iloc[i]!r} reads as {as_day} (day first) or as {as_month} "
+                                f"(month first), and every time in the column fits both: pass "
+                                f"--time-format {day!r} (time_format=) if the day comes first, "
+                                f"{month!r} if the month does", path=path, column=column, **where(i))
+    elif guessed and len(attempts) == 3 and _day_first(chosen) and "format" not in times:
+        notes.append(f"{column}: dates read day first, as {chosen!r} (some days are above 12, so "
+                     "they cannot be month first); pass --time-format (time_format=) to choose")
+    if guessed:
+        times.setdefault("format", chosen)
+    _check_offsets(text, path=path, column=column, where=where, notes=notes, times=times)
     return out.dt.tz_localize(None).astype("datetime64[ns]")
 
 
@@ -525,8 +611,9 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
 
 
 def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_format, notes,
-                  drop_missing_ids=False, clean_sales=False):
-    """Rename, type and check one block of rows (all values still strings)."""
+                  drop_missing_ids=False, clean_sales=False, times=None):
+    """Rename, type and check one block of rows (all values still strings); ``times``: what
+    the first block decided about the time column (:func:`parse_times`)."""
     extra = [c for c in ("_line", "_row") if c in df.columns]
     # one source column may serve two roles (e.g. an order number as user and session)
     df = pd.DataFrame({**{canon: df[src] for canon, src in cmap.items()},
@@ -566,7 +653,7 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
                 df[canon] = _as_text(df[canon]).str.strip()
     df["timestamp"] = parse_times(df["timestamp"], unit=time_unit, fmt=time_format, path=path,
                                   column=cmap.timestamp, where=lambda i: _where(df, i),
-                                  notes=notes)
+                                  notes=notes, times=times)
     if "price" in df.columns:
         df["price"] = _to_number(df, "price", cmap.price, path, "price").astype("float64")
     if "quantity" in df.columns:
@@ -638,6 +725,7 @@ def read_header(path, *, sep: str | None = None, encoding: str = "utf-8", rows: 
     if not path.is_file():
         raise EventLogError("no such file" if not path.exists() else "is a folder, not a file",
                             path=path)
+    check_encoding(encoding, path)
     kind = detect_format(path)
     if kind == "csv":
         header, sep = _csv_header(path, sep, encoding)
@@ -668,7 +756,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                 price=None, category=None, quantity=None, treatment=None, exclude=(), sep=None,
                 time_unit=None,
                 time_format=None, encoding="utf-8", session_gap="30min",
-                drop_missing_ids=False, default_event=None, clean_sales=False) -> pd.DataFrame:
+                drop_missing_ids=False, default_event=None, clean_sales=False,
+                drop_duplicates=False) -> pd.DataFrame:
     """Read an event log (CSV, Parquet, JSON Lines, or a DataFrame) into the canonical table.
 
     Map your columns by name (``user="visitorid", time="ts"``); unmapped ones
@@ -685,7 +774,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     quantities other than 1), a view otherwise. Rows with an empty id are an
     error, or are dropped with ``drop_missing_ids=True``; ``clean_sales=True``
     drops lines with a quantity or price of zero or less (cancellations,
-    returns, adjustments). A ``treatment`` column (1 sent the coupon or shown
+    returns, adjustments); rows that are exact copies of an earlier row are
+    counted in a note, and left out with ``drop_duplicates=True``. A ``treatment`` column (1 sent the coupon or shown
     the ad, 0 held out; empty on other rows) marks campaign assignment rows
     for the uplift task: their empty item, session or event type get
     placeholders (event type ``campaign``). Every such choice is a sentence in
@@ -704,6 +794,14 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             raise EventLogError("the file is empty", path=path)
     if time_unit not in (None, "s", "ms"):
         raise EventLogError(f"time_unit must be 's' or 'ms', not {time_unit!r}", path=path)
+    check_encoding(encoding, path)
+    try:
+        gap = pd.Timedelta(session_gap)
+    except (ValueError, TypeError):
+        gap = None
+    if gap is None or pd.isna(gap) or gap <= pd.Timedelta(0):
+        raise EventLogError(f"--session-gap (session_gap=) must be a positive duration such as "
+                            f"30min or 2h, got {session_gap!r}", path=path)
     if isinstance(exclude, str):
         exclude = (exclude,)
     try:
@@ -716,7 +814,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                "treatment": treatment}
     notes: list = []
     finish = dict(time_unit=time_unit, time_format=time_format, notes=notes,
-                  drop_missing_ids=drop_missing_ids, clean_sales=clean_sales)
+                  drop_missing_ids=drop_missing_ids, clean_sales=clean_sales, times={})
     kind = "frame" if frame is not None else detect_format(path)
 
     blocks = []
@@ -770,7 +868,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             raise EventLogError("no line is left after clean_sales (every quantity or price is "
                                 "zero or less)", path=path)
         raise EventLogError("the file has a header but no rows", path=path)
-    return _canonical(events, cmap, path, session_gap, notes, default_event, clean_sales)
+    return _canonical(events, cmap, path, session_gap, notes, default_event, drop_duplicates)
 
 
 _COUNTED_NOTES = {
@@ -779,6 +877,10 @@ _COUNTED_NOTES = {
                          "(cancellations, returns, adjustments; clean_sales / --clean-sales)",
     "kept_not_sales": "{:,} lines have a quantity or price of zero or less (cancellations, "
                       "returns, adjustments?); pass clean_sales=True / --clean-sales to leave them out",
+    "dropped_duplicates": "dropped {:,} rows that were exact copies of an earlier row "
+                          "(drop_duplicates / --drop-duplicates)",
+    "kept_duplicates": "{:,} rows are exact copies of an earlier row (every column the same: "
+                       "logged twice?); pass drop_duplicates=True / --drop-duplicates to leave them out",
 }
 
 
@@ -834,7 +936,7 @@ def event_type_hint(events: pd.DataFrame) -> str:
 
 
 def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
-               default_event=None, clean_sales=False) -> pd.DataFrame:
+               default_event=None, drop_duplicates=False) -> pd.DataFrame:
     if cmap.event_type is None:
         if default_event is None:
             default_event, why = _guess_event_type(events, cmap)
@@ -871,6 +973,11 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
     order = ["user_id", "session_id", "item_id", "timestamp", "event_type",
              "price", "category", "quantity", "treatment"]
     events = events[[c for c in order if c in events.columns]]
+    copies = events.duplicated().to_numpy()
+    if copies.any():
+        notes.append(("dropped_duplicates" if drop_duplicates else "kept_duplicates", int(copies.sum())))
+        if drop_duplicates:
+            events = events[~copies]
     if not events["timestamp"].is_monotonic_increasing:  # a sorted log is not copied again
         # stable: lines with the same time (an invoice's basket) keep the file's order
         events = events.sort_values("timestamp", kind="stable", ignore_index=True)
@@ -897,6 +1004,7 @@ def load_series(path, *, time: str, value: str, sep=None, time_format=None,
         raise EventLogError("the file is empty", path=path)
     if path.is_dir():
         raise EventLogError("is a folder, not a file", path=path)
+    check_encoding(encoding, path)
     if detect_format(path) == "parquet":
         pf = open_parquet(path)
         names = list(pf.schema_arrow.names)
@@ -916,8 +1024,9 @@ def load_series(path, *, time: str, value: str, sep=None, time_format=None,
         frame["_line"] = np.arange(2, len(frame) + 2)
     if frame.empty:
         raise EventLogError("the file has a header but no rows", path=path)
+    notes: list = []
     stamps = parse_times(frame[time], unit=None, fmt=time_format, path=path, column=time,
-                         where=lambda i: _where(frame, i), notes=[])
+                         where=lambda i: _where(frame, i), notes=notes)
     frame["_value"] = frame[value]
     numbers = _to_number(frame, "_value", value, path, "number")
     missing = numbers.isna()
@@ -929,4 +1038,6 @@ def load_series(path, *, time: str, value: str, sep=None, time_format=None,
         i = int(np.flatnonzero(series.index.duplicated())[0])
         raise EventLogError(f"the time {series.index[i]} appears twice", path=path, column=time,
                             **_where(frame, i))
-    return series.sort_index()
+    series = series.sort_index()
+    series.attrs["notes"] = notes
+    return series

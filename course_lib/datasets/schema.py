@@ -79,12 +79,14 @@ def normalise_event_types(values: pd.Series) -> pd.Series:
 
 
 def id_column(values: pd.Series) -> pd.Series:
-    """Ids as int64 when every value is an integer, otherwise as strings."""
+    """Ids as int64 when every value is an integer written as an integer prints, otherwise as
+    strings: "05" and "5" are two ids, so any id with a leading zero (or a "+") keeps them all
+    as text, and each id reads back as it was written."""
     if pd.api.types.is_integer_dtype(values) and not values.isna().any():
         return values.astype("int64")
     text = values.astype("string").str.strip()
     # "17850" and "17850.0" (an integer column that passed through a float) are ints
-    if text.str.fullmatch(r"-?\d{1,18}(\.0*)?").all():
+    if text.str.fullmatch(r"-?(0|[1-9]\d{0,17})(\.0*)?").all():
         return _digits_to_int64(text)
     return text
 

@@ -21,6 +21,7 @@ from course_lib.prep import daily_series, trading_days
 from course_lib.show.plots import plot_rolling_forecasts
 from course_lib.tasks.results import ForecastResult
 from course_lib.tasks.settings import ForecastSettings
+from course_lib.tasks.trust import few_origins_warning
 
 _PERIOD = {"D": "day", "W": "week", "M": "month", "MS": "month", "ME": "month"}
 
@@ -30,24 +31,39 @@ def _per(freq: str) -> str:
 
 
 def series_from_values(series: pd.Series, value: str, settings: ForecastSettings) -> tuple[pd.Series, str]:
-    """A series read from a file (``load_series``), summed per ``settings.freq``; and what it counts."""
+    """A series read from a file (``load_series``), summed per ``settings.freq``; and what it counts.
+
+    A period the file has no row for becomes 0, and a note in ``series.attrs["notes"]`` (after
+    the loader's) says how many and where the first one is."""
+    notes = list(series.attrs.get("notes", []))
+    rows = series.resample(settings.freq).count()
+    missing = rows.index[rows.to_numpy() == 0]
+    if len(missing):
+        per = _per(settings.freq)
+        notes.append(f"{len(missing):,} {per}s between the first and the last are missing from the "
+                     f"file and were filled with 0, the first {missing[0]:%Y-%m-%d}; if they are "
+                     "not zeros, add them to the file")
     series = series.resample(settings.freq).sum()
-    return _finish(series, f"{value} per {_per(settings.freq)}", settings)
+    return _finish(series, f"{value} per {_per(settings.freq)}", settings, notes)
 
 
 def series_from_events(events: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Series, str]:
     """``settings.count`` of purchase events (of all events, if the log has no purchases) per period."""
     kind = "purchase" if (events["event_type"] == "purchase").any() else None
     series = daily_series(events, event_type=kind, value=settings.count, freq=settings.freq)
-    what = f"{settings.count} of {kind or 'all'} events per {_per(settings.freq)}"
+    counted = "" if settings.count == "events" else f"{settings.count} of "
+    what = f"{counted}{kind or 'all'} events per {_per(settings.freq)}"
     return _finish(series, what, settings)
 
 
-def _finish(series: pd.Series, what: str, settings: ForecastSettings) -> tuple[pd.Series, str]:
+def _finish(series: pd.Series, what: str, settings: ForecastSettings,
+            notes: list | None = None) -> tuple[pd.Series, str]:
     if settings.trading_days:
         series = trading_days(series)
         what += ", trading days only"
-    return series.rename("value"), what
+    series = series.rename("value")
+    series.attrs["notes"] = list(notes or [])
+    return series, what
 
 
 def forecast_task(series: pd.Series, what: str, settings: ForecastSettings | None = None, *,
@@ -76,7 +92,8 @@ def forecast_task(series: pd.Series, what: str, settings: ForecastSettings | Non
     result.tables = {"leaderboard": choice.test, "validation": choice.validation,
                      "forecasts": choice.forecasts()}
     result.figures = {"forecast": fig}
-    result.notes = [choice.describe()]
+    few = few_origins_warning("Warning", len(choice.test_origins))
+    result.notes = [choice.describe(), *([few] if few else [])]
     return result
 
 

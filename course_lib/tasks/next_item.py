@@ -207,8 +207,37 @@ def split_log(events: pd.DataFrame, settings: NextItemSettings,
     return split, seq[seq["timestamp"] < split.cut]
 
 
+def same_id_types(train_events: pd.DataFrame, test_events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two logs whose ids have one type: where one file's ids are integers and the other's text
+    (one id such as "A7" makes a whole file's ids text), both become text, so that item 5 of
+    one file is item "5" of the other (``course-lib next-item --train --test``)."""
+    for c in ("user_id", "session_id", "item_id"):
+        if c in train_events and c in test_events and train_events[c].dtype != test_events[c].dtype:
+            train_events = train_events.assign(**{c: train_events[c].astype("string")})
+            test_events = test_events.assign(**{c: test_events[c].astype("string")})
+    return train_events, test_events
+
+
+def check_test_after_train(train_events: pd.DataFrame, test_events: pd.DataFrame) -> None:
+    """One error if the test file has events before the training file's last one: the models
+    would be trained on what comes after the events they predict (``--train``/``--test``)."""
+    last = train_events["timestamp"].max()
+    early = (test_events["timestamp"] < last).to_numpy()
+    if early.any():
+        first = test_events.iloc[int(early.argmax())]
+        item = f", item {first['item_id']}" if "item_id" in test_events else ""
+        raise EventLogError(f"{int(early.sum()):,} test events come before the last training event "
+                            f"({last}), the first at {first['timestamp']} (user {first['user_id']}"
+                            f"{item}): the test must come after the training data, so split the "
+                            "log in time (or give one file and --test-days)",
+                            path=test_events.attrs.get("source", "the test events"))
+
+
 def split_given(train_events: pd.DataFrame, test_events: pd.DataFrame) -> tuple[NextItemSplit, pd.DataFrame]:
-    """(split, the training events) of data that arrives split (``--train`` and ``--test`` files)."""
+    """(split, the training events) of data that arrives split (``--train`` and ``--test`` files):
+    the ids of both get one type, and a test event before the last training event is an error."""
+    check_test_after_train(train_events, test_events)
+    train_events, test_events = same_id_types(train_events, test_events)
     train_events, test_events = sequence_events(train_events), sequence_events(test_events)
     return split_sessions(train_events, test_events), train_events
 

@@ -28,6 +28,22 @@ class SettingsError(ValueError):
     """A setting that cannot work (an unknown model or task, a bad number): one sentence."""
 
 
+def option(name: str) -> str:
+    """How a sentence names a setting: its ``course-lib`` option and its Python keyword
+    (``"test_days"`` -> ``"--test-days (test_days=)"``)."""
+    return f"--{name.replace('_', '-')} ({name}=)"
+
+
+def _at_least_one(settings, *names: str, optional: bool = False) -> None:
+    """One error for the first of ``names`` that is not a whole number of at least 1."""
+    for name in names:
+        value = getattr(settings, name)
+        if optional and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise SettingsError(f"{option(name)} must be a whole number of at least 1, got {value!r}")
+
+
 @dataclass(frozen=True)
 class NextItemSettings:
     """The next-item task (lessons 05-09): models, their shared settings, the tuning grids.
@@ -79,15 +95,16 @@ class NextItemSettings:
         if unknown or not models:
             raise SettingsError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KEYS)}")
         object.__setattr__(self, "models", models)
-        for name in ("max_len", "hidden", "epochs", "max_epochs", "batch_size", "seeds"):
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.test_days <= 0 or self.valid_days < 0:
-            raise SettingsError("test_days must be positive and valid_days not negative")
-        if self.budget_s < 0:
-            raise SettingsError(f"budget_s must not be negative, not {self.budget_s:g}")
+        _at_least_one(self, "max_len", "hidden", "epochs", "max_epochs", "batch_size", "seeds")
+        if not self.test_days > 0:
+            raise SettingsError(f"{option('test_days')} must be positive, got {self.test_days:g}")
+        if not self.valid_days >= 0:
+            raise SettingsError(f"{option('valid_days')} must not be negative, got {self.valid_days:g}")
+        if not self.budget_s >= 0:
+            raise SettingsError(f"{option('budget_s')} must not be negative, got {self.budget_s:g}")
         if self.resamples < 0 or 0 < self.resamples < 100:
-            raise SettingsError(f"resamples must be 0 (no intervals) or at least 100, not {self.resamples}")
+            raise SettingsError(f"{option('resamples')} must be 0 (no intervals) or at least 100, "
+                                f"got {self.resamples}")
         losses = ("auto", "softmax", "sampled", "bpr-max")   # course_lib.models.sampling.LOSSES
         if self.loss not in losses or any(v not in losses for v in self.losses):
             raise SettingsError(f"a loss must be one of {', '.join(losses)}")
@@ -185,6 +202,10 @@ class RollingOriginSettings:
     initial_share: float = 0.6
     initial_seasons: int = 4
     min_origins: int = 4            # two validation and two test origins at least
+
+    def __post_init__(self):
+        _at_least_one(self, "season", "horizon")
+        _at_least_one(self, "initial", "step", optional=True)
 
     def initial_window(self, n: int) -> int:
         """Length of the first training window for a series of ``n`` values."""

@@ -144,6 +144,15 @@ def yes_no_lines(result: YesNoResult) -> tuple[list[str], list[str]]:
     return facts, warnings
 
 
+def few_origins_warning(title: str, n: int, intervals: str = "forecast") -> str | None:
+    """The warning for intervals from fewer than :data:`FEW_ORIGINS` test origins (None with
+    enough): report's demand task and ``course-lib forecast``."""
+    if n >= FEW_ORIGINS:
+        return None
+    return (f"{title}: only {n} test origins, so every {intervals} interval is rough (and a "
+            "little too narrow); more history would tell more.")
+
+
 def demand_lines(result: DemandResult) -> tuple[list[str], list[str]]:
     facts, warnings = [], []
     choice = result.choice
@@ -152,9 +161,9 @@ def demand_lines(result: DemandResult) -> tuple[list[str], list[str]]:
     v, t = choice.validation_origins, choice.test_origins
     facts.append(f"Demand: the forecaster and the stock plan were chosen on {len(v)} validation origins "
                  f"and are reported on {len(t)} test origins ({t[0]:%Y-%m-%d} to {t[-1]:%Y-%m-%d}).")
-    if len(t) < FEW_ORIGINS:
-        warnings.append(f"Demand: only {len(t)} test origins, so every forecast and cost interval is "
-                        "rough (and a little too narrow); more history would tell more.")
+    few = few_origins_warning("Demand", len(t), "forecast and cost")
+    if few:
+        warnings.append(few)
     last = choice.test_result.forecasts["date"].max()
     found = holidays_between(t[0], last)
     if found:

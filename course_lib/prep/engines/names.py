@@ -5,7 +5,7 @@ ENGINES = ("pandas", "duckdb", "spark")
 #: the loader's options that the preparation passes on (the column mapping and reading)
 LOADER_OPTIONS = ("user", "session", "item", "time", "event", "price", "category", "quantity",
                   "sep", "time_unit", "time_format", "encoding", "drop_missing_ids",
-                  "default_event", "exclude", "clean_sales")
+                  "default_event", "exclude", "clean_sales", "drop_duplicates")
 
 
 class EngineUnavailable(RuntimeError):

@@ -144,7 +144,8 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         time_format = None
     # notes about the whole file come from the SQL checks (the head's counts would mislead)
     notes = [n for n in head.attrs.get("notes", [])
-             if "numbers read as" not in n and not n.startswith("dropped ")]
+             if "numbers read as" not in n and not n.startswith("dropped ")
+             and "exact copies of an earlier row" not in n]
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
                   session_gap=session_gap, drop_missing_ids=drop_missing_ids,

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from course_lib.datasets.schema import EVENT_SYNONYMS
 
 #: an id whose every value matches this is an integer id (``schema.id_column``)
-INTEGER_ID = "-?[0-9]{1,18}([.]0*)?"
+INTEGER_ID = "-?(0|[1-9][0-9]{0,17})([.]0*)?"   # no leading zero: "05" stays text
 #: a time column whose every value matches this holds numbers (seconds or milliseconds)
 NUMBER = "-?[0-9]+([.][0-9]*)?"
 INTEGER = "-?[0-9]+"
