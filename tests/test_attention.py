@@ -39,6 +39,15 @@ def test_sampled_ranks_count_only_sampled_items_and_never_the_target():
         assert 1 <= rank <= 3
     ranks = sampled_target_ranks(np.tile(scores, (500, 1)), np.full(500, 5), n_negatives=3, seed=1)
     assert (ranks == 4).all()  # item 5 has the lowest score: every sampled item beats it
+    # the negatives of a row are distinct: sampling all four other items counts each once
+    rng = np.random.default_rng(0)
+    many = rng.normal(size=(300, 6))
+    many[:, 0] = -np.inf
+    targets = rng.integers(1, 6, 300)
+    full = (many[:, 1:] >= many[np.arange(300), targets][:, None]).sum(axis=1)   # the target counts itself: 1 +
+    np.testing.assert_array_equal(sampled_target_ranks(many, targets, n_negatives=4, seed=2), full)
+    with pytest.raises(ValueError, match="distinct negatives"):
+        sampled_target_ranks(many, targets, n_negatives=5)
 
 
 @pytest.mark.slow

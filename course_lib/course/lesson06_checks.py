@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.models.graph import dense_propagation, gcn_normalise, session_graphs
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report, whole_number
 
 
 def gcn_weight(answer, senders, receivers, n_nodes: int, u: int, v: int) -> None:
@@ -43,10 +43,11 @@ def session_graph_size(answer, prefix) -> None:
         return report("06.3", NOT_ATTEMPTED)
     nodes, _, _, A_out = session_graphs(np.asarray([prefix]))
     expected = (int((nodes[0] > 0).sum()), int((A_out[0] > 0).sum()))
-    try:
-        given = tuple(int(a) for a in answer)
-    except (TypeError, ValueError):
+    if isinstance(answer, str) or not hasattr(answer, "__len__") or len(answer) != 2:
         return report("06.3", WRONG, "hint: answer with a pair (nodes, edges).")
+    given = tuple(whole_number(a) for a in answer)
+    if None in given:
+        return report("06.3", WRONG, "hint: nodes and edges are counts: two whole numbers.")
     if given == expected:
         return report("06.3", CORRECT, "repeated items are one node; repeated transitions one edge.")
     items = [i for i in prefix if i > 0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report
+from course_lib.course.exercise import CORRECT, NOT_ATTEMPTED, WRONG, close, is_missing, report, whole_number
 
 
 def _weights(q, k, causal):
@@ -52,9 +52,12 @@ def embedding_parameters(answer, n_codes: int, max_len: int, dim: int) -> None:
     if is_missing(answer):
         return report("07.3", NOT_ATTEMPTED)
     expected = n_codes * dim + max_len * dim
-    if close(answer, expected):
+    given = whole_number(answer)
+    if given is None:
+        return report("07.3", WRONG, "hint: a number of parameters is a whole number.")
+    if given == expected:
         return report("07.3", CORRECT, "the item table dominates: it grows with the catalogue.")
-    if close(answer, n_codes * dim):
+    if given == n_codes * dim:
         return report("07.3", WRONG, "hint: add the position embeddings (one vector per position).")
     return report("07.3", WRONG, "hint: one dim-sized vector per item code and one per position.")
 

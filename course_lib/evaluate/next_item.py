@@ -269,8 +269,9 @@ def tune(make_model, grid: list[dict], split, X, y, metric: str = "MRR@20") -> t
     for params in grid:
         result = fit_and_evaluate(make_model(**params), split, X, y)
         rows.append({**params, metric: result[metric], "train_s": result["train_s"]})
-    best = grid[int(np.argmax([r[metric] for r in rows]))]
-    table = pd.DataFrame(rows).sort_values(metric, ascending=False, ignore_index=True)
+    best = grid[int(np.argmax([r[metric] for r in rows]))]   # a tie: the first in the grid
+    # stable: tied settings keep the grid's order, so the chosen one is the top row
+    table = pd.DataFrame(rows).sort_values(metric, ascending=False, kind="stable", ignore_index=True)
     return dict(best), table
 
 

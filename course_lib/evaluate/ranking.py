@@ -63,7 +63,7 @@ def ranks_in_batches(score_fn, inputs, targets, batch_size: int = 4096) -> np.nd
 
 
 def sampled_target_ranks(scores, targets, n_negatives: int = 100, seed: int = 0) -> np.ndarray:
-    """Rank of the target among itself and ``n_negatives`` random other items (lesson 07).
+    """Rank of the target among itself and ``n_negatives`` distinct random other items (lesson 07).
 
     This is the *sampled* protocol many papers used: it is shown to mislead
     (Krichene & Rendle, 2020), because beating 100 random items is easy and
@@ -74,7 +74,12 @@ def sampled_target_ranks(scores, targets, n_negatives: int = 100, seed: int = 0)
     targets = np.asarray(targets)
     rng = np.random.default_rng(seed)
     n_items = scores.shape[1] - 1  # column 0 is padding
-    negatives = rng.integers(1, n_items, size=(len(targets), n_negatives))
+    if n_negatives > n_items - 1:
+        raise ValueError(f"{n_negatives} distinct negatives need more than {n_items} items")
+    # n_negatives distinct items per row, none of them the target: the first n_negatives of a
+    # random order of the other items (codes 1..n_items less the target)
+    order = np.argpartition(rng.random((len(targets), n_items - 1)), n_negatives - 1, axis=1)
+    negatives = order[:, :n_negatives] + 1
     negatives += negatives >= targets[:, None]  # skip the target itself
     target_scores = np.take_along_axis(scores, targets[:, None], axis=1)
     sampled = np.take_along_axis(scores, negatives, axis=1)
