@@ -63,3 +63,22 @@ def test_srgnn_beats_popularity():
     board = leaderboard([fit_and_evaluate(m, split, X, y) for m in
                          (Popularity(), SRGNN(dim=32, epochs=3))]).set_index("model")
     assert board.loc["srgnn", "MRR@20"] > 2 * board.loc["pop", "MRR@20"]
+
+
+def test_the_item_graph_model_does_not_recommend_the_item_just_viewed():
+    """With one embedding table for both sides an item scored highest against itself (lesson 06's
+    gcn-items put the last item first in nine prefixes of ten); its target table fixes that."""
+    from course_lib.datasets import make_shop
+    from course_lib.evaluate.next_item import fit_and_evaluate
+    from course_lib.models.baselines import MarkovChain
+    from course_lib.models.graph import GraphItemModel
+    from course_lib.prep.next_item import next_item_split
+
+    split = next_item_split(make_shop(40_000, seed=2).events, test_days=14)
+    X, y = split.test_prefixes(10)
+    model = GraphItemModel(dim=16, epochs=3).fit(split.train, split.n_items)
+    top = model.score(X).argmax(axis=1)
+    repeats = (y == X[:, -1]).mean()            # how often the next item is the last one again
+    assert (top == X[:, -1]).mean() < max(0.2, 3 * repeats)
+    markov = fit_and_evaluate(MarkovChain(), split, X, y)["MRR@20"]
+    assert fit_and_evaluate(model, split, X, y)["MRR@20"] > 0.7 * markov   # a first-order model too

@@ -157,6 +157,8 @@ class KerasNextItemModel(NextItemBase):
     #: True when the scoring network takes left-padded prefixes as they are,
     #: so that :class:`~course_lib.models.serving.Recommender` can serve it
     takes_prefixes = True
+    #: how many optimizer steps the last training took (None: restored, not trained; lesson 06)
+    gradient_steps: int | None = None
 
     # the loss's fixed settings, the reference GRU4Rec's (its published parameter files) but logq
     sample_alpha = 0.5   # extra negatives drawn by popularity ** sample_alpha
@@ -267,6 +269,7 @@ class KerasNextItemModel(NextItemBase):
         self.history = self.train_network.fit(**data, epochs=self.epochs, verbose=0,
                                               callbacks=[clock, *shown, *callbacks])
         self.epoch_seconds = clock.seconds
+        self.gradient_steps = int(keras.ops.convert_to_numpy(self.train_network.optimizer.iterations))
         self.params = int(self.network.count_params())
 
     def restore(self, sessions, n_items: int, weights, train_seconds: float) -> "KerasNextItemModel":

@@ -87,8 +87,11 @@ class GraphItemModel(KerasNextItemModel):
     """Item embeddings smoothed by a GCN over the item-transition graph (lesson 06).
 
     Scores the next item as the dot product between the (graph-convolved)
-    embedding of the last item viewed and every item's embedding. Trained on
-    all training transitions with cross-entropy over the catalogue.
+    embedding of the last item viewed and every item's *target* embedding, a
+    second table: with one table for both sides, an item's score against itself
+    (its squared length) tends to be its highest, so the item just viewed came
+    first, and "A then B" scored as "B then A". Trained on all training
+    transitions with cross-entropy over the catalogue.
     """
 
     name = "gcn-items"
@@ -116,7 +119,8 @@ class GraphItemModel(KerasNextItemModel):
         s, r, w = self.graph
         self.embedding = keras.layers.Embedding(n_codes, self.dim, name="items")
         self.convs = [GraphConv(self.dim, s, r, w, n_codes, name=f"gcn_{i}") for i in range(self.layers)]
-        network = _GraphScorer(self.embedding, self.convs, n_codes)
+        targets = keras.layers.Embedding(n_codes, self.dim, name="targets")
+        network = _GraphScorer(self.embedding, self.convs, targets, n_codes)
         return network, network
 
     def _fit(self, sessions, n_items: int, *, progress: bool = False, callbacks=()):
@@ -132,17 +136,17 @@ class GraphItemModel(KerasNextItemModel):
     def score(self, X):
         states = self.item_vectors()
         last = np.asarray(X)[:, -1]
-        scores = states[last] @ states.T
+        scores = states[last] @ keras.ops.convert_to_numpy(self.network.target_vectors()).T
         scores[:, 0] = PAD_SCORE
         return scores
 
 
 class _GraphScorer(keras.Model):
-    """Embeddings -> GCN layers -> dot-product scores of the next item."""
+    """Embeddings -> GCN layers -> dot products with the target embeddings: the next item's scores."""
 
-    def __init__(self, table, convs, n_nodes, **kwargs):
+    def __init__(self, table, convs, targets, n_nodes, **kwargs):
         super().__init__(**kwargs)
-        self.table, self.convs, self.n_nodes = table, convs, n_nodes
+        self.table, self.convs, self.targets, self.n_nodes = table, convs, targets, n_nodes
 
     def node_states(self):
         h = self.table(ops.arange(self.n_nodes, dtype="int32"))
@@ -150,9 +154,12 @@ class _GraphScorer(keras.Model):
             h = h + conv(h)  # residual: keep the item's own identity
         return h
 
+    def target_vectors(self):
+        return self.targets(ops.arange(self.n_nodes, dtype="int32"))
+
     def call(self, last_items):
         h = self.node_states()
-        return ops.matmul(ops.take(h, last_items, axis=0), ops.transpose(h))
+        return ops.matmul(ops.take(h, last_items, axis=0), ops.transpose(self.target_vectors()))
 
 
 # --------------------------------------------------------------------------- #

@@ -175,7 +175,7 @@ def draw_gru_cell(ax=None):
             r"$r_t$ how much of it the candidate $\tilde h_t$ may use", ha="center", va="top", fontsize=9)
     _blank(ax, (-1.0, 10.8), (-1.9, 5.8))
     ax.set_title(r"GRU cell: $h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t$,  "
-                 r"$\tilde h_t = \tanh(x_t W_h + r_t \odot (h_{t-1} U_h) + b_h)$", fontsize=11)
+                 r"$\tilde h_t = \tanh(x_t W_h + b_h + r_t \odot (h_{t-1} U_h + b'_h))$", fontsize=11)
     return ax
 
 
@@ -223,13 +223,18 @@ def draw_next_item_protocol(test_days: int = 14, valid_days: int = 14, max_len: 
     """Lesson 05: the time split (train | validation | test) and how one test session is scored."""
     ax = _axes(ax, (10, 4.2))
     train_days = 3 * (test_days + valid_days)
-    blocks = [(0, train_days, TRAIN, "training\nfit the models"),
+    blocks = [(0, train_days, TRAIN, "training\nfit the candidates"),
               (train_days, valid_days, VALID, f"validation\n{valid_days} days\ntune"),
               (train_days + valid_days, test_days, TEST, f"test\n{test_days} days\njudge once")]
     for start, width, colour, label in blocks:
         ax.add_patch(Rectangle((start, 3.0), width, 1.0, facecolor=colour, edgecolor="white", lw=2))
         ax.text(start + width / 2, 3.5, label, ha="center", va="center", fontsize=9)
     total = train_days + valid_days + test_days
+    # the test's models: the chosen settings, refitted on everything before the test
+    ax.annotate("", (train_days + valid_days, 4.2), (0, 4.2),
+                arrowprops=dict(arrowstyle="<->", color="#333333"))
+    ax.text((train_days + valid_days) / 2, 4.3, "then the chosen models are refitted on training + "
+            "validation, for the test", ha="center", va="bottom", fontsize=8.5)
     ax.annotate("", (total, 2.8), (0, 2.8), arrowprops=dict(arrowstyle="->", color="#333333"))
     ax.text(total, 2.65, "time (not to scale)", ha="right", va="top", fontsize=9)
     # one test session, unfolded into prefixes and targets
@@ -245,7 +250,7 @@ def draw_next_item_protocol(test_days: int = 14, valid_days: int = 14, max_len: 
             "Ties count against the model. Metrics: HR@K, MRR@20, NDCG@10.", fontsize=8.5, va="center",
             color="#333333")
     ax.set_xlim(-1, total + 1)
-    ax.set_ylim(0, 4.1)
+    ax.set_ylim(0, 4.7)
     ax.axis("off")
     ax.set_title("Next-item protocol: one global time split; every next event of a test session is "
                  "ranked against the whole catalogue", fontsize=10)
