@@ -36,15 +36,15 @@ def series_from_values(series: pd.Series, value: str, settings: ForecastSettings
     A period the file has no row for becomes 0, and a note in ``series.attrs["notes"]`` (after
     the loader's) says how many and where the first one is."""
     notes = list(series.attrs.get("notes", []))
-    rows = series.resample(settings.freq).count()
+    periods = series.resample(settings.freq)
+    rows = periods.count()
     missing = rows.index[rows.to_numpy() == 0]
     if len(missing):
         per = _per(settings.freq)
         notes.append(f"{len(missing):,} {per}s between the first and the last are missing from the "
                      f"file and were filled with 0, the first {missing[0]:%Y-%m-%d}; if they are "
                      "not zeros, add them to the file")
-    series = series.resample(settings.freq).sum()
-    return _finish(series, f"{value} per {_per(settings.freq)}", settings, notes)
+    return _finish(periods.sum(), f"{value} per {_per(settings.freq)}", settings, notes)
 
 
 def series_from_events(events: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Series, str]:
