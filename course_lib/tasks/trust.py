@@ -167,8 +167,8 @@ def demand_lines(result: DemandResult) -> tuple[list[str], list[str]]:
     last = choice.test_result.forecasts["date"].max()
     found = holidays_between(t[0], last)
     if found:
-        warnings.append(f"The demand test origins ({t[0]:%Y-%m-%d} to {last:%Y-%m-%d}) hold "
-                        f"{', '.join(found)}.")
+        warnings.append(f"The demand test window (the days forecast from the test origins, {t[0]:%Y-%m-%d} "
+                        f"to {last:%Y-%m-%d}) holds {', '.join(found)}.")
     return facts, warnings
 
 
