@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.course import lesson05_checks, lesson06_checks, lesson07_checks
+from course_lib.course import lesson01_checks, lesson02_checks, lesson05_checks, lesson06_checks, lesson07_checks
+from course_lib.course.exercise import whole_number
 
 
 def verdict(capsys, check, *args):
@@ -34,3 +35,13 @@ def test_an_item_id_is_a_whole_number(capsys):
     sessions = [np.array([1, 2, 3]), np.array([1, 2, 4]), np.array([2, 3])]
     assert "correct" in verdict(capsys, lesson05_checks.most_frequent_successor, 2, sessions, 1)
     assert "whole number" in verdict(capsys, lesson05_checks.most_frequent_successor, 2.7, sessions, 1)
+
+
+def test_whole_number_answers_are_not_truncated(capsys):
+    assert [whole_number(a) for a in (3, 3.0, "3", np.int64(3))] == [3, 3, 3, 3]
+    assert [whole_number(a) for a in (3.9, "three", None, True, float("nan"))] == [None] * 5
+    p, q = len(lesson01_checks.MYSTERY_AR), len(lesson02_checks.MYSTERY_MA)
+    assert ": correct" in verdict(capsys, lesson01_checks.ar_order, p)
+    assert "whole number" in verdict(capsys, lesson01_checks.ar_order, p + 0.9)
+    assert ": correct" in verdict(capsys, lesson02_checks.ma_order, float(q))
+    assert "whole number" in verdict(capsys, lesson02_checks.ma_order, q + 0.5)
