@@ -265,6 +265,19 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
         "bad_time.csv", "d-duckdb", "d-pandas", "empty_id.parquet"]
 
 
+def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path):
+    """Times the head can only read day first (a day above 12): the loader reads them so, with a note,
+    and DuckDB reads the rest of the file with the same format, so the two engines agree."""
+    n = 2_000
+    log = pd.DataFrame({"user": np.arange(n) % 40, "item": np.arange(n) % 9,
+                        "time": pd.date_range("2024-03-01", periods=n, freq="17min").strftime("%d/%m/%Y %H:%M")})
+    log.to_csv(tmp_path / "day_first.csv", index=False)
+    made = both(tmp_path / "day_first.csv", tmp_path, rows_per_shard=500, test_days=3)
+    assert isinstance(made["duckdb"], dict), made["duckdb"]
+    assert shard_digests(made["pandas"]) == shard_digests(made["duckdb"])
+    assert any("dates read day first" in note for note in made["duckdb"]["notes"])
+
+
 def test_the_head_is_checked_by_the_loader_itself(tmp_path):
     """A misspelt column: the loader's own message, naming the original file."""
     pd.DataFrame({"user": [1, 2], "item": [3, 4], "when": ["2024-01-01", "2024-01-02"]}).to_csv(

@@ -868,7 +868,12 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             raise EventLogError("no line is left after clean_sales (every quantity or price is "
                                 "zero or less)", path=path)
         raise EventLogError("the file has a header but no rows", path=path)
-    return _canonical(events, cmap, path, session_gap, notes, default_event, drop_duplicates)
+    events = _canonical(events, cmap, path, session_gap, notes, default_event, drop_duplicates)
+    # the strftime format the text times were read with (given or chosen; None for ISO 8601 or
+    # numbers): the DuckDB engine reads the rest of a file with the format its head chose
+    read_with = time_format or finish["times"].get("format")
+    events.attrs["time_format"] = None if read_with in (None, "ISO8601") else read_with
+    return events
 
 
 _COUNTED_NOTES = {

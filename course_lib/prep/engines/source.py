@@ -140,8 +140,12 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         kinds = {canon: "text" for canon in columns}
         if sep is None:
             sep = read_header(path, encoding=encoding).sep
-    if time_format and kinds["timestamp"] != "text":
+    if kinds["timestamp"] != "text":
         time_format = None
+    elif time_format is None and kind == "csv":
+        # day-first times the head could only read one way: read the whole file that way (said in
+        # the head's note); Spark reads ISO 8601 only, and its bad-row check then names a row
+        time_format = head.attrs.get("time_format")
     # notes about the whole file come from the SQL checks (the head's counts would mislead)
     notes = [n for n in head.attrs.get("notes", [])
              if "numbers read as" not in n and not n.startswith("dropped ")
