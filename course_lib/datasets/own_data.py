@@ -416,7 +416,7 @@ def _check_offsets(text: pd.Series, *, path, column, where, notes: list, times: 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    has = pc.match_substring_regex(pa.array(text.astype(object), type=pa.string()),
+    has = pc.match_substring_regex(pa.array(text, type=pa.string()),   # arrow-backed text: no copy
                                    _OFFSET).to_numpy(zero_copy_only=False)
     first = times.setdefault("offset", bool(has[0]))
     other = np.flatnonzero(has != first)
