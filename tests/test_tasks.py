@@ -16,7 +16,8 @@ from course_lib.tasks import registry
 from course_lib.tasks.next_item import next_item_task, tune_on_validation
 from course_lib.tasks.results import NextItemResult
 from course_lib.tasks.settings import (MODEL_KEYS, ChurnSettings, DemandSettings, ForecastSettings,
-                                       NextItemSettings, Settings, SettingsError)
+                                       IntentSettings, NextItemSettings, Settings, SettingsError,
+                                       UpliftSettings)
 from course_lib.tasks.yes_no import yes_no_metrics
 
 
@@ -38,6 +39,14 @@ def test_settings_are_frozen_and_changed_by_copy():
     (lambda: ForecastSettings(season=0), "--season (season=) must be a whole number of at least 1, got 0"),
     (lambda: DemandSettings(step=-1), "--step (step=) must be a whole number of at least 1, got -1"),
     (lambda: Settings(tasks=("next-item", "weather")), "unknown task(s) ['weather']"),
+    # settings whose option is not their name: the message names both
+    (lambda: IntentSettings(k=0), "--intent-k (k=) must be a whole number of at least 1, got 0"),
+    (lambda: ChurnSettings(horizon_days=0), "--churn-days (horizon_days=) must be a whole number of at least 1, got 0"),
+    (lambda: DemandSettings(underage_cost=-1), "--shortage-cost (underage_cost=) must be more than 0, got -1"),
+    (lambda: DemandSettings(overage_cost=0), "--leftover-cost (overage_cost=) must be more than 0, got 0"),
+    (lambda: UpliftSettings(window_days=0), "--uplift-days (window_days=) must be a whole number of at least 1, got 0"),
+    (lambda: UpliftSettings(margin=-5), "--margin (margin=) must be at least 0, got -5"),
+    (lambda: UpliftSettings(send_cost=float("nan")), "--send-cost (send_cost=) must be at least 0, got nan"),
 ])
 def test_settings_refuse_what_cannot_work(make, message):
     with pytest.raises(SettingsError) as error:

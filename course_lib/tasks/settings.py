@@ -28,10 +28,15 @@ class SettingsError(ValueError):
     """A setting that cannot work (an unknown model or task, a bad number): one sentence."""
 
 
+#: settings whose ``course-lib`` option is not their name with dashes
+FLAGS = {"k": "intent-k", "horizon_days": "churn-days", "underage_cost": "shortage-cost",
+         "overage_cost": "leftover-cost", "window_days": "uplift-days"}
+
+
 def option(name: str) -> str:
     """How a sentence names a setting: its ``course-lib`` option and its Python keyword
-    (``"test_days"`` -> ``"--test-days (test_days=)"``)."""
-    return f"--{name.replace('_', '-')} ({name}=)"
+    (``"test_days"`` -> ``"--test-days (test_days=)"``, ``"k"`` -> ``"--intent-k (k=)"``)."""
+    return f"--{FLAGS.get(name, name.replace('_', '-'))} ({name}=)"
 
 
 def _at_least_one(settings, *names: str, optional: bool = False) -> None:
@@ -42,6 +47,16 @@ def _at_least_one(settings, *names: str, optional: bool = False) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise SettingsError(f"{option(name)} must be a whole number of at least 1, got {value!r}")
+
+
+def _not_negative(settings, *names: str, positive: bool = False) -> None:
+    """One error for the first of ``names`` that is negative (or, with ``positive``, not above 0)."""
+    for name in names:
+        value = getattr(settings, name)
+        ok = value > 0 if positive else value >= 0   # NaN is neither
+        if not ok:
+            raise SettingsError(f"{option(name)} must be {'more than 0' if positive else 'at least 0'}, "
+                                f"got {value:g}")
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,9 @@ class IntentSettings:
     test_days: float = 7
     min_cases: int = 20             # fewer sessions on either side of the cut: skipped
 
+    def __post_init__(self):
+        _at_least_one(self, "k")
+
 
 @dataclass(frozen=True)
 class ChurnSettings:
@@ -168,6 +186,9 @@ class ChurnSettings:
 
     horizon_days: int | None = None  # None: the rule of :meth:`horizon`
     min_cases: int = 20
+
+    def __post_init__(self):
+        _at_least_one(self, "horizon_days", optional=True)
 
     def horizon(self, events: pd.DataFrame) -> int:
         """``horizon_days`` if set; else 90 days with a year of data or more, otherwise a
@@ -233,6 +254,10 @@ class DemandSettings(RollingOriginSettings):
     underage_cost: float = 4.0      # a unit of demand not in stock
     overage_cost: float = 1.0       # a unit left over
 
+    def __post_init__(self):
+        super().__post_init__()
+        _not_negative(self, "underage_cost", "overage_cost", positive=True)   # the newsvendor needs both
+
 
 @dataclass(frozen=True)
 class UpliftSettings:
@@ -250,10 +275,8 @@ class UpliftSettings:
     n_boot: int = 500
 
     def __post_init__(self):
-        if self.window_days < 1:
-            raise SettingsError("the uplift window must be at least 1 day")
-        if min(self.margin, self.coupon_cost, self.send_cost) < 0:
-            raise SettingsError("the margin and the costs of a campaign cannot be negative")
+        _at_least_one(self, "window_days")
+        _not_negative(self, "margin", "coupon_cost", "send_cost")
 
 
 @dataclass(frozen=True)
