@@ -81,6 +81,25 @@ def test_milliseconds_and_explicit_unit(tmp_path):
         load_events(path, time_unit="s")
 
 
+def test_a_later_block_keeps_the_unit_the_first_one_chose(tmp_path, monkeypatch):
+    """A big file is read in blocks; its numeric times were guessed seconds or milliseconds per
+    block, so a log that switched from seconds to milliseconds half way loaded silently."""
+    from functools import partial
+
+    from course_lib.datasets import own_data
+
+    monkeypatch.setattr(own_data, "_parquet_batches", partial(own_data._parquet_batches, batch_size=3))
+    seconds = [1_700_000_000, 1_700_000_060, 1_700_000_120]
+    df = pd.DataFrame({"user": [1, 1, 1, 2, 2, 2], "item": list("abcabc"), "time": seconds + seconds})
+    df.to_parquet(tmp_path / "same.parquet")
+    events = load_events(tmp_path / "same.parquet", user="user", item="item", time="time")
+    assert sum("seconds since 1970" in str(n) for n in events.attrs["notes"]) == 1   # said once
+    df["time"] = seconds + [1000 * s for s in seconds]   # the second block in milliseconds
+    df.to_parquet(tmp_path / "switched.parquet")
+    with pytest.raises(EventLogError, match=r"row 4: '1700000000000' is not a plausible time in s since 1970"):
+        load_events(tmp_path / "switched.parquet", user="user", item="item", time="time")
+
+
 def test_parquet_reads_only_mapped_columns(tmp_path):
     df = pd.DataFrame({"uid": [1, 2], "sku": ["x", "y"], "when": pd.to_datetime(["2024-01-01", "2024-01-02"]),
                        "ignored": ["a" * 10, "b" * 10]})

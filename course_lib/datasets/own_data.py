@@ -437,8 +437,9 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
 
     Without ``fmt`` the format is ISO 8601 or guessed from the first value; a date that reads
     both day first and month first is an error unless only one reading fits every value (a
-    day-first choice is said in ``notes``). ``times`` (a dict) keeps what the first block of a
-    file decided (the format, whether times carry an offset) for the blocks after it.
+    day-first choice is said in ``notes``). Numbers are seconds or milliseconds, guessed from
+    their size without ``unit``. ``times`` (a dict) keeps what the first block of a file decided
+    (the format or the unit, whether times carry an offset) for the blocks after it.
     """
     times = {} if times is None else times
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -456,8 +457,9 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     numeric = text.str.fullmatch(r"-?\d+(\.\d*)?")
     if numeric.all():
         number = pd.to_numeric(text)
+        unit = unit or times.get("unit")   # a later block keeps the unit the first one chose
         if unit is None:
-            unit = "ms" if float(number.abs().max()) > 1e11 else "s"
+            unit = times["unit"] = "ms" if float(number.abs().max()) > 1e11 else "s"
             notes.append(f"{column}: numbers read as {'milliseconds' if unit == 'ms' else 'seconds'}"
                          " since 1970 (pass time_unit= / --time-unit to choose)")
         out = pd.to_datetime(number, unit=unit, errors="coerce")
