@@ -56,6 +56,8 @@ def fill(form, mapping: dict) -> None:
             form.drop_missing_ids.value = value
         elif keyword == "clean_sales":
             form.clean_sales.value = value
+        elif keyword == "drop_duplicates":
+            form.drop_duplicates.value = value
 
 
 def test_the_form_is_prefilled_with_the_loaders_guesses(example):
@@ -164,6 +166,22 @@ def test_the_command_line_the_form_writes_loads_the_same_events(example):
     args = build_parser().parse_args(shlex.split(form.command("validate"))[1:])
     pd.testing.assert_frame_equal(load_from_args(args), events, check_exact=True)
     assert form.command("report", out="my report/").endswith("--out 'my report/'")
+
+
+def test_duplicated_rows_are_counted_and_the_checkbox_drops_them(tmp_path):
+    """The form offers what --drop-duplicates does, and its code and command say it too."""
+    from course_lib.cli import build_parser, load_from_args
+
+    log = tmp_path / "twice.csv"
+    log.write_text("user,item,time\n1,a,2024-01-01 10:00\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:05\n")
+    form = column_mapping_form(log)
+    assert len(form.validate()) == 3 and "1 row is an exact copy of an earlier row" in form.message
+    fill(form, {"drop_duplicates": True})
+    events = form.validate()
+    assert len(events) == 2 and "dropped 1 row that was an exact copy" in form.message
+    assert form.code().endswith("drop_duplicates=True)") and "--drop-duplicates" in form.command("validate")
+    args = build_parser().parse_args(shlex.split(form.command("validate"))[1:])
+    pd.testing.assert_frame_equal(load_from_args(args), events, check_exact=True)
 
 
 def test_parquet_and_flat_json_lines(tmp_path):

@@ -49,8 +49,8 @@ class ColumnMappingForm:
 
     ``dropdowns`` holds one ``Dropdown`` per keyword of ``load_events`` (user,
     session, item, time, event, price, category, quantity, treatment); ``time_format``,
-    ``time_unit``, ``session_gap``, ``default_event``, ``drop_missing_ids`` and
-    ``clean_sales`` the reading options. ``widget`` is what to display;
+    ``time_unit``, ``session_gap``, ``default_event``, ``drop_missing_ids``,
+    ``clean_sales`` and ``drop_duplicates`` the reading options. ``widget`` is what to display;
     ``validate()`` is what the button runs. The header, the guesses and the
     loading are the loader's own (:func:`~course_lib.datasets.read_header`,
     :func:`~course_lib.datasets.guess_columns`, :func:`~course_lib.datasets.load_events`),
@@ -95,6 +95,8 @@ class ColumnMappingForm:
             value=False, description="drop rows with an empty id", indent=False)
         self.clean_sales = widgets.Checkbox(
             value=False, description="drop lines with quantity or price ≤ 0", indent=False)
+        self.drop_duplicates = widgets.Checkbox(
+            value=False, description="drop rows that repeat an earlier row exactly", indent=False)
         self.button = widgets.Button(description="Validate", button_style="primary", icon="check")
         self.button.on_click(lambda _: self.validate())
         self.status = widgets.HTML(value="<i>Choose the columns, then press Validate.</i>")
@@ -109,7 +111,7 @@ class ColumnMappingForm:
             widgets.HTML(value="<b>Reading options</b>"),
             widgets.HBox([self.time_format, self.time_unit]),
             widgets.HBox([self.session_gap, self.default_event]),
-            widgets.HBox([self.drop_missing_ids, self.clean_sales]),
+            widgets.HBox([self.drop_missing_ids, self.clean_sales, self.drop_duplicates]),
             self.button, self.status,
         ])
 
@@ -143,6 +145,8 @@ class ColumnMappingForm:
             kwargs["default_event"] = self.default_event.value
         if self.clean_sales.value:
             kwargs["clean_sales"] = True
+        if self.drop_duplicates.value:
+            kwargs["drop_duplicates"] = True
         return kwargs
 
     def left_out(self) -> list[str]:

@@ -878,26 +878,36 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     return events
 
 
+def _how_many(n: int, one: str, many: str) -> str:
+    """``n`` with the word that agrees with it: "1 row is", "2 rows are"."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
+# a counted note's sentence, from its count added up over the blocks
 _COUNTED_NOTES = {
-    "dropped_ids": "dropped {:,} rows with an empty id",
-    "dropped_not_sales": "dropped {:,} lines with a quantity or price of zero or less "
-                         "(cancellations, returns, adjustments; clean_sales / --clean-sales)",
-    "kept_not_sales": "{:,} lines have a quantity or price of zero or less (cancellations, "
-                      "returns, adjustments?); pass clean_sales=True / --clean-sales to leave them out",
-    "dropped_duplicates": "dropped {:,} rows that were exact copies of an earlier row "
-                          "(drop_duplicates / --drop-duplicates)",
-    "kept_duplicates": "{:,} rows are exact copies of an earlier row (every column the same: "
-                       "logged twice?); pass drop_duplicates=True / --drop-duplicates to leave them out",
+    "dropped_ids": lambda n: f"dropped {_how_many(n, 'row', 'rows')} with an empty id",
+    "dropped_not_sales": lambda n: (f"dropped {_how_many(n, 'line', 'lines')} with a quantity or price of "
+                                    "zero or less (cancellations, returns, adjustments; clean_sales / "
+                                    "--clean-sales)"),
+    "kept_not_sales": lambda n: (f"{_how_many(n, 'line has', 'lines have')} a quantity or price of zero or "
+                                 "less (cancellations, returns, adjustments?); pass clean_sales=True / "
+                                 "--clean-sales to leave them out"),
+    "dropped_duplicates": lambda n: ("dropped " + _how_many(n, "row that was an exact copy",
+                                                            "rows that were exact copies")
+                                     + " of an earlier row (drop_duplicates / --drop-duplicates)"),
+    "kept_duplicates": lambda n: (f"{_how_many(n, 'row is an exact copy', 'rows are exact copies')} of an "
+                                  "earlier row (every column the same: logged twice?); pass "
+                                  "drop_duplicates=True / --drop-duplicates to leave them out"),
 }
 
 
 def _tidy_notes(notes: list) -> list[str]:
     """One line per kind of note, counts added up over the blocks."""
     counted = []
-    for kind, template in _COUNTED_NOTES.items():
+    for kind, sentence in _COUNTED_NOTES.items():
         total = sum(n[1] for n in notes if isinstance(n, tuple) and n[0] == kind)
         if total:
-            counted.append(template.format(total))
+            counted.append(sentence(total))
     return counted + list(dict.fromkeys(n for n in notes if isinstance(n, str)))
 
 
