@@ -20,9 +20,10 @@ code) chooses on validation there and then, exactly as without records.
 Nothing is ever chosen on test.
 
 The same holds for a network's training once its settings are chosen: lesson
-08 refits three networks on its next-item split (about a minute), with the
-same result on every run, and lesson 09 its GRU and SASRec on the synthetic
-shop (about 15 s) and its GRU on Online Retail's baskets (about 25 s).
+08 refits three networks on its next-item split with three seeds each (about
+four and a half minutes), with the same result on every run, lesson 09 shows
+the same GRU and SASRec (seed 0) on its board, and refits its GRU on Online
+Retail's baskets (about 25 s).
 :meth:`RecordedChoices.fitted` keeps their weights
 in ``recorded_choices.npz`` beside the record file, under the fingerprint of
 the model's settings, the training sessions and the code, and restores them
@@ -207,9 +208,9 @@ class RecordedChoices:
     # ------------------------------------------------------------------ trained networks
     def fitted(self, model, sessions, n_items: int, *, key: str | None = None, progress: bool = False):
         """``model.fit(sessions, n_items)``, or the weights that same fit gave when it was recorded
-        (lesson 08's three next-item networks: about a minute of training on every run; lesson 09's
-        GRU and SASRec on the synthetic shop, through ``rank_models(fit=...)``, and its GRU on
-        Online Retail's baskets).
+        (lesson 08's three next-item networks, three seeds each: about four and a half minutes of
+        training on every run; lesson 09's GRU and SASRec on the synthetic shop, the same fits as
+        lesson 08's seed 0, through ``rank_models(fit=...)``, and its GRU on Online Retail's baskets).
 
         The fingerprint holds the model's class and settings (the epochs chosen on validation
         and the pretrained weights included), the training sessions and the library code
