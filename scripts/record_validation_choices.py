@@ -1,6 +1,6 @@
 """Record the choices lessons 08 and 09 make on validation, for the lessons to reuse.
 
-    python scripts/record_validation_choices.py          # about five minutes
+    python scripts/record_validation_choices.py          # about ten minutes
 
 Runs ``notebooks/08_pretrained_behaviour_model.ipynb`` and
 ``notebooks/09_case_study.ipynb`` with every choice made on validation there

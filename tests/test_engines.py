@@ -260,9 +260,25 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
     dropped = {e: prepare(tmp_path / "empty_id.parquet", tmp_path / f"d-{e}", engine=e,
                           drop_missing_ids=True, test_days=1) for e in ("pandas", "duckdb")}
     assert shard_digests(dropped["pandas"]) == shard_digests(dropped["duckdb"])
-    assert "dropped 1 rows with an empty id" in dropped["duckdb"]["notes"]
+    assert "dropped 1 row with an empty id" in dropped["duckdb"]["notes"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bad_time.csv", "d-duckdb", "d-pandas", "empty_id.parquet"]
+
+
+def test_duckdb_counts_rows_logged_twice_beyond_the_head(tmp_path):
+    """The loader counts exact copies in a note; DuckDB reads the whole file, so it counts them in
+    SQL (over the columns it reads), also where they lie past the head the loader saw."""
+    n = 10_050
+    log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
+                        "time": pd.date_range("2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")})
+    pd.concat([log, log.iloc[[10_020, 10_030, 10_030]]]).to_csv(tmp_path / "twice.csv", index=False)
+    made = both(tmp_path / "twice.csv", tmp_path, rows_per_shard=5_000, test_days=1)
+    assert "3 rows are exact copies of an earlier row" in " ".join(made["pandas"]["notes"])
+    assert any(note.startswith("3 rows repeat an earlier row in every column this engine reads (user, item, time)")
+               for note in made["duckdb"]["notes"]), made["duckdb"]["notes"]
+    log.to_csv(tmp_path / "once.csv", index=False)
+    once = prepare(tmp_path / "once.csv", tmp_path / "o-once", engine="duckdb", test_days=1)
+    assert not any("repeat" in note for note in once["notes"])
 
 
 def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path):

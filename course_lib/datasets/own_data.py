@@ -901,6 +901,12 @@ _COUNTED_NOTES = {
 }
 
 
+def counted_note(kind: str, n: int) -> str:
+    """The sentence of a counted note (``"dropped_ids"``, ``"kept_duplicates"``...) for ``n`` rows;
+    the SQL engines say theirs with it too."""
+    return _COUNTED_NOTES[kind](n)
+
+
 def _tidy_notes(notes: list) -> list[str]:
     """One line per kind of note, counts added up over the blocks."""
     counted = []

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.datasets.own_data import load_events, open_parquet, read_header
+from course_lib.datasets.own_data import counted_note, load_events, open_parquet, read_header
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, Dialect, event_type_sql,
                                          literal, text)
@@ -246,6 +246,13 @@ def implausible_sql(d: Dialect, src: Source, unit_ns: int) -> str:
     return f"SELECT SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN {bad} THEN __pos END) AS first FROM raw"
 
 
+def duplicates_sql(d: Dialect, src: Source) -> str:
+    """Rows that repeat an earlier row in every column the engine reads (ids, time, event type)."""
+    cols = ", ".join(d.ident(c) for c in dict.fromkeys(src.columns.values()))
+    return (f"SELECT COALESCE(SUM(k - 1), 0) AS n FROM "
+            f"(SELECT COUNT(*) AS k FROM raw WHERE {_keep(d, src)} GROUP BY {cols}) copies")
+
+
 def value_at_sql(d: Dialect, src: Source, canon: str, pos: int) -> str:
     return f"SELECT {d.ident(src.columns[canon])} FROM raw WHERE __pos = {int(pos)}"
 
@@ -362,8 +369,14 @@ def check(engine, src: Source, d: Dialect) -> Facts:
         views = EVENT_SYNONYMS.get(default, default) == "view"
     dropped = int(row["rows_dropped"])
     if dropped:
-        src.notes.insert(0, f"dropped {dropped:,} rows with an empty id")
+        src.notes.insert(0, counted_note("dropped_ids", dropped))
     if dropped == n:
         raise EventLogError("every row has an empty id", path=src.path)
+    copies = int(engine.rows(duplicates_sql(d, src))[0]["n"])
+    if copies:   # the loader compares every column; this engine reads ids, time and event type
+        read = ", ".join(src.columns.values())
+        src.notes.append(f"{copies:,} {'row repeats' if copies == 1 else 'rows repeat'} an earlier row in every "
+                         f"column this engine reads ({read}): logged twice? (--engine pandas compares "
+                         "every column, and leaves such rows out with --drop-duplicates)")
     return Facts(rows_read=n, rows_dropped=dropped, text_ids=text_ids, time=time,
                  unit_ns=unit_ns, views=views)
