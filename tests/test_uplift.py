@@ -226,6 +226,10 @@ def test_profit_difference_is_paired_and_finds_a_known_gap():
     own = budget_table(data.outcome, data.treatment, {"x": x}, fractions=(0.2,), n_boot=300,
                        **costs).set_index("targeting").loc["top 20% by x"]
     assert close["upper"] - close["lower"] < 0.5 * (own["profit_upper"] - own["profit_lower"])
+    with pytest.raises(ValueError, match="ranking 'score_b': needs one finite score per customer"):
+        profit_difference(data.outcome, data.treatment, x, np.r_[x[:-1], np.nan], fraction=0.2, **costs)
+    with pytest.raises(ValueError, match="ranking 'x': needs one finite score per customer"):
+        budget_table(data.outcome, data.treatment, {"x": x[:-1]}, **costs)
 
 
 # --------------------------------------------------------------------------- models

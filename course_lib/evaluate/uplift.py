@@ -322,6 +322,14 @@ def _profit(y, t, w, margin, coupon_cost, send_cost):
     return size * (margin * (rate_t - rate_c) - coupon_cost * rate_t - send_cost)
 
 
+def _ranking(score, n: int, name: str) -> np.ndarray:
+    """``score`` as floats, checked: one finite score for each of the ``n`` customers."""
+    score = np.asarray(score, float)
+    if len(score) != n or not np.isfinite(score).all():
+        raise ValueError(f"ranking {name!r}: needs one finite score per customer")
+    return score
+
+
 def budget_table(outcome, treatment, rankings: dict, *, margin: float, coupon_cost: float,
                  send_cost: float = 0.0, fractions=(0.1, 0.2, 0.5), truth: pd.DataFrame | None = None,
                  n_boot: int = 500, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
@@ -339,9 +347,7 @@ def budget_table(outcome, treatment, rankings: dict, *, margin: float, coupon_co
     counts = np.concatenate(list(resample_counts(n, n_boot, seed)))
     plans = [("no one", 0.0, np.zeros(n)), ("everyone", 1.0, np.ones(n))]
     for name, score in rankings.items():
-        score = np.asarray(score, float)
-        if len(score) != n or not np.isfinite(score).all():
-            raise ValueError(f"ranking {name!r}: needs one finite score per customer")
+        score = _ranking(score, n, name)
         plans += [(f"top {f:.0%} by {name}", f, _top_weights(score, f)) for f in fractions]
     rows = []
     for label, share, w in plans:
@@ -372,12 +378,8 @@ def profit_difference(outcome, treatment, score_a, score_b, *, fraction: float, 
     the noise they share (customers both target) cancels. Returns ``{"difference", "lower",
     "upper"}``, the profits as :func:`budget_table` estimates them (:func:`_profit`)."""
     y, t, _ = _check(outcome, treatment, np.zeros(len(outcome)))
-    weights = []
-    for score in (score_a, score_b):
-        score = np.asarray(score, float)
-        if len(score) != len(y) or not np.isfinite(score).all():
-            raise ValueError("profit_difference needs one finite score per customer in each ranking")
-        weights.append(_top_weights(score, fraction))
+    weights = [_top_weights(_ranking(score, len(y), name), fraction)
+               for name, score in (("score_a", score_a), ("score_b", score_b))]
     costs = dict(margin=margin, coupon_cost=coupon_cost, send_cost=send_cost)
     point = float(_profit(y, t, weights[0], **costs) - _profit(y, t, weights[1], **costs))
     counts = np.concatenate(list(resample_counts(len(y), n_boot, seed)))
