@@ -256,7 +256,7 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
         with pytest.raises(EventLogError) as err:
             prepare(tmp_path / "empty_id.parquet", tmp_path / "o2", engine=engine)
         assert str(err.value).startswith(f"{tmp_path / 'empty_id.parquet'}, column 'item', row 10041: "
-                                         "empty id (1 rows"), (engine, str(err.value))
+                                         "empty id (1 row "), (engine, str(err.value))
     dropped = {e: prepare(tmp_path / "empty_id.parquet", tmp_path / f"d-{e}", engine=e,
                           drop_missing_ids=True, test_days=1) for e in ("pandas", "duckdb")}
     assert shard_digests(dropped["pandas"]) == shard_digests(dropped["duckdb"])

@@ -575,8 +575,9 @@ def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
     empty = _empty_text(df[canon])
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise EventLogError(f"empty id ({int(empty.sum())} rows in this block have none; "
-                            "pass drop_missing_ids=True / --drop-missing-ids to skip them)",
+        count = how_many(int(empty.sum()), "row in this block has", "rows in this block have")
+        raise EventLogError(f"empty id ({count} none; pass drop_missing_ids=True / --drop-missing-ids "
+                            "to skip them)",
                             path=path, column=source, **_where(df, i))
 
 
@@ -878,24 +879,25 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     return events
 
 
-def _how_many(n: int, one: str, many: str) -> str:
-    """``n`` with the word that agrees with it: "1 row is", "2 rows are"."""
+def how_many(n: int, one: str, many: str) -> str:
+    """``n`` with the words that agree with it: ``how_many(1, "row is", "rows are")`` is "1 row
+    is" (the loader's notes and errors, and the SQL engines')."""
     return f"{n:,} {one if n == 1 else many}"
 
 
 # a counted note's sentence, from its count added up over the blocks
 _COUNTED_NOTES = {
-    "dropped_ids": lambda n: f"dropped {_how_many(n, 'row', 'rows')} with an empty id",
-    "dropped_not_sales": lambda n: (f"dropped {_how_many(n, 'line', 'lines')} with a quantity or price of "
+    "dropped_ids": lambda n: f"dropped {how_many(n, 'row', 'rows')} with an empty id",
+    "dropped_not_sales": lambda n: (f"dropped {how_many(n, 'line', 'lines')} with a quantity or price of "
                                     "zero or less (cancellations, returns, adjustments; clean_sales / "
                                     "--clean-sales)"),
-    "kept_not_sales": lambda n: (f"{_how_many(n, 'line has', 'lines have')} a quantity or price of zero or "
+    "kept_not_sales": lambda n: (f"{how_many(n, 'line has', 'lines have')} a quantity or price of zero or "
                                  "less (cancellations, returns, adjustments?); pass clean_sales=True / "
                                  "--clean-sales to leave them out"),
-    "dropped_duplicates": lambda n: ("dropped " + _how_many(n, "row that was an exact copy",
+    "dropped_duplicates": lambda n: ("dropped " + how_many(n, "row that was an exact copy",
                                                             "rows that were exact copies")
                                      + " of an earlier row (drop_duplicates / --drop-duplicates)"),
-    "kept_duplicates": lambda n: (f"{_how_many(n, 'row is an exact copy', 'rows are exact copies')} of an "
+    "kept_duplicates": lambda n: (f"{how_many(n, 'row is an exact copy', 'rows are exact copies')} of an "
                                   "earlier row (every column the same: logged twice?); pass "
                                   "drop_duplicates=True / --drop-duplicates to leave them out"),
 }

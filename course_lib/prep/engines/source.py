@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.datasets.own_data import counted_note, load_events, open_parquet, read_header
+from course_lib.datasets.own_data import counted_note, how_many, load_events, open_parquet, read_header
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, Dialect, event_type_sql,
                                          literal, text)
@@ -315,7 +315,7 @@ def check(engine, src: Source, d: Dialect) -> Facts:
             continue
         if row[f"{canon}_empty"]:
             raise EventLogError(
-                f"empty id ({int(row[canon + '_empty']):,} rows have none; pass "
+                f"empty id ({how_many(int(row[canon + '_empty']), 'row has', 'rows have')} none; pass "
                 "drop_missing_ids=True / --drop-missing-ids to skip them)", path=src.path,
                 column=src.columns[canon], **src.where(row[f"{canon}_first_empty"]))
     if row["time_empty"]:
@@ -375,7 +375,7 @@ def check(engine, src: Source, d: Dialect) -> Facts:
     copies = int(engine.rows(duplicates_sql(d, src))[0]["n"])
     if copies:   # the loader compares every column; this engine reads ids, time and event type
         read = ", ".join(src.columns.values())
-        src.notes.append(f"{copies:,} {'row repeats' if copies == 1 else 'rows repeat'} an earlier row in every "
+        src.notes.append(f"{how_many(copies, 'row repeats', 'rows repeat')} an earlier row in every "
                          f"column this engine reads ({read}): logged twice? (--engine pandas compares "
                          "every column, and leaves such rows out with --drop-duplicates)")
     return Facts(rows_read=n, rows_dropped=dropped, text_ids=text_ids, time=time,
