@@ -107,7 +107,7 @@ def test_malformed_file_one_error_nonzero_exit_nothing_written(tmp_path):
     (["next-item", "--test-days", "0", "--out", "o"], "--test-days (test_days=) must be positive, got 0"),
     (["report", "--intent-k", "0", "--out", "o"], "--intent-k (k=) must be a whole number of at least 1, got 0"),
     (["report", "--churn-days", "0", "--out", "o"], "--churn-days (horizon_days=) must be a whole number"),
-    (["report", "--leftover-cost", "-1", "--out", "o"], "--leftover-cost (overage_cost=) must be more than 0"),
+    (["report", "--leftover-cost", "-1", "--out", "o"], "--leftover-cost (overage_cost=) must be positive"),
 ])
 def test_bad_option_values_get_one_sentence_naming_the_option(tmp_path, args, expected):
     src = tmp_path / "e.csv"

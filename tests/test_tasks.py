@@ -35,6 +35,8 @@ def test_settings_are_frozen_and_changed_by_copy():
     (lambda: NextItemSettings(models=()), "unknown model(s) []"),
     (lambda: NextItemSettings(epochs=0), "--epochs (epochs=) must be a whole number of at least 1, got 0"),
     (lambda: NextItemSettings(test_days=0), "--test-days (test_days=) must be positive, got 0"),
+    (lambda: NextItemSettings(valid_days=-1), "--valid-days (valid_days=) must not be negative, got -1"),
+    (lambda: NextItemSettings(budget_s=float("nan")), "--budget-s (budget_s=) must not be negative, got nan"),
     (lambda: ForecastSettings(horizon=0), "--horizon (horizon=) must be a whole number of at least 1, got 0"),
     (lambda: ForecastSettings(season=0), "--season (season=) must be a whole number of at least 1, got 0"),
     (lambda: DemandSettings(step=-1), "--step (step=) must be a whole number of at least 1, got -1"),
@@ -42,11 +44,11 @@ def test_settings_are_frozen_and_changed_by_copy():
     # settings whose option is not their name: the message names both
     (lambda: IntentSettings(k=0), "--intent-k (k=) must be a whole number of at least 1, got 0"),
     (lambda: ChurnSettings(horizon_days=0), "--churn-days (horizon_days=) must be a whole number of at least 1, got 0"),
-    (lambda: DemandSettings(underage_cost=-1), "--shortage-cost (underage_cost=) must be more than 0, got -1"),
-    (lambda: DemandSettings(overage_cost=0), "--leftover-cost (overage_cost=) must be more than 0, got 0"),
+    (lambda: DemandSettings(underage_cost=-1), "--shortage-cost (underage_cost=) must be positive, got -1"),
+    (lambda: DemandSettings(overage_cost=0), "--leftover-cost (overage_cost=) must be positive, got 0"),
     (lambda: UpliftSettings(window_days=0), "--uplift-days (window_days=) must be a whole number of at least 1, got 0"),
-    (lambda: UpliftSettings(margin=-5), "--margin (margin=) must be at least 0, got -5"),
-    (lambda: UpliftSettings(send_cost=float("nan")), "--send-cost (send_cost=) must be at least 0, got nan"),
+    (lambda: UpliftSettings(margin=-5), "--margin (margin=) must not be negative, got -5"),
+    (lambda: UpliftSettings(send_cost=float("nan")), "--send-cost (send_cost=) must not be negative, got nan"),
 ])
 def test_settings_refuse_what_cannot_work(make, message):
     with pytest.raises(SettingsError) as error:

@@ -55,7 +55,7 @@ def _not_negative(settings, *names: str, positive: bool = False) -> None:
         value = getattr(settings, name)
         ok = value > 0 if positive else value >= 0   # NaN is neither
         if not ok:
-            raise SettingsError(f"{option(name)} must be {'more than 0' if positive else 'at least 0'}, "
+            raise SettingsError(f"{option(name)} must {'be positive' if positive else 'not be negative'}, "
                                 f"got {value:g}")
 
 
@@ -111,12 +111,8 @@ class NextItemSettings:
             raise SettingsError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KEYS)}")
         object.__setattr__(self, "models", models)
         _at_least_one(self, "max_len", "hidden", "epochs", "max_epochs", "batch_size", "seeds")
-        if not self.test_days > 0:
-            raise SettingsError(f"{option('test_days')} must be positive, got {self.test_days:g}")
-        if not self.valid_days >= 0:
-            raise SettingsError(f"{option('valid_days')} must not be negative, got {self.valid_days:g}")
-        if not self.budget_s >= 0:
-            raise SettingsError(f"{option('budget_s')} must not be negative, got {self.budget_s:g}")
+        _not_negative(self, "test_days", positive=True)
+        _not_negative(self, "valid_days", "budget_s")
         if self.resamples < 0 or 0 < self.resamples < 100:
             raise SettingsError(f"{option('resamples')} must be 0 (no intervals) or at least 100, "
                                 f"got {self.resamples}")
