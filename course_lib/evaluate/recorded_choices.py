@@ -75,15 +75,19 @@ MADE_HERE = "chosen on validation in this run"
 TRAINED_HERE = "trained in this run"
 
 
-def code_digest() -> str:
-    """A digest of the library code that trains and tunes the models (:data:`CODE`)."""
+def code_files() -> list[Path]:
+    """The library's files under :data:`CODE`, without those under :data:`NOT_CODE`."""
     files = []
     for part in CODE:
         path = _LIBRARY / part
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    files = [f for f in files if not any(f.is_relative_to(_LIBRARY / part) for part in NOT_CODE)]
+    return [f for f in files if not any(f.is_relative_to(_LIBRARY / part) for part in NOT_CODE)]
+
+
+def code_digest() -> str:
+    """A digest of the library code that trains and tunes the models (:func:`code_files`)."""
     return digest({str(f.relative_to(_LIBRARY)): f.read_text(encoding="utf-8").replace("\r", "")
-                   for f in files})
+                   for f in code_files()})
 
 
 def shipped_records() -> "RecordedChoices":
