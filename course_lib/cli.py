@@ -81,8 +81,9 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
                    help="drop lines with a quantity or price of zero or less (cancellations, "
                         "returns, adjustments); counted in a note")
     r.add_argument("--drop-duplicates", action="store_true",
-                   help="drop rows that are exact copies of an earlier row (every column the "
-                        "same); counted in a note, which also counts them when they are kept")
+                   help="drop rows that repeat an earlier row in every column read (the ids, time "
+                        "and event type, and price, category, quantity or treatment where mapped); "
+                        "counted in a note, which also counts them when they are kept")
     x = parser.add_argument_group("leaving a column out (even when it has a usual name)")
     for keyword in NO_COLUMN:
         x.add_argument(f"--no-{keyword}", action="store_true",

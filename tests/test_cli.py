@@ -66,9 +66,9 @@ def test_validate_counts_exact_duplicates_and_drops_them_on_request(tmp_path):
     src = tmp_path / "e.csv"
     src.write_text("user,item,time\n1,a,2024-01-01 10:00\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:05\n")
     result = run("validate", src)
-    assert result.returncode == 0 and "note: 1 row is an exact copy of an earlier row" in result.stdout
+    assert result.returncode == 0 and "note: 1 row repeats an earlier row in every column read" in result.stdout
     result = run("validate", src, "--drop-duplicates")
-    assert "dropped 1 row that was an exact copy" in result.stdout, result.stdout + result.stderr
+    assert "dropped 1 row that repeated an earlier row" in result.stdout, result.stdout + result.stderr
 
 
 def test_next_item_on_online_retail_with_the_invoice_as_session_and_no_user(tmp_path):

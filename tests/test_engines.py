@@ -265,20 +265,52 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
         "bad_time.csv", "d-duckdb", "d-pandas", "empty_id.parquet"]
 
 
-def test_duckdb_counts_rows_logged_twice_beyond_the_head(tmp_path):
-    """The loader counts exact copies in a note; DuckDB reads the whole file, so it counts them in
-    SQL (over the columns it reads), also where they lie past the head the loader saw."""
+def test_duckdb_counts_and_drops_rows_logged_twice_beyond_the_head(tmp_path):
+    """The loader counts rows that repeat an earlier row in every column it reads; DuckDB reads the
+    whole file, so it counts them in SQL, also where they lie past the head the loader saw, on the
+    values read (a time written another way is the same time), and with --drop-duplicates leaves
+    out the same rows as the loader."""
     n = 10_050
     log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
                         "time": pd.date_range("2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")})
-    pd.concat([log, log.iloc[[10_020, 10_030, 10_030]]]).to_csv(tmp_path / "twice.csv", index=False)
+    again = log.iloc[[10_020, 10_030, 10_030]].copy()
+    again.iloc[2, 2] = again.iloc[2, 2][:16]   # "2024-01-07 23:30": the same minute, without seconds
+    pd.concat([log, again]).to_csv(tmp_path / "twice.csv", index=False)
     made = both(tmp_path / "twice.csv", tmp_path, rows_per_shard=5_000, test_days=1)
-    assert "3 rows are exact copies of an earlier row" in " ".join(made["pandas"]["notes"])
+    assert "3 rows repeat an earlier row in every column read" in " ".join(made["pandas"]["notes"])
     assert any(note.startswith("3 rows repeat an earlier row in every column this engine reads (user, item, time)")
                for note in made["duckdb"]["notes"]), made["duckdb"]["notes"]
+    dropped = both(tmp_path / "twice.csv", tmp_path / "dropped", rows_per_shard=5_000, test_days=1,
+                   drop_duplicates=True)
+    assert shard_digests(dropped["duckdb"]) == shard_digests(dropped["pandas"])
+    assert dropped["duckdb"]["counts"]["events"] == dropped["pandas"]["counts"]["events"] == n
+    assert shard_digests(dropped["duckdb"]) != shard_digests(made["duckdb"])
+    for engine in ("pandas", "duckdb"):
+        assert "dropped 3 rows that repeated an earlier row in every column read (drop_duplicates / " \
+               "--drop-duplicates)" in dropped[engine]["notes"], dropped[engine]["notes"]
     log.to_csv(tmp_path / "once.csv", index=False)
     once = prepare(tmp_path / "once.csv", tmp_path / "o-once", engine="duckdb", test_days=1)
     assert not any("repeat" in note for note in once["notes"])
+
+
+def test_duckdb_refuses_to_drop_duplicates_over_fewer_columns_than_the_loader(tmp_path):
+    """The loader also compares price, category, quantity and treatment, which the SQL engines do not
+    read: dropping on fewer columns would drop rows the loader keeps, so it is an error naming them."""
+    path = tmp_path / "sales.csv"
+    path.write_text("user,item,time,price\n1,a,2024-01-01 10:00,2.0\n1,a,2024-01-01 10:00,3.0\n"
+                    "1,b,2024-01-01 10:05,2.0\n")
+    with pytest.raises(EventLogError, match=r"sales.csv: --drop-duplicates compares every column the loader "
+                       r"reads, here 'price' too, which DuckDB and Spark do not read: pass --no-price to "
+                       r"compare without it, or use --engine pandas"):
+        prepare(path, tmp_path / "out", engine="duckdb", drop_duplicates=True, test_days=1)
+    with pytest.raises(EventLogError, match=r"--drop-duplicates compares every column the loader reads, "
+                       r"--price too, which the duckdb engine does not read: leave out that option"):
+        prepare(path, tmp_path / "out", engine="duckdb", drop_duplicates=True, price="price", test_days=1)
+    made = prepare(path, tmp_path / "out", engine="duckdb", drop_duplicates=True, exclude=["price"],
+                   test_days=1)
+    assert "dropped 1 row that repeated an earlier row in every column read (drop_duplicates / " \
+           "--drop-duplicates)" in made["notes"]
+    assert made["counts"]["events"] == 2
 
 
 def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path):

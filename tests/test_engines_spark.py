@@ -60,22 +60,29 @@ def test_three_engines_agree_on_a_million_events(tmp_path):
     assert shard_digests(out["duckdb"]) == shard_digests(out["pandas"])
 
 
-@pytest.mark.parametrize("seed,fmt,text_items,with_session,shuffle", [
-    (11, ".parquet", False, False, False),
-    (12, ".csv", True, True, False),
-    (13, ".parquet", True, False, True),
+@pytest.mark.parametrize("seed,fmt,text_items,with_session,shuffle,copies", [
+    (11, ".parquet", False, False, False, False),
+    (12, ".csv", True, True, False, True),
+    (13, ".parquet", True, False, True, True),
 ])
-def test_spark_agrees_on_small_logs_full_of_ties(tmp_path, seed, fmt, text_items, with_session, shuffle):
+def test_spark_agrees_on_small_logs_full_of_ties(tmp_path, seed, fmt, text_items, with_session, shuffle,
+                                                 copies):
+    """``copies``: 30 rows logged twice, left out with drop_duplicates (the same rows as pandas)."""
     log = random_log(np.random.default_rng(seed), 400, text_items=text_items,
                      with_session=with_session, users=40, hours=12)
+    if copies:
+        log = pd.concat([log, log.sample(30, random_state=seed)])
     if shuffle:
         log = log.sample(frac=1, random_state=seed)
     path = write(log, tmp_path / f"log{fmt}")
-    mapping = {**MAPPING, **({"session": "visit"} if with_session else {})}
+    mapping = {**MAPPING, **({"session": "visit"} if with_session else {}), "drop_duplicates": copies}
     days = 2 / 24
     out = {e: prepare(path, tmp_path / e, engine=e, test_days=days, max_len=3, rows_per_shard=50,
                       **mapping) for e in ("pandas", "spark")}
     assert out["pandas"]["counts"]["test_sessions"] > 0
+    if copies:
+        assert out["spark"]["counts"]["events"] == out["pandas"]["counts"]["events"] <= 400
+        assert any(note.startswith("dropped ") and "repeated an earlier row" in note for note in out["spark"]["notes"])
     assert shard_digests(out["spark"]) == shard_digests(out["pandas"]), (
         describe(out["pandas"]) + describe(out["spark"]))
     if seed != 13:

@@ -175,10 +175,10 @@ def test_duplicated_rows_are_counted_and_the_checkbox_drops_them(tmp_path):
     log = tmp_path / "twice.csv"
     log.write_text("user,item,time\n1,a,2024-01-01 10:00\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:05\n")
     form = column_mapping_form(log)
-    assert len(form.validate()) == 3 and "1 row is an exact copy of an earlier row" in form.message
+    assert len(form.validate()) == 3 and "1 row repeats an earlier row in every column read" in form.message
     fill(form, {"drop_duplicates": True})
     events = form.validate()
-    assert len(events) == 2 and "dropped 1 row that was an exact copy" in form.message
+    assert len(events) == 2 and "dropped 1 row that repeated an earlier row" in form.message
     assert form.code().endswith("drop_duplicates=True)") and "--drop-duplicates" in form.command("validate")
     args = build_parser().parse_args(shlex.split(form.command("validate"))[1:])
     pd.testing.assert_frame_equal(load_from_args(args), events, check_exact=True)

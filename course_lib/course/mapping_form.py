@@ -96,7 +96,7 @@ class ColumnMappingForm:
         self.clean_sales = widgets.Checkbox(
             value=False, description="drop lines with quantity or price ≤ 0", indent=False)
         self.drop_duplicates = widgets.Checkbox(
-            value=False, description="drop rows that repeat an earlier row exactly", indent=False)
+            value=False, description="drop rows that repeat an earlier row (every column read)", indent=False)
         self.button = widgets.Button(description="Validate", button_style="primary", icon="check")
         self.button.on_click(lambda _: self.validate())
         self.status = widgets.HTML(value="<i>Choose the columns, then press Validate.</i>")

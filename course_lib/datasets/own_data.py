@@ -777,8 +777,10 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     quantities other than 1), a view otherwise. Rows with an empty id are an
     error, or are dropped with ``drop_missing_ids=True``; ``clean_sales=True``
     drops lines with a quantity or price of zero or less (cancellations,
-    returns, adjustments); rows that are exact copies of an earlier row are
-    counted in a note, and left out with ``drop_duplicates=True``. A ``treatment`` column (1 sent the coupon or shown
+    returns, adjustments); rows that repeat an earlier row in every column read
+    (ids, time, event type, and price, category, quantity or treatment where
+    mapped; other columns of the file are not compared) are counted in a note,
+    and left out with ``drop_duplicates=True``. A ``treatment`` column (1 sent the coupon or shown
     the ad, 0 held out; empty on other rows) marks campaign assignment rows
     for the uplift task: their empty item, session or event type get
     placeholders (event type ``campaign``). Every such choice is a sentence in
@@ -894,12 +896,12 @@ _COUNTED_NOTES = {
     "kept_not_sales": lambda n: (f"{how_many(n, 'line has', 'lines have')} a quantity or price of zero or "
                                  "less (cancellations, returns, adjustments?); pass clean_sales=True / "
                                  "--clean-sales to leave them out"),
-    "dropped_duplicates": lambda n: ("dropped " + how_many(n, "row that was an exact copy",
-                                                            "rows that were exact copies")
-                                     + " of an earlier row (drop_duplicates / --drop-duplicates)"),
-    "kept_duplicates": lambda n: (f"{how_many(n, 'row is an exact copy', 'rows are exact copies')} of an "
-                                  "earlier row (every column the same: logged twice?); pass "
-                                  "drop_duplicates=True / --drop-duplicates to leave them out"),
+    "dropped_duplicates": lambda n: ("dropped " + how_many(n, "row that repeated", "rows that repeated")
+                                     + " an earlier row in every column read (drop_duplicates / "
+                                     "--drop-duplicates)"),
+    "kept_duplicates": lambda n: (f"{how_many(n, 'row repeats', 'rows repeat')} an earlier row in every "
+                                  "column read (logged twice?); pass drop_duplicates=True / "
+                                  "--drop-duplicates to leave them out"),
 }
 
 

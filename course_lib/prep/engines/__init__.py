@@ -96,12 +96,15 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
                     raise EventLogError("--clean-sales needs the price and quantity columns, which "
                                         f"the {engine} engine does not read: clean the file first, "
                                         "or use --engine pandas", path=events)
-                if loader_options.get("drop_duplicates"):
-                    raise EventLogError(f"--drop-duplicates compares every column, which the {engine} "
-                                        "engine does not read: use --engine pandas", path=events)
+                mapped = [k for k in ("price", "category", "quantity") if loader_options.get(k)]
+                if loader_options.get("drop_duplicates") and mapped:
+                    raise EventLogError(
+                        "--drop-duplicates compares every column the loader reads, "
+                        f"{', '.join('--' + k for k in mapped)} too, which the {engine} engine does "
+                        "not read: leave out " + ("that option" if len(mapped) == 1 else "those options")
+                        + ", or use --engine pandas", path=events)
                 options = {k: v for k, v in loader_options.items()
-                           if k not in ("price", "category", "quantity", "clean_sales",
-                                        "drop_duplicates")}
+                           if k not in ("price", "category", "quantity", "clean_sales")}
                 src = inspect_source(events, work, session_gap=session_gap, **options)
                 runner = _sql_engine(engine, work, memory_limit, threads)
                 try:

@@ -10,7 +10,9 @@ Validation happens in three places, each doing what it can do best:
    line or row of the original file;
 2. **SQL over every row** (:func:`checks_sql`): empty ids, times that do not
    parse or are implausible numbers, and what the loader decides from the whole
-   column (integer or text ids, seconds or milliseconds, views or not);
+   column (integer or text ids, seconds or milliseconds, views or not); then
+   rows that repeat an earlier row, counted and, with ``--drop-duplicates``,
+   left out as the loader leaves them out (:func:`register_events`);
 3. **the engine**: types and quoting of the file as DuckDB or Spark read it.
 
 What the SQL engines do not check beyond the head: a header line repeated in
@@ -33,6 +35,12 @@ from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, Dialect, e
 
 SAMPLE_ROWS = 10_000
 IDS = ("user_id", "session_id", "item_id")
+#: columns the loader reads that the SQL engines do not (next-item preparation needs none of them)
+NOT_READ = ("price", "category", "quantity", "treatment")
+#: in the loader's note on repeated rows, which the head's counts must not stand for the file's
+HEAD_COPIES = "an earlier row in every column"
+#: what makes a row a repeat of an earlier one in the ``events`` relation (every column read)
+EVENT_KEY = "user_id, session_id, item_id, t, event_type"
 
 
 @dataclass
@@ -50,6 +58,7 @@ class Source:
     session_gap: str = "30min"
     drop_missing_ids: bool = False
     default_event: str = "view"
+    drop_duplicates: bool = False
     notes: list = field(default_factory=list)
 
     def where(self, pos: int) -> dict:
@@ -98,11 +107,14 @@ def _sample_file(path: Path, kind: str, scratch: Path, rows: int) -> Path:
 def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, time=None,
                    event=None, sep=None, time_unit=None, time_format=None, encoding="utf-8",
                    session_gap="30min", drop_missing_ids=False, default_event=None, exclude=(),
-                   sample_rows: int = SAMPLE_ROWS) -> Source:
+                   drop_duplicates=False, sample_rows: int = SAMPLE_ROWS) -> Source:
     """Check the head of ``path`` with the loader and describe the file for the engines.
 
     Without an event-type column and ``default_event``, the head's guess
     (purchase for a sales log, else view; said in a note) holds for every row.
+    ``drop_duplicates`` leaves out rows that repeat an earlier row in every column the loader
+    reads (:func:`register_events`); the engines read the ids, the time and the event type, so
+    a price, category, quantity or treatment column the loader would also compare is an error.
     """
     path = Path(path)
     if not path.exists():
@@ -131,6 +143,13 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         sample.unlink(missing_ok=True)
     columns = {canon: src for canon, src in head.attrs["columns"].items()
                if canon in IDS + ("timestamp", "event_type")}
+    unread = {canon: src for canon, src in head.attrs["columns"].items() if canon in NOT_READ}
+    if drop_duplicates and unread:
+        raise EventLogError(
+            "--drop-duplicates compares every column the loader reads, here "
+            f"{', '.join(map(repr, unread.values()))} too, which DuckDB and Spark do not read: pass "
+            f"{' '.join('--no-' + canon for canon in unread)} to compare without "
+            f"{'it' if len(unread) == 1 else 'them'}, or use --engine pandas", path=path)
     if "event_type" not in head.attrs["columns"]:
         default_event = str(head["event_type"].iloc[0])   # the loader's choice, in its notes
     if kind == "parquet":
@@ -148,12 +167,11 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         time_format = head.attrs.get("time_format")
     # notes about the whole file come from the SQL checks (the head's counts would mislead)
     notes = [n for n in head.attrs.get("notes", [])
-             if "numbers read as" not in n and not n.startswith("dropped ")
-             and "exact copies of an earlier row" not in n]
+             if "numbers read as" not in n and not n.startswith("dropped ") and HEAD_COPIES not in n]
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
                   session_gap=session_gap, drop_missing_ids=drop_missing_ids,
-                  default_event=default_event, notes=notes)
+                  default_event=default_event, drop_duplicates=drop_duplicates, notes=notes)
 
 
 def _arrow_kind(arrow_type) -> str:
@@ -246,13 +264,6 @@ def implausible_sql(d: Dialect, src: Source, unit_ns: int) -> str:
     return f"SELECT SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN {bad} THEN __pos END) AS first FROM raw"
 
 
-def duplicates_sql(d: Dialect, src: Source) -> str:
-    """Rows that repeat an earlier row in every column the engine reads (ids, time, event type)."""
-    cols = ", ".join(d.ident(c) for c in dict.fromkeys(src.columns.values()))
-    return (f"SELECT COALESCE(SUM(k - 1), 0) AS n FROM "
-            f"(SELECT COUNT(*) AS k FROM raw WHERE {_keep(d, src)} GROUP BY {cols}) copies")
-
-
 def value_at_sql(d: Dialect, src: Source, canon: str, pos: int) -> str:
     return f"SELECT {d.ident(src.columns[canon])} FROM raw WHERE __pos = {int(pos)}"
 
@@ -262,11 +273,17 @@ class Facts:
     """What :func:`checks_sql` found that decides how columns are typed."""
 
     rows_read: int
-    rows_dropped: int
+    rows_dropped: int       # rows with an empty id (drop_missing_ids)
     text_ids: dict          # canonical id -> True when the ids stay text
     time: str               # "timestamp", "timestamp_ns", "integer", "float", "text"
     unit_ns: int | None     # for numbers: 1e9 (seconds) or 1e6 (milliseconds)
     views: bool
+    copies_dropped: int = 0  # rows that repeated an earlier one (drop_duplicates; register_events)
+
+    @property
+    def events(self) -> int:
+        """The events the preparation keeps."""
+        return self.rows_read - self.rows_dropped - self.copies_dropped
 
 
 def events_sql(d: Dialect, src: Source, facts: Facts) -> str:
@@ -302,6 +319,29 @@ SELECT __pos AS pos, {user} AS user_id, {session} AS session_id, {ident_expr('it
        {t} AS t, {event} AS event_type
 FROM raw
 WHERE {_keep(d, src)}"""
+
+
+def register_events(engine, src: Source, facts: Facts) -> None:
+    """The relation ``events`` (:func:`events_sql`). Rows that repeat an earlier row in every column
+    read are counted, as the loader counts them (on the values read, not the text), and with
+    ``src.drop_duplicates`` left out (the first of each kept; ``facts.copies_dropped``)."""
+    engine.view("events_read", events_sql(engine.dialect, src, facts))
+    copies = int(engine.rows(f"SELECT COALESCE(SUM(k - 1), 0) AS n FROM "
+                             f"(SELECT COUNT(*) AS k FROM events_read GROUP BY {EVENT_KEY}) copies")[0]["n"])
+    if not src.drop_duplicates:
+        if copies:
+            src.notes.append(f"{how_many(copies, 'row repeats', 'rows repeat')} an earlier row in every "
+                             f"column this engine reads ({', '.join(src.columns.values())}): logged twice? "
+                             "pass --drop-duplicates to leave them out")
+        engine.view("events", "SELECT * FROM events_read")
+        return
+    if copies:
+        src.notes.append(counted_note("dropped_duplicates", copies))
+    facts.copies_dropped = copies
+    engine.view("events", f"""
+SELECT pos, user_id, session_id, item_id, t, event_type
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {EVENT_KEY} ORDER BY pos) AS copy_number FROM events_read) numbered
+WHERE copy_number = 1""")
 
 
 def check(engine, src: Source, d: Dialect) -> Facts:
@@ -372,11 +412,5 @@ def check(engine, src: Source, d: Dialect) -> Facts:
         src.notes.insert(0, counted_note("dropped_ids", dropped))
     if dropped == n:
         raise EventLogError("every row has an empty id", path=src.path)
-    copies = int(engine.rows(duplicates_sql(d, src))[0]["n"])
-    if copies:   # the loader compares every column; this engine reads ids, time and event type
-        read = ", ".join(src.columns.values())
-        src.notes.append(f"{how_many(copies, 'row repeats', 'rows repeat')} an earlier row in every "
-                         f"column this engine reads ({read}): logged twice? (--engine pandas compares "
-                         "every column, and leaves such rows out with --drop-duplicates)")
     return Facts(rows_read=n, rows_dropped=dropped, text_ids=text_ids, time=time,
                  unit_ns=unit_ns, views=views)

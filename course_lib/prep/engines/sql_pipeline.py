@@ -18,7 +18,7 @@ import pandas as pd
 
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines import sql
-from course_lib.prep.engines.source import Source, check, events_sql
+from course_lib.prep.engines.source import Source, check, register_events
 from course_lib.prep.prepared import ShardWriter, write_vocabulary, x_columns, y_columns
 
 
@@ -48,9 +48,9 @@ def prepare_with_sql(engine, src: Source, folder, *, test_days: float, max_len: 
     t0 = time.perf_counter()
     engine.register_raw(src)
     facts = check(engine, src, d)
-    engine.view("events", events_sql(d, src, facts))
+    register_events(engine, src, facts)
     seconds["load_and_check"] = time.perf_counter() - t0
-    log(f"{src.path}: {facts.rows_read - facts.rows_dropped:,} events, checked "
+    log(f"{src.path}: {facts.events:,} events, checked "
         f"({seconds['load_and_check']:.1f} s)")
 
     t0 = time.perf_counter()
@@ -84,7 +84,7 @@ def prepare_with_sql(engine, src: Source, folder, *, test_days: float, max_len: 
         seconds["windows" if part == "train" else "prefixes"] = time.perf_counter() - t0
         log(f"{part}: {writer.rows:,} rows from {writer.sessions:,} sessions in "
             f"{len(shards[part])} shard(s) ({time.perf_counter() - t0:.1f} s)")
-    counts = {"events": facts.rows_read - facts.rows_dropped, "sequence_events": int(stats["n"]),
+    counts = {"events": facts.events, "sequence_events": int(stats["n"]),
               **counts, "items": len(items)}
     return {"cut": pd.Timestamp(cut_ns).isoformat(), "counts": counts, "vocabulary": vocabulary,
             "shards": shards, "seconds": {k: round(v, 2) for k, v in seconds.items()},
@@ -97,7 +97,7 @@ def session_table(engine, src: Source, test_days: float) -> pd.DataFrame:
     d = engine.dialect
     engine.register_raw(src)
     facts = check(engine, src, d)
-    engine.view("events", events_sql(d, src, facts))
+    register_events(engine, src, facts)
     engine.table("sequence", sql.sequence_sql(src.gap_ns, facts.views))
     max_t = engine.rows("SELECT MAX(t) AS max_t FROM sequence")[0]["max_t"]
     cut_ns = int(max_t) - int(pd.Timedelta(days=test_days).value)
