@@ -311,6 +311,8 @@ def test_duckdb_refuses_to_drop_duplicates_over_fewer_columns_than_the_loader(tm
     assert "dropped 1 row that repeated an earlier row in every column read (drop_duplicates / " \
            "--drop-duplicates)" in made["notes"]
     assert made["counts"]["events"] == 2
+    # the head's own count (the loader's note on its first rows) is not said beside the file's
+    assert sum("an earlier row" in note for note in made["notes"]) == 1, made["notes"]
 
 
 def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path):
