@@ -183,6 +183,30 @@ def test_auc_intervals_match_the_generic_bootstrap():
         auc_intervals(labels, scores, metrics=("F1",))
 
 
+def test_auc_intervals_of_several_seeds_are_means_over_seeds_on_every_resample():
+    """A network trained with three seeds: (seeds, cases) scores. Its PR-AUC is the mean of the
+    seeds' PR-AUCs, on the whole test and on each resample: the generic bootstrap with a metric
+    that averages the seeds gives the same table; three identical seeds give the one-seed table."""
+    rng = np.random.default_rng(5)
+    labels = (rng.random(600) < 0.3).astype(int)
+    runs = np.vstack([labels + rng.normal(0, s, 600) for s in (0.8, 1.0, 1.4)])
+    customers = np.arange(600) // 2
+    fast = auc_intervals(labels, {"runs": runs, "one": runs[0]}, customers, baseline="one", n_resamples=120, seed=3)
+    position = np.arange(600.0)   # the generic path resamples these; each metric looks the scores up
+
+    def mean_over(metric, table):
+        return lambda y, rows: np.mean([metric(y, run[rows.astype(int)]) for run in table])
+
+    generic = statistic_intervals({"ROC-AUC": mean_over(roc_auc, runs), "PR-AUC": mean_over(pr_auc, runs)},
+                                  labels, {"runs": position}, customers, n_resamples=120, seed=3)
+    for column in ("PR-AUC", "PR-AUC_lower", "PR-AUC_upper", "ROC-AUC", "ROC-AUC_lower", "ROC-AUC_upper"):
+        assert fast.loc["runs", column] == pytest.approx(generic.loc["runs", column], abs=1e-12)
+    assert fast.loc["runs", "PR-AUC"] == pytest.approx(np.mean([pr_auc(labels, run) for run in runs]))
+    same = auc_intervals(labels, {"one": np.vstack([runs[0]] * 3)}, customers, n_resamples=120, seed=3)
+    alone = auc_intervals(labels, {"one": runs[0]}, customers, n_resamples=120, seed=3)
+    pd.testing.assert_frame_equal(same, alone, check_exact=False, rtol=1e-12)
+
+
 def test_sentences_say_what_the_interval_says():
     rng = np.random.default_rng(1)
     units = np.repeat(np.arange(3000), 4)

@@ -289,6 +289,12 @@ def auc_intervals(labels, scores: Mapping[str, np.ndarray], units=None, *,
     resample is a row of counts that weights the cases, and
     :func:`~course_lib.evaluate.classification.weighted_aucs` scores a block
     of rows in one pass instead of a thousand Python calls.
+
+    ``scores[model]`` is one score per case, or (seeds, cases) for a network
+    trained with several seeds: its metrics are then the means over seeds,
+    on the full test and on every resample (as :func:`ranking_intervals`
+    does with ranks), so its interval covers the test cases for an average
+    training run.
     """
     known = {"ROC-AUC": roc_auc, "PR-AUC": pr_auc}
     unknown = [m for m in metrics if m not in known]
@@ -297,12 +303,12 @@ def auc_intervals(labels, scores: Mapping[str, np.ndarray], units=None, *,
                          "use statistic_intervals for other metrics")
     labels = np.asarray(labels)
     models, metrics = list(scores), list(metrics)
-    arrays = [np.asarray(scores[m], dtype=float) for m in models]
+    arrays = [np.atleast_2d(np.asarray(scores[m], dtype=float)) for m in models]   # (seeds, cases)
     units = np.arange(len(labels)) if units is None else np.asarray(units)
     if len(units) != len(labels):
         raise ValueError(f"{len(labels)} labels but {len(units)} unit labels: give one unit per case")
     _, unit_of_case = np.unique(units, return_inverse=True)
-    point = np.array([[known[k](labels, a) for k in metrics] for a in arrays])
+    point = np.array([[np.mean([known[k](labels, run) for run in a]) for k in metrics] for a in arrays])
     rows_at_once = max(1, 2_000_000 // max(1, len(labels)))   # keeps each pass to ~16 MB per array
     reps = []
     for block in resample_counts(int(unit_of_case.max()) + 1, n_resamples, seed):
@@ -310,7 +316,7 @@ def auc_intervals(labels, scores: Mapping[str, np.ndarray], units=None, *,
             weights = block[start:start + rows_at_once][:, unit_of_case]
             part = np.empty((len(weights), len(models), len(metrics)))
             for i, a in enumerate(arrays):
-                roc, pr = weighted_aucs(labels, a, weights)
+                roc, pr = np.mean([weighted_aucs(labels, run, weights) for run in a], axis=0)
                 for j, k in enumerate(metrics):
                     part[:, i, j] = roc if k == "ROC-AUC" else pr
             reps.append(part)
