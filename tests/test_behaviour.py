@@ -237,19 +237,41 @@ def test_recorded_choices_give_the_same_numbers_and_only_for_the_same_inputs(sma
     make = lambda seed=0: BehaviourClassifier(model, log, mode="finetune", max_epochs=2, seed=seed)  # noqa: E731
 
     live = make().fit(examples)                                       # chosen on validation, no record
+    test = examples.subset(np.arange(len(examples)) % 3 == 0)
     recorder = RecordedChoices(path, record=True)
-    recorder.classifier_epochs(make(), examples).fit(examples)
-    assert path.is_file() and recorder.log == ["behaviour model: fine-tuned (epochs): chosen on validation in this run"]
+    recorded = recorder.classifier_scores(recorder.classifier_epochs(make(), examples), examples, test)
+    assert path.is_file() and recorder.log == [
+        "behaviour model: fine-tuned (epochs): chosen on validation in this run",
+        "behaviour model: fine-tuned, seed 0 (test scores): trained in this run"]
+    np.testing.assert_array_equal(recorded, live.score(test))
 
     reader = RecordedChoices(path)
-    reused = reader.classifier_epochs(make(), examples).fit(examples)
+    reused = reader.classifier_epochs(make(), examples)
     assert reader.log == [f"behaviour model: fine-tuned (epochs): recorded in {path.name}"]
+    reused.fit(examples)   # trained again for the recorded epochs: the same numbers
     assert (reused.chosen_epochs, reused.validation_history) == (live.chosen_epochs, live.validation_history)
-    np.testing.assert_array_equal(reused.score(examples), live.score(examples))   # the same numbers
-    # another seed, or other cases, are not what was recorded: chosen again, on validation
+    np.testing.assert_array_equal(reused.score(examples), live.score(examples))
+    # the recorded test scores: the same numbers, and what the fit did, without training
+    restored = reader.classifier_epochs(make(), examples)
+    np.testing.assert_array_equal(reader.classifier_scores(restored, examples, test), live.score(test))
+    assert reader.log[-1].startswith("behaviour model: fine-tuned, seed 0 (test scores): recorded in choices.npz "
+                                     "(its network trained in ")
+    assert (restored.chosen_epochs, restored.validation_history) == (live.chosen_epochs, live.validation_history)
+    assert restored.params == live.params and restored.epochs_sentence() == live.epochs_sentence()
+    with pytest.raises(RuntimeError, match="no trained network in this run"):
+        restored.score(test)
+    # another seed, or other cases, are not what was recorded: chosen again, on validation; other
+    # test cases, or another number of epochs, are another fit: trained here
+    reader.log.clear()
     reader.classifier_epochs(make(seed=1), examples)
     reader.classifier_epochs(make(), examples.subset(np.arange(len(examples)) % 5 > 0))
-    assert [line.endswith("chosen on validation in this run") for line in reader.log] == [False, True, True]
+    assert [line.endswith("chosen on validation in this run") for line in reader.log] == [True, True]
+    reader.classifier_scores(reader.classifier_epochs(make(), examples), examples, examples)
+    longer = make().use_chosen_epochs(live.chosen_epochs + 1, live.validation_history)
+    reader.classifier_scores(longer, examples, test)
+    assert [line.endswith("trained in this run") for line in reader.log[-2:]] == [True, True]
+    probe = BehaviourClassifier(model, log, mode="probe")   # no network: simply fitted and scored
+    assert reader.classifier_scores(probe, examples, test).shape == (len(test),) and len(reader.log) == 5
 
     valid, _ = validation_and_test_splits(shop.events, test_days=3, valid_days=3)
     rule = TrainingRule(min_batch=32, max_batch=32, min_epochs=1, max_epochs=2, patience=1)
@@ -318,14 +340,18 @@ def test_the_shipped_records_hold_the_choices_of_lessons_08_and_09_for_the_curre
     kinds = sorted(r["what"] for r in records.values())
     # lesson 08's three networks with seeds 0, 1 and 2; lesson 09 restores the GRU's and SASRec's
     # seed 0 (the same fits, so one record each, named as lesson 09 names them) and its own GRU on
-    # Online Retail's baskets
-    assert kinds == ["Online Retail baskets (lesson 09)", "behaviour (next item)",
-                     "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
-                     *(f"behaviour, seed {s} (trained weights)" for s in (0, 1, 2)),
-                     "gru4rec (next item)", "gru4rec (trained weights)", "gru4rec (trained weights)",
-                     *(f"gru4rec, seed {s} (trained weights)" for s in (1, 2)),
-                     "sasrec (next item)", "sasrec (trained weights)",
-                     *(f"sasrec, seed {s} (trained weights)" for s in (1, 2))]
+    # Online Retail's baskets; and the test scores of the fine-tuned intent and churn classifiers
+    # with seeds 0, 1 and 2
+    assert kinds == sorted([
+        "Online Retail baskets (lesson 09)", "behaviour (next item)",
+        "behaviour model: fine-tuned (epochs)", "behaviour model: fine-tuned (epochs)",
+        *(f"behaviour model: fine-tuned, seed {s} (test scores)" for s in (0, 0, 1, 1, 2, 2)),
+        *(f"behaviour, seed {s} (trained weights)" for s in (0, 1, 2)),
+        "gru4rec (next item)", "gru4rec (trained weights)", "gru4rec (trained weights)",
+        *(f"gru4rec, seed {s} (trained weights)" for s in (1, 2)),
+        "sasrec (next item)", "sasrec (trained weights)",
+        *(f"sasrec, seed {s} (trained weights)" for s in (1, 2))
+    ])
     with np.load(shipped_records().weights_path) as weights:   # every recorded network's arrays
         assert sorted(weights.files) == sorted(f"{key}_{i:03d}" for key, r in records.items()
                                                if "arrays" in r["choice"] for i in range(r["choice"]["arrays"]))

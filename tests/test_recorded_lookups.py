@@ -1,8 +1,8 @@
 """The recorded validation choices serve the lessons that recorded them (after the notebooks).
 
 Lessons 08 and 09 reuse the choices they make on validation from
-``datasets/recorded_choices.json`` (and lesson 08 its next-item networks' weights
-from ``recorded_choices.npz``) when their fingerprint matches, and print
+``datasets/recorded_choices.json`` (and from ``recorded_choices.npz`` the next-item
+networks' weights and the fine-tuned classifiers' test scores) when their fingerprint matches, and print
 for each whether it was recorded or made again in this run
 (``course_lib.evaluate.recorded_choices``). A lesson whose settings changed
 without the records being rewritten still runs and prints correct numbers,

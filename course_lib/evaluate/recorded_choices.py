@@ -27,7 +27,10 @@ Retail's baskets (about 25 s).
 :meth:`RecordedChoices.fitted` keeps their weights
 in ``recorded_choices.npz`` beside the record file, under the fingerprint of
 the model's settings, the training sessions and the code, and restores them
-when the fingerprint matches; any other fit trains.
+when the fingerprint matches; any other fit trains. Lesson 08 also fine-tunes
+its intent and churn classifiers with three seeds each (about 26 s):
+:meth:`RecordedChoices.classifier_scores` keeps each fit's *test scores*
+(about 60 kB in all; the six networks' weights would take 4 MB).
 
 ``scripts/record_validation_choices.py`` runs lessons 08 and 09 with
 ``COURSE_RECORD_CHOICES`` set: every choice is then made on validation and
@@ -52,7 +55,7 @@ from course_lib.datasets.uci_retail import REPO_DATASETS
 from course_lib.evaluate.tuning import TrainingRule, TuningResult, tune_model
 from course_lib.files import replace_file
 from course_lib.models.base import KerasNextItemModel
-from course_lib.models.behaviour import BehaviourModel
+from course_lib.models.behaviour import BehaviourClassifier, BehaviourModel
 from course_lib.prep.sequences import ItemVocab
 
 #: set (to the record file's path) to choose everything on validation and record it
@@ -249,6 +252,41 @@ class RecordedChoices:
                                                   "arrays": len(weights)})
         return model
 
+    def classifier_scores(self, classifier, train, test) -> np.ndarray:
+        """``classifier.fit(train).score(test)``, or the test scores that same fit and test gave when
+        recorded (lesson 08's fine-tuned intent and churn networks, three seeds each).
+
+        The fingerprint holds what :meth:`classifier_epochs` depends on, the epochs the fit will
+        train (:attr:`~course_lib.models.behaviour.BehaviourClassifier.planned_epochs`), the test
+        cases and the code (:data:`CODE`); any other fit trains here. A reused record also gives the
+        classifier its epochs, validation history, training time and size
+        (:meth:`~course_lib.models.behaviour.BehaviourClassifier.use_recorded_fit`). A model without
+        a network (a rule, a feature model, a linear probe) is simply fitted and scored.
+        """
+        if not (isinstance(classifier, BehaviourClassifier) and classifier.mode != "probe"):
+            return classifier.fit(train).score(test)
+        fingerprint, code = self._fingerprint({"kind": "classifier test scores", "test": test,
+                                               "epochs": classifier.planned_epochs,
+                                               **_classifier_inputs(classifier, train)})
+        what = f"{classifier.name}, seed {classifier.seed} (test scores)"
+        record = self.entries.get(fingerprint, {}).get("choice")
+        arrays = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
+        if arrays is not None:
+            classifier.use_recorded_fit(record["epochs"], record["history"], record["train_seconds"],
+                                        record["params"])
+            self.log.append(f"{what}: {REUSED} {self.weights_path.name} "
+                            f"(its network trained in {record['train_seconds']:.0f} s when recorded)")
+            return arrays[0]
+        scores = classifier.fit(train).score(test)
+        self.log.append(f"{what}: {TRAINED_HERE}")
+        if self.record:
+            self._write_weights(fingerprint, [scores])
+            self._write(fingerprint, what, code, {
+                "train_seconds": round(float(classifier.train_seconds), 1), "arrays": 1,
+                "epochs": int(classifier.chosen_epochs), "history": classifier.validation_history,
+                "params": int(classifier.params)})
+        return scores
+
     def _read_weights(self, fingerprint: str, n_arrays: int) -> list[np.ndarray] | None:
         """The recorded arrays of one fit, or None when the weights file lacks them."""
         if not self.weights_path.is_file():
@@ -272,10 +310,7 @@ class RecordedChoices:
     def classifier_epochs(self, classifier, examples):
         """Give a fine-tuned :class:`~course_lib.models.behaviour.BehaviourClassifier` its epochs,
         chosen on validation cases of ``examples`` (recorded, or chosen now); returns it."""
-        settings = {name: getattr(classifier, name) for name in (
-            "mode", "batch_size", "learning_rate", "seed", "max_epochs", "patience", "validation_share")}
-        depends_on = {"kind": "classifier epochs", "model": type(classifier).__name__, "settings": settings,
-                      "pretrained": classifier.pretrained, "actions": classifier.actions, "examples": examples}
+        depends_on = {"kind": "classifier epochs", **_classifier_inputs(classifier, examples)}
 
         def choose():
             epochs = classifier.choose_epochs(examples)
@@ -283,6 +318,14 @@ class RecordedChoices:
         choice, _ = self._lookup(f"{classifier.name} (epochs)", depends_on, choose)
         classifier.use_chosen_epochs(choice["epochs"], choice["history"])
         return classifier
+
+
+def _classifier_inputs(classifier, examples) -> dict:
+    """What a fine-tuned classifier's epochs and training depend on besides the code."""
+    settings = {name: getattr(classifier, name) for name in (
+        "mode", "batch_size", "learning_rate", "seed", "max_epochs", "patience", "validation_share")}
+    return {"model": type(classifier).__name__, "settings": settings, "pretrained": classifier.pretrained,
+            "actions": classifier.actions, "examples": examples}
 
 
 def _plain(v):

@@ -578,6 +578,25 @@ class BehaviourClassifier:
         self.train_seconds = time.perf_counter() - start
         return self
 
+    @property
+    def planned_epochs(self) -> int | None:
+        """The epochs the next :meth:`fit` of a network will train (fixed, or given by
+        :meth:`use_chosen_epochs`), or None when it will choose them on validation."""
+        if self.epochs is not None:
+            return int(self.epochs)
+        return None if self._given_choice is None else self._given_choice[0]
+
+    def use_recorded_fit(self, epochs: int, history: list[dict], train_seconds: float, params: int):
+        """Say what a recorded :meth:`fit` did (its epochs, their validation ``history``, its time and
+        size) when its test scores, not a network, are reused
+        (:meth:`RecordedChoices.classifier_scores
+        <course_lib.evaluate.recorded_choices.RecordedChoices.classifier_scores>`, lesson 08); the
+        classifier then has no network to :meth:`score` with until it is fitted. Returns it."""
+        self.chosen_epochs, self.validation_history = int(epochs), [dict(h) for h in history]
+        self.train_seconds, self.params, self._given_choice = float(train_seconds), int(params), None
+        self.network = None
+        return self
+
     def use_chosen_epochs(self, epochs: int, history: list[dict]):
         """Train the next :meth:`fit` for ``epochs`` chosen on its examples' validation cases
         before (:class:`~course_lib.evaluate.recorded_choices.RecordedChoices`), with the
@@ -660,6 +679,9 @@ class BehaviourClassifier:
                 f"(validation PR-AUC by epoch: {by_epoch}), then trained again on all training cases")
 
     def score(self, examples) -> np.ndarray:
+        if self.mode != "probe" and getattr(self, "network", None) is None:
+            raise RuntimeError(f"{self.name} has no trained network in this run (its recorded test scores "
+                               "were reused, or it was never fitted): call fit(examples) first")
         windows = self._windows(examples)
         if self.mode == "probe":
             return self.model.predict_proba(self._probe_features(windows))[:, 1]
