@@ -236,8 +236,7 @@ class RecordedChoices:
                                                "settings": settings_of(model), "sessions": sessions,
                                                "n_items": n_items})
         what = f"{key or model.name} (trained weights)"
-        record = self.entries.get(fingerprint, {}).get("choice")
-        weights = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
+        record, weights = self._recorded_arrays(fingerprint)
         if weights is not None:
             model.restore(sessions, n_items, weights, record["train_seconds"])
             self.log.append(f"{what}: {REUSED} {self.weights_path.name} "
@@ -246,10 +245,7 @@ class RecordedChoices:
         model.fit(sessions, n_items, progress=progress)
         self.log.append(f"{what}: {TRAINED_HERE}")
         if self.record:
-            weights = model.train_network.get_weights()
-            self._write_weights(fingerprint, weights)
-            self._write(fingerprint, what, code, {"train_seconds": round(float(model.train_seconds), 1),
-                                                  "arrays": len(weights)})
+            self._record_arrays(fingerprint, what, code, model.train_network.get_weights(), model.train_seconds)
         return model
 
     def classifier_scores(self, classifier, train, test) -> np.ndarray:
@@ -269,8 +265,7 @@ class RecordedChoices:
                                                "epochs": classifier.planned_epochs,
                                                **_classifier_inputs(classifier, train)})
         what = f"{classifier.name}, seed {classifier.seed} (test scores)"
-        record = self.entries.get(fingerprint, {}).get("choice")
-        arrays = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
+        record, arrays = self._recorded_arrays(fingerprint)
         if arrays is not None:
             classifier.use_recorded_fit(record["epochs"], record["history"], record["train_seconds"],
                                         record["params"])
@@ -280,12 +275,24 @@ class RecordedChoices:
         scores = classifier.fit(train).score(test)
         self.log.append(f"{what}: {TRAINED_HERE}")
         if self.record:
-            self._write_weights(fingerprint, [scores])
-            self._write(fingerprint, what, code, {
-                "train_seconds": round(float(classifier.train_seconds), 1), "arrays": 1,
-                "epochs": int(classifier.chosen_epochs), "history": classifier.validation_history,
-                "params": int(classifier.params)})
+            self._record_arrays(fingerprint, what, code, [scores], classifier.train_seconds,
+                                epochs=int(classifier.chosen_epochs), history=classifier.validation_history,
+                                params=int(classifier.params))
         return scores
+
+    def _recorded_arrays(self, fingerprint: str) -> tuple[dict | None, list[np.ndarray] | None]:
+        """(the record of a fit, its arrays); no arrays when recording, or when none were recorded."""
+        record = self.entries.get(fingerprint, {}).get("choice")
+        arrays = None if (self.record or record is None) else self._read_weights(fingerprint, record["arrays"])
+        return record, arrays
+
+    def _record_arrays(self, fingerprint: str, what: str, code: str, arrays, train_seconds: float,
+                       **more) -> None:
+        """Write a fit's arrays (weights or test scores) and its record: its training time, the number
+        of arrays, and ``more``."""
+        self._write_weights(fingerprint, arrays)
+        self._write(fingerprint, what, code, {"train_seconds": round(float(train_seconds), 1),
+                                              "arrays": len(arrays), **more})
 
     def _read_weights(self, fingerprint: str, n_arrays: int) -> list[np.ndarray] | None:
         """The recorded arrays of one fit, or None when the weights file lacks them."""
