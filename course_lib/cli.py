@@ -21,6 +21,7 @@ import pandas as pd
 
 from course_lib.datasets import (EventLogError, MissingDataError, format_profile, load_events,
                                  load_series, profile_events, without_assignments)
+from course_lib.datasets.own_data import how_many
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
 from course_lib.prep.engines import ENGINES, EngineUnavailable, prepare
 from course_lib.prep.prepared import PreparedData
@@ -316,9 +317,11 @@ def cmd_prepare(args) -> int:
                        scratch=args.scratch, log=None if args.quiet else _log, **options)
     c = manifest["counts"]
     print(f"{args.events} ({manifest['engine']}): cut {manifest['cut']}; "
-          f"{c['train_sessions']:,} training sessions -> {c['windows']:,} windows, "
-          f"{c['test_sessions']:,} test sessions -> {c['prefixes']:,} prefixes, "
-          f"{c['items']:,} items, in {manifest['total_seconds']:.1f} s")
+          f"{how_many(c['train_sessions'], 'training session', 'training sessions')} -> "
+          f"{how_many(c['windows'], 'window', 'windows')}, "
+          f"{how_many(c['test_sessions'], 'test session', 'test sessions')} -> "
+          f"{how_many(c['prefixes'], 'prefix', 'prefixes')}, "
+          f"{how_many(c['items'], 'item', 'items')}, in {manifest['total_seconds']:.1f} s")
     for note in manifest.get("notes", []):
         print(f"  note: {note}")
     files = len(manifest["shards"]["train"]) + len(manifest["shards"]["test"])
@@ -359,8 +362,10 @@ def cmd_report(args) -> int:
     # lazy, and only once the input is read: a bad file is reported before Keras loads
     from course_lib.tasks.report import report_files, run_tasks
 
-    items = f"{events['item_id'].nunique():,} items" if "item_id" in events else "no item column"
-    _log(f"{args.events}: {len(events):,} events, {events['session_id'].nunique():,} sessions, "
+    items = (how_many(events["item_id"].nunique(), "item", "items") if "item_id" in events
+             else "no item column")
+    _log(f"{args.events}: {how_many(len(events), 'event', 'events')}, "
+         f"{how_many(events['session_id'].nunique(), 'session', 'sessions')}, "
          f"{items}, {events['timestamp'].min():%Y-%m-%d} to {events['timestamp'].max():%Y-%m-%d}")
     _print_notes(events)
     results = run_tasks(events, settings, progress=not args.quiet, log=_log)

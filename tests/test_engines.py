@@ -6,6 +6,7 @@ Spark runs the same SQL as DuckDB; its own tests are in test_engines_spark.py
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -343,6 +344,24 @@ def test_the_head_is_checked_by_the_loader_itself(tmp_path):
 
 # --------------------------------------------------------------------------- #
 # the chunked generator (100M events for the benchmark)
+
+def test_prepare_says_1_session_not_1_sessions(tmp_path):
+    """On a log this small every count is 1: each engine's progress lines and the command's summary
+    say "1 session", "1 window", never "1 sessions" (the loader's notes already agree)."""
+    path = tmp_path / "two_users.csv"
+    path.write_text("user,item,time\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:01\n"
+                    "2,a,2024-01-03 10:00\n2,b,2024-01-03 10:01\n")
+    wrong = re.compile(r"(?<![\d,])1 (\w+ )?(events|rows|sessions|windows|prefixes|items|shards)\b")
+    for engine in ("pandas", "duckdb"):
+        lines = []
+        prepare(path, tmp_path / engine, engine=engine, test_days=1, log=lines.append)
+        said = "\n".join(lines)
+        assert "1 session" in said and not wrong.search(said), (engine, said)
+    out = run_cli("prepare", path, "--out", tmp_path / "cli", "--test-days", "1")
+    assert out.returncode == 0, out.stderr
+    assert "1 training session -> 1 window, 1 test session -> 1 prefix, 2 items" in out.stdout, out.stdout
+    assert not wrong.search(out.stdout), out.stdout
+
 
 def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     chunks = [events for _, events in shop_event_chunks(60_000, chunk_events=20_000, seed=3)]

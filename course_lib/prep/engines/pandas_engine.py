@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from course_lib.datasets.own_data import load_events
+from course_lib.datasets.own_data import how_many, load_events
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.next_item import (sequence_events, split_sessions, training_windows)
 from course_lib.prep.prepared import ShardWriter, write_vocabulary
@@ -39,15 +39,16 @@ def prepare_pandas(path, folder, *, test_days: float, max_len: int, rows_per_sha
     t0 = time.perf_counter()
     events, views, cut = _sequence_split(path, test_days, loader_options)
     seconds["load_and_check"] = time.perf_counter() - t0
-    log(f"{path}: {len(events):,} events, checked ({seconds['load_and_check']:.1f} s)")
+    log(f"{path}: {how_many(len(events), 'event', 'events')}, checked ({seconds['load_and_check']:.1f} s)")
 
     t0 = time.perf_counter()
     train, test = time_split(views, cut)
     split = split_sessions(train, test, cut)
     vocabulary = write_vocabulary(folder, split.vocab.items)
     seconds["split_and_vocabulary"] = time.perf_counter() - t0
-    log(f"split at {cut}: {len(train):,} training and {len(test):,} test events, "
-        f"{split.n_items:,} items ({seconds['split_and_vocabulary']:.1f} s)")
+    log(f"split at {cut}: {how_many(len(train), 'training event', 'training events')} and "
+        f"{how_many(len(test), 'test event', 'test events')}, {how_many(split.n_items, 'item', 'items')} "
+        f"({seconds['split_and_vocabulary']:.1f} s)")
 
     shards = {}
     t0 = time.perf_counter()
@@ -67,8 +68,9 @@ def prepare_pandas(path, folder, *, test_days: float, max_len: int, rows_per_sha
     writer.add(np.repeat(np.arange(len(lengths)), np.maximum(lengths - 1, 0)), Xt, yt)
     shards["test"] = writer.close()
     seconds["prefixes"] = time.perf_counter() - t0
-    log(f"train: {train_rows:,} windows from {len(split.train):,} sessions; test: "
-        f"{writer.rows:,} prefixes from {len(split.test):,} sessions")
+    log(f"train: {how_many(train_rows, 'window', 'windows')} from "
+        f"{how_many(len(split.train), 'session', 'sessions')}; test: "
+        f"{how_many(writer.rows, 'prefix', 'prefixes')} from {how_many(len(split.test), 'session', 'sessions')}")
     counts = {"events": len(events), "sequence_events": len(views), "train_events": len(train),
               "test_events": len(test), "dropped_unknown": int(split.dropped_unknown),
               "train_sessions": len(split.train), "windows": train_rows,

@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines import sql
 from course_lib.prep.engines.source import Source, check, register_events
@@ -50,7 +51,7 @@ def prepare_with_sql(engine, src: Source, folder, *, test_days: float, max_len: 
     facts = check(engine, src, d)
     register_events(engine, src, facts)
     seconds["load_and_check"] = time.perf_counter() - t0
-    log(f"{src.path}: {facts.events:,} events, checked "
+    log(f"{src.path}: {how_many(facts.events, 'event', 'events')}, checked "
         f"({seconds['load_and_check']:.1f} s)")
 
     t0 = time.perf_counter()
@@ -60,7 +61,8 @@ def prepare_with_sql(engine, src: Source, folder, *, test_days: float, max_len: 
         raise EventLogError("no events to form sequences", path=src.path)
     cut_ns = int(stats["max_t"]) - int(pd.Timedelta(days=test_days).value)
     seconds["sessions"] = time.perf_counter() - t0
-    log(f"sessions: {int(stats['n']):,} sequence events ({seconds['sessions']:.1f} s)")
+    log(f"sessions: {how_many(int(stats['n']), 'sequence event', 'sequence events')} "
+        f"({seconds['sessions']:.1f} s)")
 
     t0 = time.perf_counter()
     engine.table("vocabulary", sql.vocabulary_sql(cut_ns))
@@ -69,8 +71,10 @@ def prepare_with_sql(engine, src: Source, folder, *, test_days: float, max_len: 
     engine.view("coded", sql.coded_sql(cut_ns))
     counts = {k: int(v or 0) for k, v in engine.rows(sql.counts_sql())[0].items()}
     seconds["split_and_vocabulary"] = time.perf_counter() - t0
-    log(f"split at {pd.Timestamp(cut_ns)}: {counts['train_events']:,} training and "
-        f"{counts['test_events']:,} test events, {len(items):,} items "
+    log(f"split at {pd.Timestamp(cut_ns)}: "
+        f"{how_many(counts['train_events'], 'training event', 'training events')} and "
+        f"{how_many(counts['test_events'], 'test event', 'test events')}, "
+        f"{how_many(len(items), 'item', 'items')} "
         f"({seconds['split_and_vocabulary']:.1f} s)")
 
     shards = {}
@@ -82,8 +86,9 @@ def prepare_with_sql(engine, src: Source, folder, *, test_days: float, max_len: 
         counts[f"{part}_sessions"] = writer.sessions
         counts["windows" if part == "train" else "prefixes"] = writer.rows
         seconds["windows" if part == "train" else "prefixes"] = time.perf_counter() - t0
-        log(f"{part}: {writer.rows:,} rows from {writer.sessions:,} sessions in "
-            f"{len(shards[part])} shard(s) ({time.perf_counter() - t0:.1f} s)")
+        log(f"{part}: {how_many(writer.rows, 'row', 'rows')} from "
+            f"{how_many(writer.sessions, 'session', 'sessions')} in "
+            f"{how_many(len(shards[part]), 'shard', 'shards')} ({time.perf_counter() - t0:.1f} s)")
     counts = {"events": facts.events, "sequence_events": int(stats["n"]),
               **counts, "items": len(items)}
     return {"cut": pd.Timestamp(cut_ns).isoformat(), "counts": counts, "vocabulary": vocabulary,
