@@ -266,6 +266,51 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
         "bad_time.csv", "d-duckdb", "d-pandas", "empty_id.parquet"]
 
 
+@pytest.mark.parametrize("first, later, said", [("", "+02:00", "has a UTC offset"),
+                                                ("Z", "", "has no UTC offset")])
+def test_duckdb_refuses_times_with_and_without_offset_beyond_the_head(tmp_path, first, later, said):
+    """The loader refuses a file whose times have a UTC offset in some rows and none in others;
+    DuckDB would read both kinds, so the SQL checks find the first time unlike the file's first,
+    past the head too, and raise the loader's own error."""
+    n = 10_050
+    times = pd.date_range("2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S") + first
+    log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7, "time": times})
+    log.loc[10_040, "time"] = log.loc[10_040, "time"].removesuffix(first) + later
+    log.to_csv(tmp_path / "mixed.csv", index=False)
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(EventLogError) as err:
+            prepare(tmp_path / "mixed.csv", tmp_path / engine, engine=engine)
+        assert str(err.value).startswith(f"{tmp_path / 'mixed.csv'}, column 'time', line 10042: "
+                                         f"'2024-01-07 23:20:00{later}' {said}, unlike the times "
+                                         "before it"), (engine, str(err.value))
+
+
+@pytest.mark.parametrize("order", ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "only the head"])
+def test_duckdb_chooses_day_or_month_first_on_every_row_not_the_head(tmp_path, order):
+    """A log that starts on the 1st of a month has only days up to 12 in its first 10,000 rows:
+    the head reads both ways. DuckDB then chooses the order on every row, as the loader chooses
+    on its whole column (same times, same note), and where every row fits both, gives the
+    loader's error, which is then true of the column."""
+    n = 20_000 if order != "only the head" else 10_000
+    times = pd.date_range("2024-01-01", periods=n, freq="min")
+    log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
+                        "time": times.strftime(order if "%" in order else "%d/%m/%Y %H:%M")})
+    log.to_csv(tmp_path / "dates.csv", index=False)
+    made = both(tmp_path / "dates.csv", tmp_path, rows_per_shard=5_000, test_days=1)
+    if order == "only the head":
+        assert made == {"pandas": "error: AmbiguousDates", "duckdb": "error: AmbiguousDates"}
+        with pytest.raises(EventLogError, match="line 1442: '02/01/2024 00:00' reads as 2 January "
+                                                "2024 .* every time in the column fits both"):
+            prepare(tmp_path / "dates.csv", tmp_path / "again", engine="duckdb")
+        return
+    assert shard_digests(made["duckdb"]) == shard_digests(made["pandas"])
+    assert made["duckdb"]["cut"] == made["pandas"]["cut"] == f"{times[-1] - pd.Timedelta(days=1)}".replace(" ", "T")
+    said = [n for n in made["duckdb"]["notes"] if "day first" in n]
+    assert said == [n for n in made["pandas"]["notes"] if "day first" in n] == (
+        ["time: dates read day first, as '%d/%m/%Y %H:%M' (some days are above 12, so they cannot "
+         "be month first); pass --time-format (time_format=) to choose"] if order.startswith("%d") else [])
+
+
 def test_duckdb_counts_and_drops_rows_logged_twice_beyond_the_head(tmp_path):
     """The loader counts rows that repeat an earlier row in every column it reads; DuckDB reads the
     whole file, so it counts them in SQL, also where they lie past the head the loader saw, on the

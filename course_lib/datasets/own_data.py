@@ -239,6 +239,10 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     return header, sep
 
 
+#: how much of a CSV file the loader reads at a time (a block is typed and checked at once)
+CSV_BLOCK_BYTES = 16 << 20
+
+
 def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
     """Yield pandas DataFrames of string columns, streaming through pyarrow."""
     import pyarrow as pa
@@ -253,7 +257,7 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
     try:
         reader = pcsv.open_csv(
             str(path),
-            read_options=pcsv.ReadOptions(block_size=16 << 20, encoding=encoding,
+            read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=encoding,
                                           use_threads=False),
             parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
             convert_options=pcsv.ConvertOptions(
@@ -410,6 +414,27 @@ def _day_first(fmt: str) -> bool:
     return "%d" in fmt and "%m" in fmt and fmt.index("%d") < fmt.index("%m")
 
 
+class AmbiguousDates(EventLogError):
+    """Every time read fits a day-first and a month-first format, and ``value`` reads differently
+    in the two. ``formats``: (day first, month first). The SQL engines check only the head with
+    the loader; on this error they decide on every row of the file (``engines.source``)."""
+
+    def __init__(self, value: str, day: str, month: str, **where):
+        self.value, self.formats = value, (day, month)
+        as_day, as_month = (f"{pd.to_datetime(value, format=f, utc=True):%d %B %Y}".lstrip("0")
+                            for f in (day, month))
+        super().__init__(f"{value!r} reads as {as_day} (day first) or as {as_month} (month "
+                         f"first), and every time in the column fits both: pass --time-format "
+                         f"{day!r} (time_format=) if the day comes first, {month!r} if the month "
+                         "does", **where)
+
+
+def day_first_note(column: str, fmt: str) -> str:
+    """The note on dates read day first because some days are above 12 (loader and engines)."""
+    return (f"{column}: dates read day first, as {fmt!r} (some days are above 12, so they cannot "
+            "be month first); pass --time-format (time_format=) to choose")
+
+
 def _check_offsets(text: pd.Series, *, path, column, where, notes: list, times: dict) -> None:
     """Times with a UTC offset are converted to UTC (said in a note); a file mixing times with
     and without one is an error naming the first time of the other kind."""
@@ -517,14 +542,9 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         if differ.any():
             i = int(np.flatnonzero(differ)[0])
             day, month = sorted(fits, key=_day_first, reverse=True)
-            as_day, as_month = (f"{fits[f].iloc[i]:%d %B %Y}".lstrip("0") for f in (day, month))
-            raise EventLogError(f"{text.iloc[i]!r} reads as {as_day} (day first) or as {as_month} "
-                                f"(month first), and every time in the column fits both: pass "
-                                f"--time-format {day!r} (time_format=) if the day comes first, "
-                                f"{month!r} if the month does", path=path, column=column, **where(i))
+            raise AmbiguousDates(text.iloc[i], day, month, path=path, column=column, **where(i))
     elif guessed and len(attempts) == 3 and _day_first(chosen) and "format" not in times:
-        notes.append(f"{column}: dates read day first, as {chosen!r} (some days are above 12, so "
-                     "they cannot be month first); pass --time-format (time_format=) to choose")
+        notes.append(day_first_note(column, chosen))
     if guessed:
         times.setdefault("format", chosen)
     _check_offsets(text, path=path, column=column, where=where, notes=notes, times=times)
@@ -611,6 +631,37 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
     sessions = np.empty(len(order), dtype=np.int64)
     sessions[order] = np.cumsum(new)
     return sessions
+
+
+def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
+    """:func:`_finish_block` on each block. Where the first block's dates read both day first and
+    month first, its blocks are held until a later block reads only one way: the order is chosen
+    on the whole column, as for a file read at once, not on its first block."""
+    held, ambiguous = [], None
+    for df in raw_blocks:
+        if ambiguous is None:
+            try:
+                yield _finish_block(df, cmap, path, **finish)
+                continue
+            except AmbiguousDates as exc:
+                ambiguous = exc
+        held.append(df)
+        text = _as_text(df[cmap.timestamp]).str.strip()
+        text = text[text.notna() & (text != "")]
+        reads = [pd.to_datetime(text, format=f, utc=True, errors="coerce")
+                 for f in ambiguous.formats]
+        if all(r.notna().all() for r in reads):
+            continue                   # this block reads both ways too
+        day, month = ambiguous.formats
+        chosen = day if reads[0].notna().sum() >= reads[1].notna().sum() else month
+        finish["times"]["format"] = chosen
+        if chosen == day:
+            finish["notes"].append(day_first_note(ambiguous.column, day))
+        for block in held:
+            yield _finish_block(block, cmap, path, **finish)
+        held, ambiguous = [], None
+    if ambiguous is not None:          # every time in the column reads both ways
+        raise ambiguous
 
 
 def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_format, notes,
@@ -832,24 +883,27 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     elif kind == "csv":
         header, sep, _ = read_header(path, sep=sep, encoding=encoding)
         cmap = resolve_columns(path, header, mapping, exclude)
-        offset = 0
-        for df in _csv_batches(path, list(dict.fromkeys(src for _, src in cmap.items())), sep,
-                               encoding):
-            df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
-            offset += len(df)
-            bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise EventLogError("a quoted field opened on this line is never closed (stray "
-                                    "quote or truncated file?)", path=path, **_where(df, i))
-            blocks.append(_finish_block(df, cmap, path, **finish))
+
+        def numbered(batches, offset=0):
+            for df in batches:
+                df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
+                offset += len(df)
+                bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
+                if bad.any():
+                    i = int(np.flatnonzero(bad.to_numpy())[0])
+                    raise EventLogError("a quoted field opened on this line is never closed (stray "
+                                        "quote or truncated file?)", path=path, **_where(df, i))
+                yield df
+
+        columns = list(dict.fromkeys(src for _, src in cmap.items()))
+        blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding)), cmap,
+                                   path, finish)
     elif kind == "parquet":
         pf = open_parquet(path)
         header = list(pf.schema_arrow.names)
         cmap = resolve_columns(path, header, mapping, exclude)
         columns = list(dict.fromkeys(src for _, src in cmap.items()))
-        for df in _parquet_batches(path, pf, columns):
-            blocks.append(_finish_block(df, cmap, path, **finish))
+        blocks += _finished_blocks(_parquet_batches(path, pf, columns), cmap, path, finish)
     else:
         cmap = None
         for df in _jsonl_records(path, encoding):

@@ -9,8 +9,9 @@ Validation happens in three places, each doing what it can do best:
    unreadable times, empty ids...) apply unchanged, with the file, column and
    line or row of the original file;
 2. **SQL over every row** (:func:`checks_sql`): empty ids, times that do not
-   parse or are implausible numbers, and what the loader decides from the whole
-   column (integer or text ids, seconds or milliseconds, views or not); then
+   parse or are implausible numbers, text times with a UTC offset beside times
+   without one, and what the loader decides from the whole column (integer or
+   text ids, seconds or milliseconds, views or not); then
    rows that repeat an earlier row, counted and, with ``--drop-duplicates``,
    left out as the loader leaves them out (:func:`register_events`);
 3. **the engine**: types and quoting of the file as DuckDB or Spark read it.
@@ -28,10 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.datasets.own_data import counted_note, how_many, load_events, open_parquet, read_header
+from course_lib.datasets.own_data import (AmbiguousDates, counted_note, day_first_note, how_many,
+                                          load_events, open_parquet, read_header)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
-from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, Dialect, event_type_sql,
-                                         literal, text)
+from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
+                                         event_type_sql, literal, text)
 
 SAMPLE_ROWS = 10_000
 IDS = ("user_id", "session_id", "item_id")
@@ -55,6 +57,8 @@ class Source:
     encoding: str = "utf-8"
     time_unit: str | None = None
     time_format: str | None = None
+    #: (day first, month first) when every time of the head fits both: :func:`check` decides
+    time_formats: tuple = ()
     session_gap: str = "30min"
     drop_missing_ids: bool = False
     default_event: str = "view"
@@ -135,8 +139,17 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
                    default_event=default_event, exclude=exclude)
     if kind == "csv":
         options["sep"] = sep
+    ambiguous = ()
     try:
-        head = load_events(sample, **options)
+        try:
+            head = load_events(sample, **options)
+        except AmbiguousDates as exc:
+            if kind != "csv":
+                raise
+            # the head's dates fit day first and month first; the rows after it may not: read
+            # the head one way for its other checks, and decide on every row (check)
+            ambiguous = exc.formats
+            head = load_events(sample, **{**options, "time_format": ambiguous[0]})
     except EventLogError as exc:
         raise EventLogError(str(exc).replace(str(sample), str(path))) from None
     finally:
@@ -164,13 +177,13 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
     elif time_format is None and kind == "csv":
         # day-first times the head could only read one way: read the whole file that way (said in
         # the head's note); Spark reads ISO 8601 only, and its bad-row check then names a row
-        time_format = head.attrs.get("time_format")
+        time_format = None if ambiguous else head.attrs.get("time_format")
     # notes about the whole file come from the SQL checks (the head's counts would mislead)
     notes = [n for n in head.attrs.get("notes", [])
              if "numbers read as" not in n and not n.startswith("dropped ") and HEAD_COPIES not in n]
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
-                  session_gap=session_gap, drop_missing_ids=drop_missing_ids,
+                  time_formats=ambiguous, session_gap=session_gap, drop_missing_ids=drop_missing_ids,
                   default_event=default_event, drop_duplicates=drop_duplicates, notes=notes)
 
 
@@ -241,6 +254,10 @@ def checks_sql(d: Dialect, src: Source) -> str:
             f"SUM(CASE WHEN {keep} AND NOT {empty} AND NOT {d.full_match(value, INTEGER)} THEN 1 ELSE 0 END) AS time_not_integer",
             f"MAX(CASE WHEN {keep} AND {number} THEN ABS(TRY_CAST({value} AS DOUBLE)) END) AS time_max_abs",
         ]
+        # the first time with a UTC offset and the first without: the loader refuses a file of both
+        offset = d.search(value, UTC_OFFSET)
+        parts += [f"MIN(CASE WHEN {keep} AND NOT {empty} AND {offset} THEN __pos END) AS time_first_offset",
+                  f"MIN(CASE WHEN {keep} AND NOT {empty} AND NOT {offset} THEN __pos END) AS time_first_no_offset"]
     if "event_type" in src.columns:
         event = event_type_sql(d, d.ident(src.columns["event_type"]))
         parts.append(f"SUM(CASE WHEN {keep} AND {event} = 'view' THEN 1 ELSE 0 END) AS views")
@@ -262,6 +279,21 @@ def implausible_sql(d: Dialect, src: Source, unit_ns: int) -> str:
     ns = f"({value} * {unit_ns})"
     bad = f"{_keep(d, src)} AND ({ns} < {lo} OR {ns} > {hi})"
     return f"SELECT SUM(CASE WHEN {bad} THEN 1 ELSE 0 END) AS n, MIN(CASE WHEN {bad} THEN __pos END) AS first FROM raw"
+
+
+def date_order_sql(d: Dialect, src: Source) -> str:
+    """For each of the two orders the head could not tell apart: the times it cannot read and the
+    first; and the first time that reads differently in the two."""
+    col = d.ident(src.columns["timestamp"])
+    value = text(d, col)
+    kept = f"{_keep(d, src)} AND NOT ({col} IS NULL OR {value} = '')"
+    day, month = (d.text_time_ns(value, fmt) for fmt in src.time_formats)
+    parts = []
+    for name, ns in (("day", day), ("month", month)):
+        parts += [f"SUM(CASE WHEN {kept} AND {ns} IS NULL THEN 1 ELSE 0 END) AS {name}_fails",
+                  f"MIN(CASE WHEN {kept} AND {ns} IS NULL THEN __pos END) AS {name}_first_fail"]
+    parts.append(f"MIN(CASE WHEN {kept} AND {day} <> {month} THEN __pos END) AS first_differ")
+    return "SELECT " + ", ".join(parts) + " FROM raw"
 
 
 def value_at_sql(d: Dialect, src: Source, canon: str, pos: int) -> str:
@@ -348,6 +380,43 @@ FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {EVENT_KEY} ORDER BY pos) AS cop
 WHERE copy_number = 1""")
 
 
+def _check_offsets(engine, src: Source, d: Dialect, row: dict) -> None:
+    """Text times with a UTC offset and times without, anywhere in the file: the loader's error,
+    naming the first time unlike the file's first (DuckDB and Spark would read both kinds)."""
+    firsts = [row["time_first_offset"], row["time_first_no_offset"]]
+    if None in firsts:
+        return
+    pos = max(firsts)
+    value = str(list(engine.rows(value_at_sql(d, src, "timestamp", pos))[0].values())[0]).strip()
+    said = "has a UTC offset, unlike" if pos == firsts[0] else "has no UTC offset, unlike"
+    raise EventLogError(f"{value!r} {said} the times before it: give every time an offset (or "
+                        "none), so that all are read in the same time zone", path=src.path,
+                        column=src.columns["timestamp"], **src.where(pos))
+
+
+def _choose_date_order(engine, src: Source, d: Dialect) -> None:
+    """The head's dates fit day first and month first: choose on every row, as the loader chooses
+    on its whole column. One order reads every time and the other does not: that one (a note says
+    day first). Both read every time and some differ: the loader's error, now true of the column.
+    Neither reads every time: the one that reads further, so that the check names a row."""
+    row = engine.rows(date_order_sql(d, src))[0]
+    day, month = src.time_formats
+    if not row["day_fails"] and not row["month_fails"]:
+        if row["first_differ"] is not None:
+            pos = row["first_differ"]
+            value = str(list(engine.rows(value_at_sql(d, src, "timestamp", pos))[0].values())[0])
+            raise AmbiguousDates(value.strip(), day, month, path=src.path,
+                                 column=src.columns["timestamp"], **src.where(pos))
+        src.time_format = day     # no time reads differently: either order gives the same times
+    elif not row["day_fails"]:
+        src.time_format = day
+        src.notes.append(day_first_note(src.columns["timestamp"], day))
+    elif not row["month_fails"]:
+        src.time_format = month
+    else:
+        src.time_format = day if row["day_first_fail"] > row["month_first_fail"] else month
+
+
 def check(engine, src: Source, d: Dialect) -> Facts:
     """Run the checks through ``engine.rows(sql)``; raise the loader's kind of error."""
     row = engine.rows(checks_sql(d, src))[0]
@@ -392,11 +461,14 @@ def check(engine, src: Source, d: Dialect) -> Facts:
                                 f"of {src.time_unit}", path=src.path,
                                 column=src.columns["timestamp"], **src.where(first))
         time = "text"
-        if src.time_format and d.name == "spark":
+        _check_offsets(engine, src, d, row)
+        if (src.time_format or src.time_formats) and d.name == "spark":
             raise EventLogError("the Spark engine reads text times in ISO 8601 only (e.g. "
                                 "2024-01-31 12:00:00), not --time-format; use --engine duckdb "
                                 "or pandas, or convert the column", path=src.path,
                                 column=src.columns["timestamp"])
+        if src.time_formats:
+            _choose_date_order(engine, src, d)
         bad = engine.rows(text_time_failures_sql(d, src))[0]
         if bad["n"]:
             value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]

@@ -45,6 +45,9 @@ INTEGER_ID = "-?(0|[1-9][0-9]{0,17})([.]0*)?"   # no leading zero: "05" stays te
 #: a time column whose every value matches this holds numbers (seconds or milliseconds)
 NUMBER = "-?[0-9]+([.][0-9]*)?"
 INTEGER = "-?[0-9]+"
+#: a time of day followed by a UTC offset, as the loader finds it (``own_data._OFFSET``; no
+#: backslashes: DuckDB and Spark read those differently)
+UTC_OFFSET = "[0-9]:[0-9][0-9](:[0-9][0-9]([.,][0-9]+)?)?[ \t]*([zZ]|UTC|GMT|[+-][0-9][0-9](:?[0-9][0-9])?)$"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,12 @@ class Dialect:
         if self.name == "duckdb":
             return f"regexp_full_match({expr}, '{pattern}')"
         return f"({expr} RLIKE '^(?:{pattern})$')"
+
+    def search(self, expr: str, pattern: str) -> str:
+        """True where ``pattern`` matches somewhere in ``expr``."""
+        if self.name == "duckdb":
+            return f"regexp_matches({expr}, '{pattern}')"
+        return f"({expr} RLIKE '{pattern}')"
 
     def text_time_ns(self, expr: str, time_format: str | None) -> str:
         """Nanoseconds of a text time (NULL when it does not parse)."""
