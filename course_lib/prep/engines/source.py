@@ -463,9 +463,10 @@ def check(engine, src: Source, d: Dialect) -> Facts:
         time = "text"
         _check_offsets(engine, src, d, row)
         if (src.time_format or src.time_formats) and d.name == "spark":
+            written = " or ".join(map(repr, (src.time_format,) if src.time_format else src.time_formats))
             raise EventLogError("the Spark engine reads text times in ISO 8601 only (e.g. "
-                                "2024-01-31 12:00:00), not --time-format; use --engine duckdb "
-                                "or pandas, or convert the column", path=src.path,
+                                f"2024-01-31 12:00:00), not {written}; use --engine duckdb or "
+                                "pandas, or convert the column", path=src.path,
                                 column=src.columns["timestamp"])
         if src.time_formats:
             _choose_date_order(engine, src, d)
