@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -176,6 +177,27 @@ def test_a_file_read_in_blocks_chooses_day_or_month_first_on_the_whole_column(tm
     assert in_blocks["timestamp"].tolist() == list(times)
     assert in_blocks.attrs["notes"] == at_once.attrs["notes"]
     assert any("dates read day first" in note for note in in_blocks.attrs["notes"]) == order.startswith("%d")
+
+
+def test_counts_in_an_error_say_which_lines_they_count(tmp_path, monkeypatch):
+    """The loader reads a large file in blocks and stops at the first block with an empty id: its
+    count is of that block, and the message says which lines those are (it said "this block")."""
+    from course_lib.datasets import own_data
+
+    n = 2_000
+    log = pd.DataFrame({"user": (np.arange(n) % 50).astype(str), "item": np.arange(n) % 7,
+                        "time": pd.date_range("2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M")})
+    log.loc[[1_500, 1_510], "user"] = ""
+    log.to_csv(tmp_path / "ids.csv", index=False)
+    with pytest.raises(EventLogError, match=r"line 1502: empty id \(2 rows in lines 2-2,001 have none"):
+        load_events(tmp_path / "ids.csv")
+    monkeypatch.setattr(own_data, "CSV_BLOCK_BYTES", 4 << 10)
+    with pytest.raises(EventLogError) as err:
+        load_events(tmp_path / "ids.csv")
+    said = re.search(r"line 1502: empty id \((\d+) rows? in lines ([\d,]+)-([\d,]+) ha", str(err.value))
+    count, first, last = (int(g.replace(",", "")) for g in said.groups())
+    assert first <= 1502 <= last and last - first < 400, str(err.value)   # one block of 4 kB
+    assert count == sum(first <= line <= last for line in (1502, 1512))
 
 
 def test_gzip_csv(tmp_path):

@@ -398,6 +398,13 @@ def _where(df: pd.DataFrame, i: int) -> dict:
     return {"row": int(df["_row"].iloc[i])}
 
 
+def _rows_within(n: int, where, size: int, one: str = "row", many: str = "rows") -> str:
+    """A count of rows in a block, with where the block lies: "2 rows in lines 2-10,001". The
+    loader reads a large file in blocks, so a count is of one block, not the whole file."""
+    (unit, first), (_, last) = next(iter(where(0).items())), next(iter(where(size - 1).items()))
+    return f"{how_many(n, one, many)} in {unit}s {first:,}-{last:,}"
+
+
 #: a time of day followed by a UTC offset ("10:00:00+02:00", "10:00Z", "10:00 -0500")
 _OFFSET = r"\d:\d\d(:\d\d([.,]\d+)?)?\s*([zZ]|UTC|GMT|[+-]\d\d(:?\d\d)?)$"
 
@@ -477,8 +484,8 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     empty = text.isna() | (text == "")
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise EventLogError(f"empty timestamp ({int(empty.sum())} such rows)", path=path,
-                            column=column, **where(i))
+        count = _rows_within(int(empty.sum()), where, len(text), "such row", "such rows")
+        raise EventLogError(f"empty timestamp ({count})", path=path, column=column, **where(i))
     numeric = text.str.fullmatch(r"-?\d+(\.\d*)?")
     if numeric.all():
         number = pd.to_numeric(text)
@@ -595,7 +602,8 @@ def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
     empty = _empty_text(df[canon])
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
-        count = how_many(int(empty.sum()), "row in this block has", "rows in this block have")
+        n = int(empty.sum())
+        count = _rows_within(n, lambda j: _where(df, j), len(df)) + (" has" if n == 1 else " have")
         raise EventLogError(f"empty id ({count} none; pass drop_missing_ids=True / --drop-missing-ids "
                             "to skip them)",
                             path=path, column=source, **_where(df, i))

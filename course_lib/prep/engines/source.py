@@ -432,7 +432,7 @@ def check(engine, src: Source, d: Dialect) -> Facts:
                 "drop_missing_ids=True / --drop-missing-ids to skip them)", path=src.path,
                 column=src.columns[canon], **src.where(row[f"{canon}_first_empty"]))
     if row["time_empty"]:
-        raise EventLogError(f"empty timestamp ({int(row['time_empty']):,} such rows)", path=src.path,
+        raise EventLogError(f"empty timestamp ({how_many(int(row['time_empty']), 'such row', 'such rows')})", path=src.path,
                             column=src.columns["timestamp"], **src.where(row["time_first_empty"]))
     text_ids = {canon: bool(row.get(f"{canon}_text")) for canon in IDS if canon in src.columns}
     kind = src.kinds["timestamp"]
