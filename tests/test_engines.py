@@ -408,6 +408,22 @@ def test_prepare_says_1_session_not_1_sessions(tmp_path):
     assert not wrong.search(out.stdout), out.stdout
 
 
+def test_duckdb_reads_spreadsheet_exports_as_pandas_does(tmp_path):
+    """The engines name a CSV's columns as the loader does (trimmed, a BOM dropped, an empty name
+    by position), and DuckDB refuses an encoding it cannot read in one sentence."""
+    from test_own_data import EXPORTS
+
+    for i, text in enumerate(EXPORTS.values()):
+        (tmp_path / f"e{i}.csv").write_bytes(text.encode("utf-8"))
+        made = both(tmp_path / f"e{i}.csv", tmp_path / f"o{i}", test_days=1)
+        assert not isinstance(made["duckdb"], str), made
+        assert shard_digests(made["duckdb"]) == shard_digests(made["pandas"])
+    (tmp_path / "cp.csv").write_bytes("user_id,item_id,ts\n1,café,2024-01-01 10:00\n".encode("cp1252"))
+    with pytest.raises(EventLogError, match=r"cp\.csv: DuckDB reads CSV files in UTF-8, UTF-16 or "
+                                            r"latin-1, not cp1252: use --engine pandas"):
+        prepare(tmp_path / "cp.csv", tmp_path / "o-cp", engine="duckdb", encoding="cp1252")
+
+
 def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     chunks = [events for _, events in shop_event_chunks(60_000, chunk_events=20_000, seed=3)]
     assert len(chunks) == 3

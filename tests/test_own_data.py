@@ -200,6 +200,40 @@ def test_counts_in_an_error_say_which_lines_they_count(tmp_path, monkeypatch):
     assert count == sum(first <= line <= last for line in (1502, 1512))
 
 
+CLEAN = ("user_id,item_id,ts\n1,10,2024-01-01 10:00:00\n1,11,2024-01-01 10:01:00\n"
+         "2,10,2024-01-02 10:00:00\n")
+#: how spreadsheets, PowerShell and R write the same log
+EXPORTS = {
+    "spaces after the commas": CLEAN.replace(",", ", "),
+    "BOM, quoted names, CRLF": "\ufeff" + "\r\n".join(",".join(f'"{v}"' for v in line.split(","))
+                                                     for line in CLEAN.splitlines()) + "\r\n",
+    "trailing empty columns": CLEAN.replace(",", ";").replace("\n", ";;\n"),
+}
+
+
+@pytest.mark.parametrize("shape", EXPORTS)
+def test_spreadsheet_and_shell_exports_read_as_the_plain_file(tmp_path, shape):
+    """Padded names crashed the reader (pyarrow kept the spaces), a BOM before a quoted first name
+    named the column '"user_id"', and two empty trailing names were "named more than once"."""
+    (tmp_path / "clean.csv").write_text(CLEAN)
+    (tmp_path / "export.csv").write_bytes(EXPORTS[shape].encode("utf-8"))
+    expected = load_events(tmp_path / "clean.csv")
+    got = load_events(tmp_path / "export.csv")
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs["columns"] == expected.attrs["columns"]
+
+
+@pytest.mark.parametrize("sep", ["\t", "\\t", "tab"])
+def test_a_tab_separator_as_a_shell_passes_it(tmp_path, sep):
+    (tmp_path / "clean.csv").write_text(CLEAN)
+    (tmp_path / "t.tsv").write_text(CLEAN.replace(",", "\t"))
+    pd.testing.assert_frame_equal(load_events(tmp_path / "t.tsv", sep=sep),
+                                  load_events(tmp_path / "clean.csv"))
+    with pytest.raises(EventLogError, match=r"t\.tsv: the separator must be one character, not "
+                                            r"'ab' \(a tab is --sep '\\t' or --sep tab\)"):
+        load_events(tmp_path / "t.tsv", sep="ab")
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

@@ -206,7 +206,26 @@ def _first_bad_utf8_line(path: Path, encoding: str) -> tuple[int, str] | None:
     return None
 
 
+#: a separator as a shell passes it: --sep '\t' arrives as a backslash and a t
+_SEPARATOR_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t", "semicolon": ";", "comma": ","}
+
+
+def _separator(sep: str | None, path) -> str | None:
+    """``sep`` as one character (``"\\t"`` and ``"tab"`` are a tab), or one clear error."""
+    if sep is None:
+        return None
+    sep = _SEPARATOR_NAMES.get(sep, sep)
+    if len(sep) != 1:
+        raise EventLogError(f"the separator must be one character, not {sep!r} (a tab is "
+                            "--sep '\\t' or --sep tab)", path=path)
+    return sep
+
+
 def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], str]:
+    """The column names and the separator of a CSV file. Names are trimmed (``user_id, item_id``)
+    and a byte-order mark is dropped before the header is parsed, so that a quoted first name
+    stays a name; an empty name (a spreadsheet's trailing separators) is named by its position."""
+    sep = _separator(sep, path)
     try:
         with _open_text(path, encoding) as fh:
             sample = fh.read(64 * 1024)
@@ -220,12 +239,12 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
         raise EventLogError(f"cannot be read ({exc})", path=path) from None
     if not sample.strip():
         raise EventLogError("the file is empty", path=path)
-    first_line = sample.splitlines()[0]
+    first_line = sample.splitlines()[0].lstrip("\ufeff")
     if sep is None:
         counts = {d: first_line.count(d) for d in [",", ";", "\t", "|"]}
         sep = max(counts, key=counts.get) if max(counts.values()) > 0 else ","
     header = next(csv.reader([first_line], delimiter=sep))
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [h.strip() or f"(unnamed column {i + 1})" for i, h in enumerate(header)]
     if len(header) == 1:
         others = {d: first_line.count(d) for d in [",", ";", "\t", "|"] if d != sep}
         best = max(others, key=others.get)
@@ -243,8 +262,9 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
 CSV_BLOCK_BYTES = 16 << 20
 
 
-def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
-    """Yield pandas DataFrames of string columns, streaming through pyarrow."""
+def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: list[str]):
+    """Yield pandas DataFrames of string columns, streaming through pyarrow; the columns are
+    named as :func:`_csv_header` names them (trimmed), not as the file writes them."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -258,7 +278,7 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str):
         reader = pcsv.open_csv(
             str(path),
             read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=encoding,
-                                          use_threads=False),
+                                          use_threads=False, column_names=header, skip_rows=1),
             parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
             convert_options=pcsv.ConvertOptions(
                 include_columns=cols, column_types={c: pa.string() for c in cols},
@@ -796,6 +816,8 @@ def read_header(path, *, sep: str | None = None, encoding: str = "utf-8", rows: 
             try:
                 preview = pd.read_csv(path, sep=sep, nrows=rows, dtype=str, encoding=encoding,
                                       keep_default_na=False)
+                if len(preview.columns) == len(header):   # named as the loader names them
+                    preview.columns = header
             except (ValueError, UnicodeDecodeError):  # load_events says what is wrong
                 pass
         return Header(header, sep, preview.head(rows).astype(str))
@@ -904,8 +926,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                 yield df
 
         columns = list(dict.fromkeys(src for _, src in cmap.items()))
-        blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding)), cmap,
-                                   path, finish)
+        blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding, header)),
+                                   cmap, path, finish)
     elif kind == "parquet":
         pf = open_parquet(path)
         header = list(pf.schema_arrow.names)
@@ -1109,7 +1131,8 @@ def load_series(path, *, time: str, value: str, sep=None, time_format=None,
         for col in (time, value):
             if col not in header:
                 raise column_not_found(path, col, header)
-        frame = pd.concat(list(_csv_batches(path, [time, value], sep, encoding)), ignore_index=True)
+        frame = pd.concat(list(_csv_batches(path, [time, value], sep, encoding, header)),
+                          ignore_index=True)
         frame["_line"] = np.arange(2, len(frame) + 2)
     if frame.empty:
         raise EventLogError("the file has a header but no rows", path=path)

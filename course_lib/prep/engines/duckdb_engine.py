@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.sql import DUCKDB, literal
 
 DEFAULT_MEMORY_LIMIT = "3GB"
@@ -50,9 +51,15 @@ class DuckDBEngine:
             self.con.execute("SET preserve_insertion_order = true")
             encoding = src.encoding.lower().replace("_", "-")
             encoding = {"utf8": "utf-8", "latin1": "latin-1"}.get(encoding, encoding)
+            if encoding not in ("utf-8", "utf-16", "latin-1"):
+                raise EventLogError(f"DuckDB reads CSV files in UTF-8, UTF-16 or latin-1, not "
+                                    f"{src.encoding}: use --engine pandas, or save the file as "
+                                    "UTF-8", path=src.path)
+            names = "[" + ", ".join(literal(name) for name in src.header) + "]"
             scan = (f"SELECT *, ROW_NUMBER() OVER () - 1 AS __pos FROM read_csv({path}, "
-                    f"header = true, all_varchar = true, delim = {literal(src.sep)}, "
-                    f"quote = '\"', escape = '\"', encoding = {literal(encoding)})")
+                    f"header = true, names = {names}, all_varchar = true, "
+                    f"delim = {literal(src.sep)}, quote = '\"', escape = '\"', "
+                    f"encoding = {literal(encoding)})")
         if src.kind == "parquet":
             self.view("raw", scan)
         else:  # parsed once, stored with its row numbers, then order no longer matters

@@ -64,6 +64,9 @@ class Source:
     default_event: str = "view"
     drop_duplicates: bool = False
     notes: list = field(default_factory=list)
+    #: a CSV file's column names as the loader reads them (trimmed; an empty name by position):
+    #: the engines name the columns so, not as the file writes them
+    header: tuple = ()
 
     def where(self, pos: int) -> dict:
         """The loader's way of naming a row: a line of a CSV file, a row of Parquet."""
@@ -127,6 +130,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         raise EventLogError("is a folder, not a file (DuckDB and Spark read one Parquet or CSV "
                             "file here)", path=path)
     kind = file_kind(path)
+    header = ()
     if kind == "jsonl":
         raise EventLogError("DuckDB and Spark read Parquet or CSV here; use --engine pandas for "
                             "JSON Lines, or convert the file", path=path)
@@ -170,8 +174,8 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         kinds = {canon: _arrow_kind(schema.field(src).type) for canon, src in columns.items()}
     else:
         kinds = {canon: "text" for canon in columns}
-        if sep is None:
-            sep = read_header(path, encoding=encoding).sep
+        layout = read_header(path, sep=sep, encoding=encoding)
+        sep, header = layout.sep, tuple(layout.columns)
     if kinds["timestamp"] != "text":
         time_format = None
     elif time_format is None and kind == "csv":
@@ -184,7 +188,8 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
                   time_formats=ambiguous, session_gap=session_gap, drop_missing_ids=drop_missing_ids,
-                  default_event=default_event, drop_duplicates=drop_duplicates, notes=notes)
+                  default_event=default_event, drop_duplicates=drop_duplicates, notes=notes,
+                  header=header)
 
 
 def _arrow_kind(arrow_type) -> str:

@@ -136,6 +136,8 @@ class SparkEngine:
         df = (reader.option("header", True).option("sep", src.sep).option("quote", '"')
               .option("escape", '"').option("encoding", src.encoding).option("mode", "FAILFAST")
               .csv(str(src.path)))
+        if len(src.header) == len(df.columns):   # named as the loader names them (trimmed)
+            df = df.toDF(*src.header)
         marked = df.select("*", F.col("_metadata.file_block_start").alias("__block"),
                            F.monotonically_increasing_id().alias("__mono"))
         blocks = (marked.groupBy("__block").agg(F.min("__mono").alias("first"),
