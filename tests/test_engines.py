@@ -424,6 +424,33 @@ def test_duckdb_reads_spreadsheet_exports_as_pandas_does(tmp_path):
         prepare(tmp_path / "cp.csv", tmp_path / "o-cp", engine="duckdb", encoding="cp1252")
 
 
+def malformed_beyond_the_head(tmp_path: Path) -> dict:
+    """CSV files with one malformed line past the loader's 10,000 (test_engines_spark uses them)."""
+    n = 12_000
+    lines = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7, "time": pd.date_range(
+        "2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")}).to_csv(index=False).splitlines()
+    files = {}
+    for name, line in (("short", "1,2"), ("quote", '1,"2,2024-01-09 10:00:00'),
+                       ("bytes", "1,\udcff,2024-01-09 10:00:00")):
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_bytes("\n".join(lines[:11_001] + [line] + lines[11_001:]).encode(
+            "utf-8", "surrogateescape"))
+    return files
+
+
+def test_duckdb_names_a_malformed_line_beyond_the_head_in_the_loaders_words(tmp_path):
+    """DuckDB's CSV errors suggested its own options (null_padding, ignore_errors) in a traceback;
+    they are now the loader's sentence, with the line."""
+    said = {"short": "line 11002: 2 fields where the header has 3: '1,2'",
+            "quote": "line 11002: a quoted field opened on this line is never closed",
+            "bytes": "line 11002: not valid UTF-8; save the file as UTF-8 or pass --encoding latin-1"}
+    for name, path in malformed_beyond_the_head(tmp_path).items():
+        with pytest.raises(EventLogError) as err:
+            prepare(path, tmp_path / f"o-{name}", engine="duckdb")
+        assert str(err.value).startswith(f"{path}, {said[name]}"), str(err.value)
+        assert str(err.value).endswith("(--engine pandas checks every line and names each problem)")
+
+
 def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     chunks = [events for _, events in shop_event_chunks(60_000, chunk_events=20_000, seed=3)]
     assert len(chunks) == 3

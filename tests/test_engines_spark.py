@@ -88,3 +88,17 @@ def test_spark_agrees_on_small_logs_full_of_ties(tmp_path, seed, fmt, text_items
     if seed != 13:
         tables = [session_table(path, engine=e, test_days=days, **mapping) for e in ("pandas", "spark")]
         pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_spark_says_in_one_sentence_that_a_line_past_the_head_is_malformed(tmp_path):
+    """Spark's FAILFAST error was hundreds of lines of Java; it names no line, so the sentence
+    points to the engines that do."""
+    from test_engines import malformed_beyond_the_head
+
+    from course_lib.datasets import EventLogError
+
+    path = malformed_beyond_the_head(tmp_path)["short"]
+    with pytest.raises(EventLogError, match="short.csv: Spark found a malformed line past the first "
+                                            "10,000 .* --engine duckdb or pandas names the line"):
+        prepare(path, tmp_path / "o", engine="spark")
+

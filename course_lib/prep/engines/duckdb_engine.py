@@ -15,12 +15,33 @@ times larger than memory. Settings chosen deliberately:
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.sql import DUCKDB, literal
 
 DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def csv_error(path, message: str) -> EventLogError:
+    """DuckDB's error on a line of a CSV file (past the head the loader checked) in the loader's
+    words: the line, what is wrong and the fix, not DuckDB's own options, which the command
+    line does not offer."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    text = re.search(r"Original Line: ([^\n]*)", message)
+    text = text.group(1) if text else ""
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if text.count('"') % 2:
+        what = "a quoted field opened on this line is never closed (stray quote or truncated file?)"
+    elif fields:
+        what = f"{fields.group(2)} fields where the header has {fields.group(1)}: {text[:60]!r}"
+    elif "unicode" in message.lower() or "utf-8" in message.lower():
+        what = "not valid UTF-8; save the file as UTF-8 or pass --encoding latin-1"
+    else:
+        what = "DuckDB cannot read this line: " + message.splitlines()[0].removeprefix("Invalid Input Error: ")
+    return EventLogError(what + " (--engine pandas checks every line and names each problem)",
+                         path=path, line=int(line.group(1)) if line else None)
 
 
 class DuckDBEngine:
@@ -63,7 +84,12 @@ class DuckDBEngine:
         if src.kind == "parquet":
             self.view("raw", scan)
         else:  # parsed once, stored with its row numbers, then order no longer matters
-            self.table("raw", scan)
+            import duckdb
+
+            try:
+                self.table("raw", scan)
+            except duckdb.InvalidInputException as exc:
+                raise csv_error(src.path, str(exc)) from None
             self.con.execute("SET preserve_insertion_order = false")
 
     def rows(self, sql: str) -> list[dict]:

@@ -26,6 +26,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.names import EngineUnavailable
 from course_lib.prep.engines.sql import SPARK
 
@@ -140,17 +141,25 @@ class SparkEngine:
             df = df.toDF(*src.header)
         marked = df.select("*", F.col("_metadata.file_block_start").alias("__block"),
                            F.monotonically_increasing_id().alias("__mono"))
-        blocks = (marked.groupBy("__block").agg(F.min("__mono").alias("first"),
-                                                F.count(F.lit(1)).alias("n"))
-                  .orderBy("__block").collect())
-        offset, cases = 0, []
-        for b in blocks:
-            cases.append(f"WHEN {int(b['__block'])} THEN {offset - int(b['first'])}")
-            offset += int(b["n"])
-        shift = F.expr(f"CASE __block {' '.join(cases)} END") if cases else F.lit(0)
-        numbered = marked.withColumn("__pos", F.col("__mono") + shift).drop("__block", "__mono")
-        target = self.scratch / "raw"
-        numbered.write.mode("overwrite").parquet(str(target))
+        try:   # the passes over the whole file: where FAILFAST finds a malformed line
+            blocks = (marked.groupBy("__block").agg(F.min("__mono").alias("first"),
+                                                    F.count(F.lit(1)).alias("n"))
+                      .orderBy("__block").collect())
+            offset, cases = 0, []
+            for b in blocks:
+                cases.append(f"WHEN {int(b['__block'])} THEN {offset - int(b['first'])}")
+                offset += int(b["n"])
+            shift = F.expr(f"CASE __block {' '.join(cases)} END") if cases else F.lit(0)
+            numbered = marked.withColumn("__pos", F.col("__mono") + shift).drop("__block", "__mono")
+            target = self.scratch / "raw"
+            numbered.write.mode("overwrite").parquet(str(target))
+        except Exception as exc:   # py4j's Java error: hundreds of lines, no line number
+            if "MALFORMED" not in str(exc):
+                raise
+            raise EventLogError(
+                "Spark found a malformed line past the first 10,000 (a wrong number of fields, a "
+                "stray quote or a truncated last line) and does not say which: --engine duckdb or "
+                "pandas names the line", path=src.path) from None
         self.spark.read.parquet(str(target)).createOrReplaceTempView("raw")
 
     def rows(self, sql: str) -> list[dict]:
