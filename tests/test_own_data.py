@@ -234,6 +234,18 @@ def test_a_tab_separator_as_a_shell_passes_it(tmp_path, sep):
         load_events(tmp_path / "t.tsv", sep="ab")
 
 
+@pytest.mark.parametrize("name, start, said", [
+    ("events.xlsx", b"PK\x03\x04", "is an Excel workbook (.xlsx) or a zip archive: save the sheet as CSV"),
+    ("events.zip", b"PK\x03\x04", "or a zip archive: save the sheet as CSV (UTF-8) or Parquet, or unzip"),
+    ("events.xls", b"\xd0\xcf\x11\xe0", "is an old Excel workbook (.xls): save the sheet as CSV"),
+    ("events.csv", b"PAR1", "is a Parquet file: give it the name ending .parquet")])
+def test_a_workbook_or_archive_is_named_for_what_it_is(tmp_path, name, start, said):
+    """Read as CSV by their names, these gave an encoding error and then a header of binary."""
+    (tmp_path / name).write_bytes(start + bytes(range(256)) * 4)
+    with pytest.raises(EventLogError, match=re.escape(f"{tmp_path / name}: ") + ".*" + re.escape(said)):
+        load_events(tmp_path / name)
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

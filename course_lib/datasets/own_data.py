@@ -190,6 +190,25 @@ def _open_text(path: Path, encoding: str):
     return open(path, encoding=encoding, newline="")
 
 
+#: the first bytes of files that are read as CSV by their name but are not text
+_NOT_TEXT = {b"PK\x03\x04": ("an Excel workbook (.xlsx) or a zip archive: save the sheet as CSV "
+                              "(UTF-8) or Parquet, or unzip the archive and pass the file inside"),
+             b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls): save the sheet as CSV (UTF-8) or Parquet",
+             b"PAR1": "a Parquet file: give it the name ending .parquet"}
+
+
+def _check_is_text(path: Path) -> None:
+    """A workbook, an archive or a Parquet file named like a CSV file: one sentence saying what
+    it is, instead of an encoding error and a header of binary."""
+    if path.suffix == ".gz":
+        return
+    with open(path, "rb") as fh:
+        start = fh.read(4)
+    for magic, what in _NOT_TEXT.items():
+        if start.startswith(magic):
+            raise EventLogError(f"is {what}", path=path)
+
+
 def _enc_name(encoding: str) -> str:
     return "UTF-8" if encoding.lower().replace("-", "").replace("_", "") == "utf8" else encoding
 
@@ -226,6 +245,7 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     and a byte-order mark is dropped before the header is parsed, so that a quoted first name
     stays a name; an empty name (a spreadsheet's trailing separators) is named by its position."""
     sep = _separator(sep, path)
+    _check_is_text(path)
     try:
         with _open_text(path, encoding) as fh:
             sample = fh.read(64 * 1024)
