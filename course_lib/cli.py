@@ -620,7 +620,11 @@ class Terminated(KeyboardInterrupt):
     output folder is removed on the way out (:func:`course_lib.files.write_folder`)."""
 
 
+_TERMINATED = threading.Event()   # set by SIGTERM: an engine may turn Terminated into its own error
+
+
 def _raise_terminated(signum, frame):
+    _TERMINATED.set()
     raise Terminated()
 
 
@@ -635,6 +639,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
     before = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+    _TERMINATED.clear()
     try:
         return args.func(args)
     except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError,
@@ -649,7 +654,7 @@ def main(argv=None) -> int:
         written = out is not None and Path(out).is_dir() and any(Path(out).iterdir())
         where = "" if out is None else f"; {out} was written" if written else f"; nothing written to {out}"
         print(f"course-lib: interrupted{where}", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return 143 if isinstance(exc, Terminated) or _TERMINATED.is_set() else 130
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)

@@ -451,6 +451,31 @@ def test_duckdb_names_a_malformed_line_beyond_the_head_in_the_loaders_words(tmp_
         assert str(err.value).endswith("(--engine pandas checks every line and names each problem)")
 
 
+def test_sigterm_during_a_duckdb_query_is_an_interruption_not_a_traceback(tmp_path, monkeypatch):
+    """DuckDB turns a signal during a query into "RuntimeError: Query interrupted"; the command
+    line then printed a traceback. It is an interruption again: exit code 143, nothing written."""
+    import signal
+    import threading
+
+    import course_lib.prep.engines as engines
+
+    def a_long_query(runner, *args, **kwargs):   # the signal arrives while DuckDB works
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        runner.rows("SELECT SUM(i * i % 7) FROM range(20000000000) t(i)")
+        raise AssertionError("the query was not interrupted")
+
+    monkeypatch.setattr(engines, "prepare_with_sql", a_long_query)
+    (tmp_path / "e.csv").write_text("user,item,time\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:01\n")
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        result = run_cli("prepare", tmp_path / "e.csv", "--engine", "duckdb", "--out", tmp_path / "o")
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert result.returncode == 143, result.stderr
+    assert result.stderr.endswith(f"course-lib: interrupted; nothing written to {tmp_path / 'o'}\n")
+    assert sorted(os.listdir(tmp_path)) == ["e.csv"]
+
+
 def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     chunks = [events for _, events in shop_event_chunks(60_000, chunk_events=20_000, seed=3)]
     assert len(chunks) == 3

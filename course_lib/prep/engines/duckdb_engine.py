@@ -16,6 +16,7 @@ times larger than memory. Settings chosen deliberately:
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from course_lib.datasets.schema import EventLogError
@@ -44,6 +45,20 @@ def csv_error(path, message: str) -> EventLogError:
                          path=path, line=int(line.group(1)) if line else None)
 
 
+@contextmanager
+def _interruptible():
+    """Ctrl-C or SIGTERM during a query is a KeyboardInterrupt again: DuckDB turns it into
+    "RuntimeError: Query interrupted", which the command line would show as a traceback."""
+    import duckdb
+
+    try:
+        yield
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
+
+
 class DuckDBEngine:
     dialect = DUCKDB
 
@@ -69,7 +84,7 @@ class DuckDBEngine:
             scan = f"SELECT *, file_row_number AS __pos FROM read_parquet({path}, file_row_number = true)"
         else:
             # rows numbered in file order: the scan keeps that order when asked to
-            self.con.execute("SET preserve_insertion_order = true")
+            self.execute("SET preserve_insertion_order = true")
             encoding = src.encoding.lower().replace("_", "-")
             encoding = {"utf8": "utf-8", "latin1": "latin-1"}.get(encoding, encoding)
             if encoding not in ("utf-8", "utf-16", "latin-1"):
@@ -90,22 +105,26 @@ class DuckDBEngine:
                 self.table("raw", scan)
             except duckdb.InvalidInputException as exc:
                 raise csv_error(src.path, str(exc)) from None
-            self.con.execute("SET preserve_insertion_order = false")
+            self.execute("SET preserve_insertion_order = false")
+
+    def execute(self, sql: str):
+        with _interruptible():
+            return self.con.execute(sql)
 
     def rows(self, sql: str) -> list[dict]:
-        cursor = self.con.execute(sql)
+        cursor = self.execute(sql)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def view(self, name: str, sql: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        self.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
     def table(self, name: str, sql: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        self.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
     def batches(self, sql: str, rows: int = 200_000):
-        reader = self.con.sql(sql).to_arrow_reader(rows)
-        yield from reader
+        with _interruptible():
+            yield from self.con.sql(sql).to_arrow_reader(rows)
 
     def close(self) -> None:
         self.con.close()
