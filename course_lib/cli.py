@@ -272,6 +272,12 @@ def _next_item_prepared(args) -> int:
         raise EventLogError("--pretrained reads an event log (EVENTS), not a prepared folder")
     out = new_output_folder(args.out)
     data = PreparedData(args.prepared)
+    counts = data.manifest["counts"]
+    if not counts["windows"] or not counts["prefixes"]:
+        raise EventLogError(f"{how_many(counts['windows'], 'training window', 'training windows')} and "
+                            f"{how_many(counts['prefixes'], 'test prefix', 'test prefixes')}: nothing "
+                            "to train on or to test; prepare the log again with another --test-days",
+                            path=args.prepared)
     settings = replace(next_item_settings(args, args.models), max_len=data.max_len)
     distribution = data_parallel() if args.data_parallel else None
     if distribution is not None:
@@ -307,6 +313,10 @@ def cmd_prepare(args) -> int:
     if args.treatment:
         raise SettingsError("prepare reads events for next-item training; a campaign's treatment "
                             "column is for `course-lib report` (its uplift task)")
+    if args.max_len < 1:
+        raise SettingsError(f"--max-len must be a whole number of at least 1, got {args.max_len}")
+    if not args.test_days > 0:
+        raise SettingsError(f"--test-days must be positive, got {args.test_days:g}")
     options = loader_options(args)
     del options["treatment"]
     options["exclude"] = [*options["exclude"], "treatment"]   # never read as events

@@ -39,7 +39,7 @@ def both(path: Path, folder: Path, rows_per_shard: int = 7, **options):
     out = {}
     for engine in ("pandas", "duckdb"):
         try:
-            out[engine] = prepare(path, folder / engine, engine=engine,
+            out[engine] = prepare(path, folder / engine, engine=engine, allow_empty=True,
                                   rows_per_shard=rows_per_shard, **options)
         except EventLogError as exc:
             out[engine] = f"error: {type(exc).__name__}"
@@ -258,7 +258,7 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
             prepare(tmp_path / "empty_id.parquet", tmp_path / "o2", engine=engine)
         assert str(err.value).startswith(f"{tmp_path / 'empty_id.parquet'}, column 'item', row 10041: "
                                          "empty id (1 row "), (engine, str(err.value))
-    dropped = {e: prepare(tmp_path / "empty_id.parquet", tmp_path / f"d-{e}", engine=e,
+    dropped = {e: prepare(tmp_path / "empty_id.parquet", tmp_path / f"d-{e}", engine=e, allow_empty=True,
                           drop_missing_ids=True, test_days=1) for e in ("pandas", "duckdb")}
     assert shard_digests(dropped["pandas"]) == shard_digests(dropped["duckdb"])
     assert "dropped 1 row with an empty id" in dropped["duckdb"]["notes"]
@@ -335,7 +335,8 @@ def test_duckdb_counts_and_drops_rows_logged_twice_beyond_the_head(tmp_path):
         assert "dropped 3 rows that repeated an earlier row in every column read (drop_duplicates / " \
                "--drop-duplicates)" in dropped[engine]["notes"], dropped[engine]["notes"]
     log.to_csv(tmp_path / "once.csv", index=False)
-    once = prepare(tmp_path / "once.csv", tmp_path / "o-once", engine="duckdb", test_days=1)
+    once = prepare(tmp_path / "once.csv", tmp_path / "o-once", engine="duckdb", test_days=1,
+                   allow_empty=True)
     assert not any("repeat" in note for note in once["notes"])
 
 
@@ -353,7 +354,7 @@ def test_duckdb_refuses_to_drop_duplicates_over_fewer_columns_than_the_loader(tm
                        r"--price too, which the duckdb engine does not read: leave out that option"):
         prepare(path, tmp_path / "out", engine="duckdb", drop_duplicates=True, price="price", test_days=1)
     made = prepare(path, tmp_path / "out", engine="duckdb", drop_duplicates=True, exclude=["price"],
-                   test_days=1)
+                   test_days=1, allow_empty=True)
     assert "dropped 1 row that repeated an earlier row in every column read (drop_duplicates / " \
            "--drop-duplicates)" in made["notes"]
     assert made["counts"]["events"] == 2
@@ -389,6 +390,30 @@ def test_the_head_is_checked_by_the_loader_itself(tmp_path):
 
 # --------------------------------------------------------------------------- #
 # the chunked generator (100M events for the benchmark)
+
+def test_prepare_refuses_a_cut_that_leaves_nothing_to_train_or_test(tmp_path):
+    """A test window longer than the log wrote a folder of 0 windows and 0 prefixes (exit 0), on
+    which next-item --prepared then crashed; --test-days 0 and --max-len 0 were tracebacks."""
+    path = tmp_path / "two_users.csv"
+    path.write_text("user,item,time\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:01\n"
+                    "2,a,2024-01-03 10:00\n2,b,2024-01-03 10:01\n")
+    for engine in ("pandas", "duckdb"):
+        out = run_cli("prepare", path, "--engine", engine, "--test-days", "100", "--out", tmp_path / "o")
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.startswith(f"course-lib: error: {path}: too little data for next-item training "
+                                     "and testing: cut at 2023-09-25T10:01:00, 0 training windows from "
+                                     "0 sessions and 0 test prefixes from 0 sessions"), out.stderr
+        assert out.stderr.rstrip().endswith("try another --test-days (test_days=)")
+    for option, said in (("--test-days=0", "--test-days must be positive, got 0"),
+                         ("--max-len=0", "--max-len must be a whole number of at least 1, got 0")):
+        out = run_cli("prepare", path, option, "--out", tmp_path / "o")
+        assert (out.returncode, out.stderr) == (2, f"course-lib: error: {said}\n")
+    prepare(path, tmp_path / "empty", test_days=100, allow_empty=True)   # as an older version wrote
+    out = run_cli("next-item", "--prepared", tmp_path / "empty", "--models", "pop", "--out", tmp_path / "r")
+    assert out.returncode == 2 and "0 training windows and 0 test prefixes: nothing to train on or to " \
+                                   "test" in out.stderr, out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "two_users.csv"]
+
 
 def test_prepare_says_1_session_not_1_sessions(tmp_path):
     """On a log this small every count is 1: each engine's progress lines and the command's summary

@@ -78,7 +78,7 @@ def test_spark_agrees_on_small_logs_full_of_ties(tmp_path, seed, fmt, text_items
     mapping = {**MAPPING, **({"session": "visit"} if with_session else {}), "drop_duplicates": copies}
     days = 2 / 24
     out = {e: prepare(path, tmp_path / e, engine=e, test_days=days, max_len=3, rows_per_shard=50,
-                      **mapping) for e in ("pandas", "spark")}
+                      allow_empty=True, **mapping) for e in ("pandas", "spark")}
     assert out["pandas"]["counts"]["test_sessions"] > 0
     if copies:
         assert out["spark"]["counts"]["events"] == out["pandas"]["counts"]["events"] <= 400

@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_lib.datasets.own_data import how_many
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep import prepared
 from course_lib.prep.engines.duckdb_engine import DuckDBEngine
@@ -59,14 +60,15 @@ def _scratch_folder(scratch, near: Path) -> Path:
 def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_len: int = 10,
             session_gap: str = "30min", rows_per_shard: int | None = None,
             memory_limit: str | None = None, threads: int | None = None, scratch=None,
-            log=None, **loader_options) -> dict:
+            log=None, allow_empty: bool = False, **loader_options) -> dict:
     """Prepare ``events`` for next-item training into the new folder ``out``; return the manifest.
 
     ``loader_options`` are :func:`~course_lib.datasets.load_events`'s (``user=``,
     ``item=``, ``time=``, ``time_unit=``...). ``memory_limit`` and ``threads``
     bound DuckDB (its buffer pool) and Spark (its driver); ``scratch`` is where
     their intermediate data goes (default: beside ``out``; removed afterwards).
-    ``out`` is written completely or not at all.
+    ``out`` is written completely or not at all; a log that gives no training window or no
+    test prefix is an error, unless ``allow_empty`` (the engines' agreement tests).
     """
     check_engine(engine)
     unknown = sorted(set(loader_options) - set(LOADER_OPTIONS))
@@ -116,6 +118,8 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             engine_settings = {"memory_limit": memory_limit, "threads": threads}
+        if not allow_empty:
+            enough_to_train_and_test(body, events)
         source = Path(events)
         manifest = {"engine": engine, "engine_version": version,
                     "source": {"path": str(source), "bytes": source.stat().st_size,
@@ -124,6 +128,21 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
                     **body, "total_seconds": round(time.perf_counter() - started, 2)}
         prepared.write_manifest(folder, manifest)
     return prepared.PreparedData(out, verify=False).manifest
+
+
+def enough_to_train_and_test(body: dict, path) -> None:
+    """One sentence where the cut leaves no training window or no test prefix: such a folder
+    could not be trained or tested on (``next-item`` says the same of an event log)."""
+    c = body["counts"]
+    if c["windows"] and c["prefixes"]:
+        return
+    raise EventLogError(
+        f"too little data for next-item training and testing: cut at {body['cut']}, "
+        f"{how_many(c['windows'], 'training window', 'training windows')} from "
+        f"{how_many(c['train_sessions'], 'session', 'sessions')} and "
+        f"{how_many(c['prefixes'], 'test prefix', 'test prefixes')} from "
+        f"{how_many(c['test_sessions'], 'session', 'sessions')} (a session counts from two "
+        "events); try another --test-days (test_days=)", path=path)
 
 
 def session_table(events, *, engine: str = "pandas", test_days: float = 7,
