@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -61,6 +62,35 @@ def _usual_mode(mode: int) -> int:
     return mode & ~umask
 
 
+@contextmanager
+def new_folder(out):
+    """A temporary folder beside the new folder ``out``, which becomes ``out`` only if the block
+    succeeds (``course-lib prepare`` writes its shards into it; :func:`write_folder`).
+
+    On any error the temporary folder, and the folders above it that were made for it, are
+    removed, and ``out`` is left as it was. ``out`` gets the permissions of a folder made the
+    ordinary way (not a temporary folder's 0700).
+    """
+    out = new_output_folder(out)
+    made = [p for p in out.absolute().parents if not p.exists()]   # removed again on a failure
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, _usual_mode(0o777))   # as mkdir would make it, not mkdtemp's 0700
+        if out.exists():
+            out.rmdir()  # empty: checked by new_output_folder
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for parent in made:   # innermost first; only if still empty
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+        raise
+
+
 def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
     """Write ``files`` (name -> ``write(path)``) into the new folder ``out``, atomically.
 
@@ -69,20 +99,10 @@ def write_folder(out, files: Mapping[str, Callable[[Path], object]]) -> Path:
     returned. If one raises, the temporary folder is removed and the error
     goes on; ``out`` is left as it was.
     """
-    out = new_output_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+    with new_folder(out) as tmp:
         for name, write in files.items():
             write(tmp / name)
-        os.chmod(tmp, _usual_mode(0o777))   # as mkdir would make it, not mkdtemp's 0700
-        if out.exists():
-            out.rmdir()  # empty: checked by new_output_folder
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
 
 
 def replace_file(path, text: str | bytes) -> Path:

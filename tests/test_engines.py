@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from engine_logs import MAPPING, describe, random_log, shard_digests, write
 
-from course_lib.datasets import EventLogError, make_shop
+from course_lib.datasets import EventLogError, load_events, make_shop
 from course_lib.datasets.synthetic import shop_event_chunks
 from course_lib.prep.engines import UnknownEngine, prepare, session_table
 from course_lib.prep.next_item import next_item_split, sequence_events, training_windows
@@ -431,6 +431,12 @@ def test_prepare_says_1_session_not_1_sessions(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "1 training session -> 1 window, 1 test session -> 1 prefix, 2 items" in out.stdout, out.stdout
     assert not wrong.search(out.stdout), out.stdout
+    described = [PreparedData(tmp_path / "cli").describe(),
+                 next_item_split(load_events(path), test_days=1).describe()]
+    assert "1 training session (1 window), 1 test session (1 prediction), 2 items; 0 test events" \
+        in described[0], described
+    assert "1 training session, 1 test session (1 prediction), 2 items; 0 test events" in described[1]
+    assert not any(wrong.search(text) for text in described), described
 
 
 def test_duckdb_reads_spreadsheet_exports_as_pandas_does(tmp_path):

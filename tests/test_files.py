@@ -28,6 +28,9 @@ def test_a_failing_writer_leaves_nothing(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         write_folder(tmp_path / "out", {"a.txt": lambda p: p.write_text("a"), "b.txt": broken})
     assert os.listdir(tmp_path) == []
+    with pytest.raises(OSError, match="disk full"):   # nor the folders made on the way to it
+        write_folder(tmp_path / "new" / "deeper" / "out", {"b.txt": broken})
+    assert os.listdir(tmp_path) == []
 
 
 def test_an_empty_folder_is_used_a_folder_with_files_never(tmp_path):
@@ -70,6 +73,25 @@ def test_the_folder_gets_the_usual_permissions_not_a_temporary_folders(tmp_path)
     finally:
         os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o755
+
+
+def test_prepare_writes_its_folder_as_every_command_does(tmp_path):
+    """course-lib prepare wrote a 0700 folder (a temporary folder's), and left the folders it had
+    made above --out after an error; it now writes through files.new_folder as the others do."""
+    from course_lib.prep.engines import prepare
+
+    (tmp_path / "e.csv").write_text("user,item,time\n1,a,2024-01-01 10:00\n1,b,2024-01-01 10:01\n"
+                                    "2,a,2024-01-03 10:00\n2,b,2024-01-03 10:01\n")
+    umask = os.umask(0o022)
+    try:
+        manifest = prepare(tmp_path / "e.csv", tmp_path / "prepared", test_days=1)
+        with pytest.raises(Exception, match="too little data"):
+            prepare(tmp_path / "e.csv", tmp_path / "new" / "deeper" / "out", test_days=100)
+    finally:
+        os.umask(umask)
+    assert manifest["counts"]["prefixes"] == 1
+    assert (tmp_path / "prepared").stat().st_mode & 0o777 == 0o755
+    assert sorted(os.listdir(tmp_path)) == ["e.csv", "prepared"]
 
 
 def test_an_output_folder_that_cannot_be_made_fails_before_any_work(tmp_path, monkeypatch):

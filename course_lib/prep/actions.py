@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.prep.sequences import ItemVocab
 
 #: event type -> code (0 is padding)
@@ -99,11 +100,12 @@ class ActionLog:
 
     def describe(self) -> str:
         kinds = {name: int((self.events == code).sum()) for name, code in EVENT_CODES.items()}
-        kinds = ", ".join(f"{v:,} {k}s" for k, v in kinds.items() if v)
+        kinds = ", ".join(how_many(v, k, f"{k}s") for k, v in kinds.items() if v)
         unknown = int((self.items == self.unknown_code).sum())
-        return (f"{self.n_actions:,} actions of {len(self.users):,} users ({kinds}), "
-                f"{len(self.vocab):,} items in the vocabulary"
-                + (f", {unknown:,} actions on unknown items" if unknown else ""))
+        return (f"{how_many(self.n_actions, 'action', 'actions')} of "
+                f"{how_many(len(self.users), 'user', 'users')} ({kinds}), "
+                f"{how_many(len(self.vocab), 'item', 'items')} in the vocabulary"
+                + (f", {how_many(unknown, 'action', 'actions')} on unknown items" if unknown else ""))
 
     def windows_at(self, ends, max_len: int, at=None) -> ActionWindows:
         """The window of the last ``max_len`` actions up to position ``ends[i]`` (included).

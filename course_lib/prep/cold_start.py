@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.prep.split import cut_before_last_days, time_split
 
 
@@ -42,10 +43,13 @@ class ColdStartCases:
         return self.catalogue.get_indexer(pd.Series(self.targets))
 
     def describe(self) -> str:
-        return (f"cut {self.cut:%Y-%m-%d %H:%M}: {self.dropped_events:,} test events on items never seen "
-                f"in training ({len(self.new_items):,} new items); {len(self):,} of them follow another "
-                f"line of their session ({len(np.unique(self.sessions)):,} sessions) and are the cases; "
-                f"catalogue {len(self.catalogue):,} items")
+        sessions = len(np.unique(self.sessions))
+        return (f"cut {self.cut:%Y-%m-%d %H:%M}: "
+                f"{how_many(self.dropped_events, 'test event', 'test events')} on items never seen "
+                f"in training ({how_many(len(self.new_items), 'new item', 'new items')}); {len(self):,} "
+                f"of them follow another line of their session "
+                f"({how_many(sessions, 'session', 'sessions')}) and are the cases; "
+                f"catalogue {how_many(len(self.catalogue), 'item', 'items')}")
 
 
 def cold_start_cases(events: pd.DataFrame, test_days: float) -> ColdStartCases:

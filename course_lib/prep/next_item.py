@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.prep.sequences import (ItemVocab, group_arrays, prefix_targets,
                                        sessions_to_arrays)
 from course_lib.prep.split import cut_before_last_days, time_split
@@ -41,9 +42,11 @@ class NextItemSplit:
 
     def describe(self) -> str:
         n_pred = int(sum(len(s) - 1 for s in self.test))
-        return (f"cut {self.cut:%Y-%m-%d %H:%M}: {len(self.train):,} training sessions, "
-                f"{len(self.test):,} test sessions ({n_pred:,} predictions), "
-                f"{self.n_items:,} items; {self.dropped_unknown:,} test events with unseen items dropped")
+        return (f"cut {self.cut:%Y-%m-%d %H:%M}: "
+                f"{how_many(len(self.train), 'training session', 'training sessions')}, "
+                f"{how_many(len(self.test), 'test session', 'test sessions')} "
+                f"({how_many(n_pred, 'prediction', 'predictions')}), {how_many(self.n_items, 'item', 'items')}; "
+                f"{how_many(self.dropped_unknown, 'test event', 'test events')} with unseen items dropped")
 
 
 def sequence_events(events: pd.DataFrame, event_types="auto") -> pd.DataFrame:

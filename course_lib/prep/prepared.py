@@ -22,14 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.sequences import ItemVocab
 
@@ -63,28 +61,6 @@ def sha256(path: Path, block: int = 1 << 22) -> str:
 
 # --------------------------------------------------------------------------- #
 # writing
-
-@contextmanager
-def new_folder(out):
-    """A temporary folder beside ``out`` that becomes ``out`` only if the block succeeds.
-
-    ``out`` must not exist or be empty (checked before any work); on any
-    error the temporary folder is removed and ``out`` is left as it was.
-    """
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"{out} exists and is not an empty folder; choose a new --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
 
 def _schema(part: str, max_len: int):
     import pyarrow as pa
@@ -265,10 +241,13 @@ class PreparedData:
     def describe(self) -> str:
         c = self.counts
         return (f"prepared by {self.manifest['engine']} from {self.manifest['source']['path']}: cut "
-                f"{self.cut:%Y-%m-%d %H:%M}, {c['train_sessions']:,} training sessions "
-                f"({c['windows']:,} windows), {c['test_sessions']:,} test sessions "
-                f"({c['prefixes']:,} predictions), {self.n_items:,} items; "
-                f"{c['dropped_unknown']:,} test events with unseen items dropped")
+                f"{self.cut:%Y-%m-%d %H:%M}, "
+                f"{how_many(c['train_sessions'], 'training session', 'training sessions')} "
+                f"({how_many(c['windows'], 'window', 'windows')}), "
+                f"{how_many(c['test_sessions'], 'test session', 'test sessions')} "
+                f"({how_many(c['prefixes'], 'prediction', 'predictions')}), "
+                f"{how_many(self.n_items, 'item', 'items')}; "
+                f"{how_many(c['dropped_unknown'], 'test event', 'test events')} with unseen items dropped")
 
     # -- the data
     def vocabulary(self):

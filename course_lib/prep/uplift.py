@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.prep.churn import churn_examples
 from course_lib.prep.labelled import Examples
 
@@ -59,7 +60,7 @@ class CampaignData:
 
     def describe(self) -> str:
         t = int(self.treatment.sum())
-        return (f"{len(self):,} customers on {self.start:%Y-%m-%d} ({t:,} sent the coupon, "
+        return (f"{how_many(len(self), 'customer', 'customers')} on {self.start:%Y-%m-%d} ({t:,} sent the coupon, "
                 f"{len(self) - t:,} held out); bought within {self.window_days} days: "
                 f"{self.rate(1):.1%} with the coupon, {self.rate(0):.1%} without")
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from course_lib.datasets.own_data import how_many
 from course_lib.datasets.schema import EventLogError
+from course_lib.files import new_folder
 from course_lib.prep import prepared
 from course_lib.prep.engines.duckdb_engine import DuckDBEngine
 from course_lib.prep.engines.names import (ENGINES, LOADER_OPTIONS, EngineUnavailable,
@@ -81,7 +82,7 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
     started = time.perf_counter()
     settings = {"test_days": test_days, "max_len": max_len, "session_gap": session_gap,
                 "rows_per_shard": rows_per_shard}
-    with prepared.new_folder(out) as folder:
+    with new_folder(out) as folder:
         if engine == "pandas":
             body = prepare_pandas(events, folder, test_days=test_days, max_len=max_len,
                                   rows_per_shard=rows_per_shard,
