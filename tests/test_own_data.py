@@ -246,6 +246,27 @@ def test_a_workbook_or_archive_is_named_for_what_it_is(tmp_path, name, start, sa
         load_events(tmp_path / name)
 
 
+def test_decimal_commas_are_read_where_they_can_only_be_decimal_marks(tmp_path):
+    """European spreadsheets write 9,50 and 1.234,20: read so, with a note, where a comma cannot
+    separate thousands; '1,500' alone could be either, so it stays an error that says so."""
+    from course_lib.datasets import load_series
+
+    (tmp_path / "dc.csv").write_text("user_id;item_id;ts;price\n1;10;2024-01-01 10:00;9,50\n"
+                                     "1;11;2024-01-01 10:01;1.234,20\n2;10;2024-01-02 10:00;4\n")
+    events = load_events(tmp_path / "dc.csv")
+    assert events["price"].tolist() == [9.5, 1234.2, 4.0]
+    assert "price: numbers read with a decimal comma ('9,50' is 9.5)" in events.attrs["notes"]
+    (tmp_path / "series.csv").write_text("date;units\n2024-01-13;50,4\n2024-01-14;51\n")
+    assert load_series(tmp_path / "series.csv", time="date", value="units").tolist() == [50.4, 51.0]
+    (tmp_path / "either.csv").write_text("user_id;item_id;ts;price\n1;10;2024-01-01 10:00;1,500\n")
+    with pytest.raises(EventLogError, match=r"line 2: cannot read '1,500' as a price: a comma before "
+                       r"three digits may be a decimal mark or separate thousands; write the numbers "
+                       r"with a decimal point; pass --no-price \(exclude=\['price'\]\)"):
+        load_events(tmp_path / "either.csv")
+    pd.testing.assert_frame_equal(load_events(tmp_path / "either.csv", exclude=["price"]),
+                                  load_events(tmp_path / "dc.csv", exclude=["price"]).iloc[:1])
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

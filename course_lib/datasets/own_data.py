@@ -649,15 +649,37 @@ def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
                             path=path, column=source, **_where(df, i))
 
 
-def _to_number(df, canon, source, path, kind):
+#: a number written with a decimal comma, and points between thousands ("9,50", "1.234,5")
+_DECIMAL_COMMA = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
+#: a comma that can only be a decimal mark: not followed by exactly three digits
+_ONLY_DECIMAL = r".*,(\d{1,2}|\d{4,})"
+
+
+def _to_number(df, canon, source, path, kind, notes: list | None = None):
+    """A column of numbers (price, quantity, a series' value). Numbers written with a decimal
+    comma, as European spreadsheets write them, are read so (said in ``notes``) where every value
+    is written that way and some comma cannot separate thousands ("9,50"); else one error."""
     if _is_number(df[canon]):
         return df[canon]
     text = _as_text(df[canon]).str.strip()
     number = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
     bad = number.isna() & text.notna() & (text != "")
     if bad.any():
+        written = text[text.notna() & (text != "")]
+        if (written.str.fullmatch(_DECIMAL_COMMA).all()
+                and written.str.fullmatch(_ONLY_DECIMAL).any()):
+            if notes is not None:
+                notes.append(f"{source}: numbers read with a decimal comma ('9,50' is 9.5)")
+            plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            return pd.to_numeric(plain.replace("", pd.NA), errors="coerce")
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise EventLogError(f"cannot read {text.iloc[i]!r} as a {kind}", path=path,
+        fix = ""
+        if written.str.fullmatch(_DECIMAL_COMMA).all():   # only commas before three digits
+            fix = (": a comma before three digits may be a decimal mark or separate thousands; "
+                   "write the numbers with a decimal point")
+        if kind in ("price", "quantity"):
+            fix += f"{';' if fix else ':'} pass --no-{kind} (exclude=[{kind!r}]) if the {kind} is not needed"
+        raise EventLogError(f"cannot read {text.iloc[i]!r} as a {kind}{fix}", path=path,
                             column=source, **_where(df, i))
     return number
 
@@ -757,9 +779,9 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
                                   column=cmap.timestamp, where=lambda i: _where(df, i),
                                   notes=notes, times=times)
     if "price" in df.columns:
-        df["price"] = _to_number(df, "price", cmap.price, path, "price").astype("float64")
+        df["price"] = _to_number(df, "price", cmap.price, path, "price", notes).astype("float64")
     if "quantity" in df.columns:
-        q = _to_number(df, "quantity", cmap.quantity, path, "quantity")
+        q = _to_number(df, "quantity", cmap.quantity, path, "quantity", notes)
         df["quantity"] = q.fillna(1).round().astype("int64")
     not_sale = np.zeros(len(df), dtype=bool)
     for canon in ("quantity", "price"):
@@ -1160,7 +1182,7 @@ def load_series(path, *, time: str, value: str, sep=None, time_format=None,
     stamps = parse_times(frame[time], unit=None, fmt=time_format, path=path, column=time,
                          where=lambda i: _where(frame, i), notes=notes)
     frame["_value"] = frame[value]
-    numbers = _to_number(frame, "_value", value, path, "number")
+    numbers = _to_number(frame, "_value", value, path, "number", notes)
     missing = numbers.isna()
     if missing.any():
         raise EventLogError("empty value", path=path, column=value,
