@@ -267,6 +267,22 @@ def test_decimal_commas_are_read_where_they_can_only_be_decimal_marks(tmp_path):
                                   load_events(tmp_path / "dc.csv", exclude=["price"]).iloc[:1])
 
 
+def test_a_json_record_may_leave_out_a_price_as_a_csv_row_leaves_it_empty(tmp_path):
+    """A view has no price: in JSON Lines the field is absent or null, which was an error
+    ("missing from this record") where the same gap in a CSV file is an empty price."""
+    (tmp_path / "e.csv").write_text("user_id,item_id,ts,event_type,price\n1,10,2024-01-01 10:00,purchase,9.5\n"
+                                    "1,11,2024-01-01 10:01,view,\n1,12,2024-01-01 10:02,view,\n")
+    (tmp_path / "e.jsonl").write_text(
+        '{"user_id": 1, "item_id": 10, "ts": "2024-01-01 10:00", "event_type": "purchase", "price": 9.5}\n'
+        '{"user_id": 1, "item_id": 11, "ts": "2024-01-01 10:01", "event_type": "view"}\n'
+        '{"user_id": 1, "item_id": 12, "ts": "2024-01-01 10:02", "event_type": "view", "price": null}\n')
+    pd.testing.assert_frame_equal(load_events(tmp_path / "e.jsonl"), load_events(tmp_path / "e.csv"))
+    (tmp_path / "no_item.jsonl").write_text('{"user_id": 1, "item_id": 10, "ts": "2024-01-01 10:00"}\n'
+                                            '{"user_id": 1, "ts": "2024-01-01 10:01"}\n')
+    with pytest.raises(EventLogError, match="column 'item_id', line 2: missing from this record"):
+        load_events(tmp_path / "no_item.jsonl")   # an id stays required
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

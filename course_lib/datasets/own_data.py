@@ -333,6 +333,11 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: l
 # --------------------------------------------------------------------------- #
 # JSON Lines
 
+#: columns a JSON record may leave out or set to null (a view has no price): read as empty, as an
+#: empty field of a CSV file is; the ids and the time stay required in every record
+OPTIONAL_IN_A_RECORD = ("event_type", "price", "category", "quantity", "treatment")
+
+
 def _jsonl_records(path: Path, encoding: str, chunk_lines: int = 200_000):
     """Yield DataFrames of flat records; OTTO's nested sessions are exploded."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -982,7 +987,10 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             if cmap is None:
                 header = [c for c in df.columns if c != "_line"]
                 cmap = resolve_columns(path, header, mapping, exclude)
-            for _, src in cmap.items():
+            for canon, src in cmap.items():
+                if canon in OPTIONAL_IN_A_RECORD:   # absent or null: empty, as in a CSV file
+                    df[src] = df[src].where(df[src].notna(), "") if src in df.columns else ""
+                    continue
                 if src not in df.columns:
                     raise EventLogError("missing from these records", path=path, column=src,
                                         line=int(df["_line"].iloc[0]))
