@@ -65,7 +65,7 @@ def _add_mapping_options(parser: argparse.ArgumentParser) -> None:
                         "on each customer's assignment row, empty elsewhere (report's uplift task)")
     r = parser.add_argument_group("reading")
     r.add_argument("--sep", metavar="SEP", help="CSV separator (default: guessed from the header)")
-    r.add_argument("--time-unit", choices=["s", "ms"],
+    r.add_argument("--time-unit", choices=["s", "ms", "us", "ns"],
                    help="unit of numeric timestamps (default: guessed from their size)")
     r.add_argument("--time-format", metavar="FMT",
                    help="strftime format of text timestamps, e.g. '%%d/%%m/%%Y %%H:%%M'")

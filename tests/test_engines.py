@@ -507,6 +507,21 @@ def test_sigterm_during_a_duckdb_query_is_an_interruption_not_a_traceback(tmp_pa
     assert sorted(os.listdir(tmp_path)) == ["e.csv"]
 
 
+def test_duckdb_reads_microsecond_and_nanosecond_times_as_pandas_does(tmp_path):
+    n = 400
+    seconds = 1_704_103_200 + np.arange(n) * 60
+    for unit, per_second in (("us", 10**6), ("ns", 10**9)):
+        log = pd.DataFrame({"user": np.arange(n) % 5, "item": np.arange(n) % 7, "ts": seconds * per_second})
+        log.to_csv(tmp_path / f"{unit}.csv", index=False)
+        log.to_parquet(tmp_path / f"{unit}.parquet", index=False)
+        for suffix in (".csv", ".parquet"):
+            made = both(tmp_path / f"{unit}{suffix}", tmp_path / f"o-{unit}{suffix}", test_days=0.1)
+            assert shard_digests(made["duckdb"]) == shard_digests(made["pandas"]), made
+            assert made["duckdb"]["cut"] == made["pandas"]["cut"]
+            assert any("numbers read as micro" in n or "numbers read as nano" in n
+                       for n in made["duckdb"]["notes"]), made["duckdb"]["notes"]
+
+
 def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     chunks = [events for _, events in shop_event_chunks(60_000, chunk_events=20_000, seed=3)]
     assert len(chunks) == 3

@@ -283,6 +283,23 @@ def test_a_json_record_may_leave_out_a_price_as_a_csv_row_leaves_it_empty(tmp_pa
         load_events(tmp_path / "no_item.jsonl")   # an id stays required
 
 
+@pytest.mark.parametrize("unit, per_second", [("ms", 10**3), ("us", 10**6), ("ns", 10**9)])
+def test_epoch_times_in_any_unit_down_to_nanoseconds(tmp_path, unit, per_second):
+    """Google Analytics 4 exports event_timestamp in microseconds; those were "not a plausible
+    time in ms", and --time-unit offered only s and ms."""
+    seconds = [1704103200, 1704103260, 1704189600]
+    for name, scale in (("s.csv", 1), ("u.csv", per_second)):
+        (tmp_path / name).write_text("user_id,item_id,ts\n" + "".join(
+            f"1,{i},{s * scale}\n" for i, s in enumerate(seconds)))
+    expected = load_events(tmp_path / "s.csv")
+    for options in ({}, {"time_unit": unit}):
+        got = load_events(tmp_path / "u.csv", **options)
+        pd.testing.assert_frame_equal(got, expected)
+    name = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}[unit]
+    assert f"ts: numbers read as {name} since 1970 (pass time_unit= / --time-unit to choose)" in \
+        load_events(tmp_path / "u.csv").attrs["notes"]
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

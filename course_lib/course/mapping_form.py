@@ -78,7 +78,8 @@ class ColumnMappingForm:
             value="", description="time format", placeholder="e.g. %d/%m/%Y %H:%M (empty: guess)",
             layout=widgets.Layout(width="340px"), style={"description_width": "90px"})
         self.time_unit = widgets.Dropdown(
-            options=[("guess", ""), ("seconds", "s"), ("milliseconds", "ms")], value="",
+            options=[("guess", ""), ("seconds", "s"), ("milliseconds", "ms"),
+                     ("microseconds", "us"), ("nanoseconds", "ns")], value="",
             description="time unit", tooltip="for numeric times only",
             layout=widgets.Layout(width="220px"))
         self.session_gap = widgets.Text(

@@ -508,6 +508,23 @@ def _check_offsets(text: pd.Series, *, path, column, where, notes: list, times: 
                      "times are UTC, without the offset)")
 
 
+#: the units of numeric times: their name, and nanoseconds in one
+TIME_UNITS = {"s": ("seconds", 10**9), "ms": ("milliseconds", 10**6),
+              "us": ("microseconds", 10**3), "ns": ("nanoseconds", 1)}
+
+
+def guess_time_unit(largest: float) -> str:
+    """The unit of numeric times, from the largest: a time between 1990 and 2100 is about 1e9
+    seconds, 1e12 milliseconds, 1e15 microseconds (Google Analytics 4's export) or 1e18
+    nanoseconds. The loader and the SQL engines guess with it."""
+    return "ns" if largest > 1e17 else "us" if largest > 1e14 else "ms" if largest > 1e11 else "s"
+
+
+def time_unit_note(column: str, unit: str) -> str:
+    return (f"{column}: numbers read as {TIME_UNITS[unit][0]} since 1970 (pass time_unit= / "
+            "--time-unit to choose)")
+
+
 def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, column,
                 where, notes: list[str], times: dict | None = None) -> pd.Series:
     """Text, seconds or milliseconds to datetime64[ns] (UTC, timezone dropped).
@@ -536,9 +553,8 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         number = pd.to_numeric(text)
         unit = unit or times.get("unit")   # a later block keeps the unit the first one chose
         if unit is None:
-            unit = times["unit"] = "ms" if float(number.abs().max()) > 1e11 else "s"
-            notes.append(f"{column}: numbers read as {'milliseconds' if unit == 'ms' else 'seconds'}"
-                         " since 1970 (pass time_unit= / --time-unit to choose)")
+            unit = times["unit"] = guess_time_unit(float(number.abs().max()))
+            notes.append(time_unit_note(column, unit))
         out = pd.to_datetime(number, unit=unit, errors="coerce")
         bad = out.isna() | (out < pd.Timestamp("1990-01-01")) | (out > pd.Timestamp("2100-01-01"))
         if bad.any():
@@ -894,7 +910,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     Map your columns by name (``user="visitorid", time="ts"``); unmapped ones
     are looked up under the usual names, except those listed in ``exclude``
     (``exclude=("user",)``: no user column even if the file has one).
-    ``time_unit`` is ``"s"`` or ``"ms"`` for numeric timestamps (guessed from
+    ``time_unit`` is ``"s"``, ``"ms"``, ``"us"`` or ``"ns"`` for numeric timestamps (guessed from
     their size if not given). Only a time and a user or session are required.
     Without a session column, sessions are cut after ``session_gap`` of
     inactivity; without a user column, each session is its own user; without
@@ -925,8 +941,9 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             raise EventLogError("is a folder, not a file", path=path)
         if path.stat().st_size == 0:
             raise EventLogError("the file is empty", path=path)
-    if time_unit not in (None, "s", "ms"):
-        raise EventLogError(f"time_unit must be 's' or 'ms', not {time_unit!r}", path=path)
+    if time_unit not in (None, *TIME_UNITS):
+        raise EventLogError(f"time_unit must be {', '.join(map(repr, TIME_UNITS))}, not {time_unit!r}",
+                            path=path)
     check_encoding(encoding, path)
     try:
         gap = pd.Timedelta(session_gap)

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.datasets.own_data import (AmbiguousDates, counted_note, day_first_note, how_many,
-                                          load_events, open_parquet, read_header)
+from course_lib.datasets.own_data import (TIME_UNITS, AmbiguousDates, counted_note, day_first_note,
+                                          guess_time_unit, how_many, load_events, open_parquet,
+                                          read_header, time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
@@ -449,12 +450,10 @@ def check(engine, src: Source, d: Dialect) -> Facts:
         time = kind
     elif kind in ("int", "float") or (kind == "text" and not row["time_not_number"]):
         time = "integer" if kind == "int" or (kind == "text" and not row["time_not_integer"]) else "float"
-        unit = src.time_unit or ("ms" if float(row["time_max_abs"] or 0) > 1e11 else "s")
+        unit = src.time_unit or guess_time_unit(float(row["time_max_abs"] or 0))
         if src.time_unit is None:
-            src.notes.append(f"{src.columns['timestamp']}: numbers read as "
-                             f"{'milliseconds' if unit == 'ms' else 'seconds'} since 1970 "
-                             "(pass time_unit= / --time-unit to choose)")
-        unit_ns = 10**9 if unit == "s" else 10**6
+            src.notes.append(time_unit_note(src.columns["timestamp"], unit))
+        unit_ns = TIME_UNITS[unit][1]
         bad = engine.rows(implausible_sql(d, src, unit_ns))[0]
         if bad["n"]:
             value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]
