@@ -300,6 +300,16 @@ def test_epoch_times_in_any_unit_down_to_nanoseconds(tmp_path, unit, per_second)
         load_events(tmp_path / "u.csv").attrs["notes"]
 
 
+def test_ids_a_spreadsheet_rounded_are_said_in_a_note(tmp_path):
+    (tmp_path / "sci.csv").write_text("user_id,item_id,ts\n1.23457E+17,10,2024-01-01 10:00\n"
+                                      "1.23457E+17,11,2024-01-01 10:01\n2,10,2024-01-02 10:00\n")
+    notes = load_events(tmp_path / "sci.csv").attrs["notes"]
+    assert "user_id: ids written in scientific notation ('1.23457E+17'): a spreadsheet rounded long " \
+           "numbers, so ids that differed may now be one; export the column as text" in notes
+    (tmp_path / "plain.csv").write_text(CLEAN)
+    assert not any("scientific" in n for n in load_events(tmp_path / "plain.csv").attrs["notes"])
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

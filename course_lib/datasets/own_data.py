@@ -670,6 +670,16 @@ def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
                             path=path, column=source, **_where(df, i))
 
 
+def _note_rounded_ids(ids: pd.Series, source: str, notes: list) -> None:
+    """Ids in scientific notation ("1.23457E+17"): a spreadsheet rounded long numbers, and ids
+    that differed may now be one. The loader cannot undo it; a note says so (once per file)."""
+    rounded = ids.str.fullmatch(r"-?\d(\.\d+)?[eE]\+\d+", na=False)
+    if rounded.any():
+        notes.append(f"{source}: ids written in scientific notation ({ids[rounded].iloc[0]!r}): a "
+                     "spreadsheet rounded long numbers, so ids that differed may now be one; "
+                     "export the column as text")
+
+
 #: a number written with a decimal comma, and points between thousands ("9,50", "1.234,5")
 _DECIMAL_COMMA = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 #: a comma that can only be a decimal mark: not followed by exactly three digits
@@ -796,6 +806,7 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
             _check_ids(df, canon, getattr(cmap, canon), path)
             if not _is_plain_int_id(df[canon]):  # those stay int64 in id_column anyway
                 df[canon] = _as_text(df[canon]).str.strip()
+                _note_rounded_ids(df[canon], getattr(cmap, canon), notes)
     df["timestamp"] = parse_times(df["timestamp"], unit=time_unit, fmt=time_format, path=path,
                                   column=cmap.timestamp, where=lambda i: _where(df, i),
                                   notes=notes, times=times)
