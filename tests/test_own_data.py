@@ -310,6 +310,18 @@ def test_ids_a_spreadsheet_rounded_are_said_in_a_note(tmp_path):
     assert not any("scientific" in n for n in load_events(tmp_path / "plain.csv").attrs["notes"])
 
 
+@pytest.mark.parametrize("before", ["\n", '"two\nlines"', '"three\n\nlines"'])
+def test_an_error_names_the_files_line_after_blank_lines_and_fields_that_span_lines(tmp_path, before):
+    """Records were numbered one line each: a blank line or a quoted field spanning lines above
+    the bad value moved the line the error named."""
+    text = ("user_id,item_id,ts,note\n1,10,2024-01-01 10:00:00,a\n" + ("\n" if before == "\n" else
+            f"1,11,2024-01-01 10:01:00,{before}\n") + "1,12,2024-13-01 10:02:00,b\n")
+    (tmp_path / "e.csv").write_text(text)
+    line = text.splitlines().index("1,12,2024-13-01 10:02:00,b") + 1
+    with pytest.raises(EventLogError, match=f"column 'ts', line {line}: cannot parse '2024-13-01"):
+        load_events(tmp_path / "e.csv")
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

@@ -278,6 +278,34 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     return header, sep
 
 
+def _lines_are_physical(batches):
+    """The blocks of :func:`_csv_batches`; its errors name the file's own lines (pyarrow's), which
+    :func:`_physical_line` must not move."""
+    try:
+        yield from batches
+    except EventLogError as exc:
+        exc.physical = True
+        raise
+
+
+def _physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
+    """The line where the record numbered ``record_line`` starts (the loader numbers records from
+    2, one line each, as pyarrow reads them: blank lines skipped). A blank line or a quoted field
+    spanning lines before it moves it down. Read only for an error message."""
+    with _open_text(path, encoding) as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        next(reader, None)                      # the header
+        records, end = 1, reader.line_num
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if not row:                        # a blank line: no record
+                continue
+            records += 1
+            if records == record_line:
+                return start
+    return record_line
+
+
 #: how much of a CSV file the loader reads at a time (a block is typed and checked at once)
 CSV_BLOCK_BYTES = 16 << 20
 
@@ -990,7 +1018,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         cmap = resolve_columns(path, header, mapping, exclude)
 
         def numbered(batches, offset=0):
-            for df in batches:
+            for df in _lines_are_physical(batches):
                 df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
                 offset += len(df)
                 bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
@@ -1001,8 +1029,13 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                 yield df
 
         columns = list(dict.fromkeys(src for _, src in cmap.items()))
-        blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding, header)),
-                                   cmap, path, finish)
+        try:
+            blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding, header)),
+                                       cmap, path, finish)
+        except EventLogError as exc:   # a record's number, which is its line if none spans lines
+            if exc.line is not None and not getattr(exc, "physical", False) and exc.path == path:
+                exc.at_line(_physical_line(path, encoding, sep, exc.line))
+            raise
     elif kind == "parquet":
         pf = open_parquet(path)
         header = list(pf.schema_arrow.names)

@@ -50,17 +50,27 @@ class EventLogError(ValueError):
     """
 
     def __init__(self, message: str, *, path=None, column=None, row=None, line=None):
-        self.path, self.column, self.row, self.line = path, column, row, line
+        self.message, self.path, self.column, self.row, self.line = message, path, column, row, line
+        super().__init__(self._located())
+
+    def _located(self) -> str:
         where = []
-        if path is not None:
-            where.append(str(path))
-        if column is not None:
-            where.append(f"column {column!r}")
-        if line is not None:
-            where.append(f"line {line}")
-        elif row is not None:
-            where.append(f"row {row}")
-        super().__init__((", ".join(where) + ": " if where else "") + message)
+        if self.path is not None:
+            where.append(str(self.path))
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        elif self.row is not None:
+            where.append(f"row {self.row}")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+    def at_line(self, line: int) -> EventLogError:
+        """The same error at another line of the file (the loader numbers a CSV file's records
+        one line each; a blank line or a field spanning lines moves the ones after it)."""
+        self.line = line
+        self.args = (self._located(),)
+        return self
 
 
 def normalise_event_types(values: pd.Series) -> pd.Series:
