@@ -193,15 +193,15 @@ def write_markdown(path: Path, rows: list[dict], note: str) -> None:
         "| windows s | prefixes s | peak MiB | windows | same result | settings | load |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
-    by_size: dict = {}
+    by_size: dict = {}   # by the number of events (read back from the CSV as text)
     for r in rows:
-        by_size.setdefault(r["events"], set()).add(r["digest"])
+        by_size.setdefault(int(r["events"]), set()).add(r["digest"])
     engines_at = {}
     for r in rows:
-        engines_at.setdefault(r["events"], set()).add(r["engine"])
+        engines_at.setdefault(int(r["events"]), set()).add(r["engine"])
     for r in rows:
-        same = ("yes" if len(by_size[r["events"]]) == 1 else "NO") \
-            if len(engines_at[r["events"]]) > 1 else "(only engine)"
+        same = ("yes" if len(by_size[int(r["events"])]) == 1 else "NO") \
+            if len(engines_at[int(r["events"])]) > 1 else "(only engine)"
         lines.append(
             f"| {r['engine']} | {int(r['events']):,} | {r['file_mib']} | **{float(r['total_s']):.1f}** | "
             f"{float(r.get('cpu_s') or 'nan'):.0f} | {float(r['load_and_check_s']):.1f} | {float(r['sessions_s']):.1f} | "
