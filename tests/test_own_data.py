@@ -173,6 +173,9 @@ def test_a_file_read_in_blocks_chooses_day_or_month_first_on_the_whole_column(tm
         return
     in_blocks = load_events(tmp_path / "dates.csv")
     assert (tmp_path / "dates.csv").stat().st_size > 10 * 4 << 10   # more than ten blocks
+    log.loc[[3, 5], "user"] = None   # a block held and finished later counts its dropped rows once
+    log.to_csv(tmp_path / "ids.csv", index=False)
+    assert "dropped 2 rows with an empty id" in load_events(tmp_path / "ids.csv", drop_missing_ids=True).attrs["notes"]
     pd.testing.assert_frame_equal(in_blocks, at_once)
     assert in_blocks["timestamp"].tolist() == list(times)
     assert in_blocks.attrs["notes"] == at_once.attrs["notes"]

@@ -769,10 +769,12 @@ def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
     held, ambiguous = [], None
     for df in raw_blocks:
         if ambiguous is None:
+            noted = len(finish["notes"])
             try:
                 yield _finish_block(df, cmap, path, **finish)
                 continue
-            except AmbiguousDates as exc:
+            except AmbiguousDates as exc:   # its notes so far are made again when it is finished
+                del finish["notes"][noted:]
                 ambiguous = exc
         held.append(df)
         text = _as_text(df[cmap.timestamp]).str.strip()
