@@ -23,7 +23,7 @@ from course_lib.datasets import (EventLogError, MissingDataError, format_profile
                                  load_series, profile_events, without_assignments)
 from course_lib.datasets.own_data import how_many
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
-from course_lib.prep.engines import ENGINES, EngineUnavailable, prepare
+from course_lib.prep.engines import ENGINES, EngineUnavailable, enough_to_train_and_test, prepare
 from course_lib.prep.prepared import PreparedData
 from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
@@ -272,12 +272,7 @@ def _next_item_prepared(args) -> int:
         raise EventLogError("--pretrained reads an event log (EVENTS), not a prepared folder")
     out = new_output_folder(args.out)
     data = PreparedData(args.prepared)
-    counts = data.manifest["counts"]
-    if not counts["windows"] or not counts["prefixes"]:
-        raise EventLogError(f"{how_many(counts['windows'], 'training window', 'training windows')} and "
-                            f"{how_many(counts['prefixes'], 'test prefix', 'test prefixes')}: nothing "
-                            "to train on or to test; prepare the log again with another --test-days",
-                            path=args.prepared)
+    enough_to_train_and_test(data.manifest, args.prepared)   # a folder an older version wrote
     settings = replace(next_item_settings(args, args.models), max_len=data.max_len)
     distribution = data_parallel() if args.data_parallel else None
     if distribution is not None:
