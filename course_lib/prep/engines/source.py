@@ -306,6 +306,12 @@ def value_at_sql(d: Dialect, src: Source, canon: str, pos: int) -> str:
     return f"SELECT {d.ident(src.columns[canon])} FROM raw WHERE __pos = {int(pos)}"
 
 
+def time_at(engine, src: Source, pos: int) -> str:
+    """The time column's text at row ``pos``, for an error message."""
+    row = engine.rows(value_at_sql(engine.dialect, src, "timestamp", pos))[0]
+    return str(list(row.values())[0]).strip()
+
+
 @dataclass
 class Facts:
     """What :func:`checks_sql` found that decides how columns are typed."""
@@ -389,14 +395,14 @@ FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {EVENT_KEY} ORDER BY pos) AS cop
 WHERE copy_number = 1""")
 
 
-def _check_offsets(engine, src: Source, d: Dialect, row: dict) -> None:
+def _check_offsets(engine, src: Source, row: dict) -> None:
     """Text times with a UTC offset and times without, anywhere in the file: the loader's error,
     naming the first time unlike the file's first (DuckDB and Spark would read both kinds)."""
     firsts = [row["time_first_offset"], row["time_first_no_offset"]]
     if None in firsts:
         return
     pos = max(firsts)
-    value = str(list(engine.rows(value_at_sql(d, src, "timestamp", pos))[0].values())[0]).strip()
+    value = time_at(engine, src, pos)
     said = "has a UTC offset, unlike" if pos == firsts[0] else "has no UTC offset, unlike"
     raise EventLogError(f"{value!r} {said} the times before it: give every time an offset (or "
                         "none), so that all are read in the same time zone", path=src.path,
@@ -413,8 +419,7 @@ def _choose_date_order(engine, src: Source, d: Dialect) -> None:
     if not row["day_fails"] and not row["month_fails"]:
         if row["first_differ"] is not None:
             pos = row["first_differ"]
-            value = str(list(engine.rows(value_at_sql(d, src, "timestamp", pos))[0].values())[0])
-            raise AmbiguousDates(value.strip(), day, month, path=src.path,
+            raise AmbiguousDates(time_at(engine, src, pos), day, month, path=src.path,
                                  column=src.columns["timestamp"], **src.where(pos))
         src.time_format = day     # no time reads differently: either order gives the same times
     elif not row["day_fails"]:
@@ -441,7 +446,8 @@ def check(engine, src: Source, d: Dialect) -> Facts:
                 "drop_missing_ids=True / --drop-missing-ids to skip them)", path=src.path,
                 column=src.columns[canon], **src.where(row[f"{canon}_first_empty"]))
     if row["time_empty"]:
-        raise EventLogError(f"empty timestamp ({how_many(int(row['time_empty']), 'such row', 'such rows')})", path=src.path,
+        count = how_many(int(row["time_empty"]), "such row", "such rows")
+        raise EventLogError(f"empty timestamp ({count})", path=src.path,
                             column=src.columns["timestamp"], **src.where(row["time_first_empty"]))
     text_ids = {canon: bool(row.get(f"{canon}_text")) for canon in IDS if canon in src.columns}
     kind = src.kinds["timestamp"]
@@ -456,19 +462,17 @@ def check(engine, src: Source, d: Dialect) -> Facts:
         unit_ns = TIME_UNITS[unit][1]
         bad = engine.rows(implausible_sql(d, src, unit_ns))[0]
         if bad["n"]:
-            value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]
-            raise EventLogError(f"{str(list(value.values())[0]).strip()!r} is not a plausible time "
+            raise EventLogError(f"{time_at(engine, src, bad['first'])!r} is not a plausible time "
                                 f"in {unit} since 1970 (check --time-unit)", path=src.path,
                                 column=src.columns["timestamp"], **src.where(bad["first"]))
     else:
         if row["time_number"] and src.time_unit is not None:
             first = row["time_first_not_number"]
-            value = engine.rows(value_at_sql(d, src, "timestamp", first))[0]
-            raise EventLogError(f"cannot parse {str(list(value.values())[0]).strip()!r} as a number "
+            raise EventLogError(f"cannot parse {time_at(engine, src, first)!r} as a number "
                                 f"of {src.time_unit}", path=src.path,
                                 column=src.columns["timestamp"], **src.where(first))
         time = "text"
-        _check_offsets(engine, src, d, row)
+        _check_offsets(engine, src, row)
         if (src.time_format or src.time_formats) and d.name == "spark":
             written = " or ".join(map(repr, (src.time_format,) if src.time_format else src.time_formats))
             raise EventLogError("the Spark engine reads text times in ISO 8601 only (e.g. "
@@ -479,11 +483,10 @@ def check(engine, src: Source, d: Dialect) -> Facts:
             _choose_date_order(engine, src, d)
         bad = engine.rows(text_time_failures_sql(d, src))[0]
         if bad["n"]:
-            value = engine.rows(value_at_sql(d, src, "timestamp", bad["first"]))[0]
             how = ("with format " + repr(src.time_format)) if src.time_format else \
                 "as an ISO 8601 time (e.g. 2024-01-31 12:00:00)"
             hint = "" if src.time_format or d.name == "spark" else "; pass --time-format"
-            raise EventLogError(f"cannot parse {str(list(value.values())[0]).strip()!r} {how}{hint} "
+            raise EventLogError(f"cannot parse {time_at(engine, src, bad['first'])!r} {how}{hint} "
                                 "(or use --engine pandas, which reads more formats)", path=src.path,
                                 column=src.columns["timestamp"], **src.where(bad["first"]))
     if "event_type" in src.columns:
