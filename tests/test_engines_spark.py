@@ -102,3 +102,17 @@ def test_spark_says_in_one_sentence_that_a_line_past_the_head_is_malformed(tmp_p
                                             "10,000 .* --engine duckdb or pandas names the line"):
         prepare(path, tmp_path / "o", engine="spark")
 
+
+
+def test_spark_names_columns_as_the_loader_does(tmp_path):
+    """Spreadsheet exports (padded names, a BOM, trailing empty columns), a name with a backslash
+    and two names equal but for case (Spark does not tell them apart): the same shards as pandas."""
+    from test_own_data import EXPORTS
+
+    rows = "".join(f"{i % 5},{i % 7},2024-01-01 10:{i:02d}:00,x,y\n" for i in range(40))
+    texts = [*EXPORTS.values(), "user,item,time,a\\b,c\n" + rows, "user,item,time,note,Note\n" + rows]
+    for i, text in enumerate(texts):
+        (tmp_path / f"e{i}.csv").write_bytes(text.encode("utf-8"))
+        made = {e: prepare(tmp_path / f"e{i}.csv", tmp_path / f"{e}{i}", engine=e, test_days=0.01,
+                           allow_empty=True) for e in ("pandas", "spark")}
+        assert shard_digests(made["spark"]) == shard_digests(made["pandas"]), (i, made)

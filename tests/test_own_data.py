@@ -313,10 +313,26 @@ def test_ids_a_spreadsheet_rounded_are_said_in_a_note(tmp_path):
     assert not any("scientific" in n for n in load_events(tmp_path / "plain.csv").attrs["notes"])
 
 
-@pytest.mark.parametrize("before", ["\n", '"two\nlines"', '"three\n\nlines"'])
+def test_ids_a_spreadsheet_rounded_are_said_once_in_a_file_read_in_blocks(tmp_path, monkeypatch):
+    """Each block's note named its own first id, so a large file said it once per block."""
+    from course_lib.datasets import own_data
+
+    n = 3_000
+    users = [f"{1 + i % 9}.2345{i % 10}E+17" for i in range(n)]
+    pd.DataFrame({"user_id": users, "item_id": np.arange(n) % 7, "ts": pd.date_range(
+        "2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M")}).to_csv(tmp_path / "sci.csv", index=False)
+    monkeypatch.setattr(own_data, "CSV_BLOCK_BYTES", 4 << 10)
+    notes = load_events(tmp_path / "sci.csv").attrs["notes"]
+    assert [n for n in notes if "scientific notation" in n] == [
+        "user_id: ids written in scientific notation ('1.23450E+17'): a spreadsheet rounded long "
+        "numbers, so ids that differed may now be one; export the column as text"]
+
+
+@pytest.mark.parametrize("before", ["\n", '"two\nlines"', '"three\n\nlines"', '"long\n' + "x" * 200_000 + '"'])
 def test_an_error_names_the_files_line_after_blank_lines_and_fields_that_span_lines(tmp_path, before):
     """Records were numbered one line each: a blank line or a quoted field spanning lines above
-    the bad value moved the line the error named."""
+    the bad value moved the line the error named. A field longer than Python's csv limit (131,072
+    characters) made the search for the line crash."""
     text = ("user_id,item_id,ts,note\n1,10,2024-01-01 10:00:00,a\n" + ("\n" if before == "\n" else
             f"1,11,2024-01-01 10:01:00,{before}\n") + "1,12,2024-13-01 10:02:00,b\n")
     (tmp_path / "e.csv").write_text(text)

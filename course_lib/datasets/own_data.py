@@ -292,17 +292,23 @@ def _physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int
     """The line where the record numbered ``record_line`` starts (the loader numbers records from
     2, one line each, as pyarrow reads them: blank lines skipped). A blank line or a quoted field
     spanning lines before it moves it down. Read only for an error message."""
-    with _open_text(path, encoding) as fh:
-        reader = csv.reader(fh, delimiter=sep)
-        next(reader, None)                      # the header
-        records, end = 1, reader.line_num
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if not row:                        # a blank line: no record
-                continue
-            records += 1
-            if records == record_line:
-                return start
+    limit = csv.field_size_limit(2**31 - 1)    # pyarrow reads fields of any length; so must this
+    try:
+        with _open_text(path, encoding) as fh:
+            reader = csv.reader(fh, delimiter=sep)
+            next(reader, None)                      # the header
+            records, end = 1, reader.line_num
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                if not row:                        # a blank line: no record
+                    continue
+                records += 1
+                if records == record_line:
+                    return start
+    except (csv.Error, UnicodeDecodeError):          # a line Python's reader cannot follow
+        pass
+    finally:
+        csv.field_size_limit(limit)
     return record_line
 
 
@@ -701,9 +707,12 @@ def _check_ids(df: pd.DataFrame, canon: str, source: str, path) -> None:
 def _note_rounded_ids(ids: pd.Series, source: str, notes: list) -> None:
     """Ids in scientific notation ("1.23457E+17"): a spreadsheet rounded long numbers, and ids
     that differed may now be one. The loader cannot undo it; a note says so (once per file)."""
+    said = f"{source}: ids written in scientific notation"
+    if any(isinstance(n, str) and n.startswith(said) for n in notes):
+        return                                   # a later block: the first block's example stands
     rounded = ids.str.fullmatch(r"-?\d(\.\d+)?[eE]\+\d+", na=False)
     if rounded.any():
-        notes.append(f"{source}: ids written in scientific notation ({ids[rounded].iloc[0]!r}): a "
+        notes.append(f"{said} ({ids[rounded].iloc[0]!r}): a "
                      "spreadsheet rounded long numbers, so ids that differed may now be one; "
                      "export the column as text")
 

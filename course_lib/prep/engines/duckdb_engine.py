@@ -15,6 +15,7 @@ times larger than memory. Settings chosen deliberately:
 """
 from __future__ import annotations
 
+import codecs
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,8 +40,11 @@ def csv_error(path, message: str) -> EventLogError:
         what = f"{fields.group(2)} fields where the header has {fields.group(1)}: {text[:60]!r}"
     elif "unicode" in message.lower() or "utf-8" in message.lower():
         what = "not valid UTF-8; save the file as UTF-8 or pass --encoding latin-1"
-    else:
-        what = "DuckDB cannot read this line: " + message.splitlines()[0].removeprefix("Invalid Input Error: ")
+    else:   # DuckDB's reason is the line after the file's line ("Value with unterminated quote")
+        reason = re.search(r"Original Line: [^\n]*\n([^\n]+)", message)
+        reason = reason.group(1).strip() if reason else \
+            message.splitlines()[0].removeprefix("Invalid Input Error: ")
+        what = f"DuckDB cannot read this line ({reason.rstrip('.')})" + (f": {text[:60]!r}" if text else "")
     return EventLogError(what + " (--engine pandas checks every line and names each problem)",
                          path=path, line=int(line.group(1)) if line else None)
 
@@ -85,13 +89,18 @@ class DuckDBEngine:
         else:
             # rows numbered in file order: the scan keeps that order when asked to
             self.execute("SET preserve_insertion_order = true")
-            encoding = src.encoding.lower().replace("_", "-")
-            encoding = {"utf8": "utf-8", "latin1": "latin-1"}.get(encoding, encoding)
+            try:   # any of Python's names for them: latin1, iso-8859-1, l1, utf8, ...
+                encoding = codecs.lookup(src.encoding).name
+            except LookupError:
+                encoding = src.encoding
+            encoding = {"iso8859-1": "latin-1"}.get(encoding, encoding)
             if encoding not in ("utf-8", "utf-16", "latin-1"):
                 raise EventLogError(f"DuckDB reads CSV files in UTF-8, UTF-16 or latin-1, not "
                                     f"{src.encoding}: use --engine pandas, or save the file as "
                                     "UTF-8", path=src.path)
-            names = "[" + ", ".join(literal(name) for name in src.header) + "]"
+            # DuckDB's plain string literals keep a backslash as it is (Spark's do not: literal())
+            names = "[" + ", ".join("'" + name.replace("'", "''") + "'"
+                                    for name in src.engine_header()) + "]"
             scan = (f"SELECT *, ROW_NUMBER() OVER () - 1 AS __pos FROM read_csv({path}, "
                     f"header = true, names = {names}, all_varchar = true, "
                     f"delim = {literal(src.sep)}, quote = '\"', escape = '\"', "

@@ -69,6 +69,24 @@ class Source:
     #: the engines name the columns so, not as the file writes them
     header: tuple = ()
 
+    def engine_header(self) -> tuple:
+        """The names DuckDB and Spark give a CSV file's columns: the loader's, except that a name
+        equal to an earlier one but for case (neither engine tells them apart) becomes its
+        position, ``__column4``. A mapped column among those is refused in one sentence."""
+        seen, names = {}, []
+        for i, name in enumerate(self.header):
+            if name.casefold() in seen:
+                if name in self.columns.values():
+                    raise EventLogError(
+                        f"columns {seen[name.casefold()]!r} and {name!r} differ only in case, which "
+                        "DuckDB and Spark do not tell apart: rename one, or use --engine pandas",
+                        path=self.path, column=name)
+                names.append(f"__column{i}")
+            else:
+                seen[name.casefold()] = name
+                names.append(name)
+        return tuple(names)
+
     def where(self, pos: int) -> dict:
         """The loader's way of naming a row: a line of a CSV file, a row of Parquet."""
         return {"line": int(pos) + 2} if self.kind == "csv" else {"row": int(pos) + 1}
@@ -472,7 +490,6 @@ def check(engine, src: Source, d: Dialect) -> Facts:
                                 f"of {src.time_unit}", path=src.path,
                                 column=src.columns["timestamp"], **src.where(first))
         time = "text"
-        _check_offsets(engine, src, row)
         if (src.time_format or src.time_formats) and d.name == "spark":
             written = " or ".join(map(repr, (src.time_format,) if src.time_format else src.time_formats))
             raise EventLogError("the Spark engine reads text times in ISO 8601 only (e.g. "
@@ -489,6 +506,7 @@ def check(engine, src: Source, d: Dialect) -> Facts:
             raise EventLogError(f"cannot parse {time_at(engine, src, bad['first'])!r} {how}{hint} "
                                 "(or use --engine pandas, which reads more formats)", path=src.path,
                                 column=src.columns["timestamp"], **src.where(bad["first"]))
+        _check_offsets(engine, src, row)   # after parsing: 'n/a' is not a time, offset or none
     if "event_type" in src.columns:
         views = bool(row["views"])
     else:

@@ -138,7 +138,7 @@ class SparkEngine:
               .option("escape", '"').option("encoding", src.encoding).option("mode", "FAILFAST")
               .csv(str(src.path)))
         if len(src.header) == len(df.columns):   # named as the loader names them (trimmed)
-            df = df.toDF(*src.header)
+            df = df.toDF(*src.engine_header())
         marked = df.select("*", F.col("_metadata.file_block_start").alias("__block"),
                            F.monotonically_increasing_id().alias("__mono"))
         try:   # the passes over the whole file: where FAILFAST finds a malformed line
