@@ -341,6 +341,16 @@ def test_an_error_names_the_files_line_after_blank_lines_and_fields_that_span_li
         load_events(tmp_path / "e.csv")
 
 
+@pytest.mark.parametrize("bad, said", [("1,12", "2 fields where the header has 3"),
+                                       ('1,"12,2024', "a quoted field opened on this line")])
+def test_a_malformed_line_is_named_by_the_files_line_after_blank_lines(tmp_path, bad, said):
+    """pyarrow numbers the rows it cannot read by record, not by line: they were taken as lines."""
+    text = "user_id,item_id,ts\n1,10,2024-01-01 10:00:00\n\n\n" + bad + "\n"
+    (tmp_path / "e.csv").write_text(text)
+    with pytest.raises(EventLogError, match=f"e\\.csv, line 5: {said}"):
+        load_events(tmp_path / "e.csv")
+
+
 def test_gzip_csv(tmp_path):
     import gzip
 

@@ -278,16 +278,6 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     return header, sep
 
 
-def _lines_are_physical(batches):
-    """The blocks of :func:`_csv_batches`; its errors name the file's own lines (pyarrow's), which
-    :func:`_physical_line` must not move."""
-    try:
-        yield from batches
-    except EventLogError as exc:
-        exc.physical = True
-        raise
-
-
 def _physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
     """The line where the record numbered ``record_line`` starts (the loader numbers records from
     2, one line each, as pyarrow reads them: blank lines skipped). A blank line or a quoted field
@@ -354,14 +344,22 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: l
         if "UTF8" in str(exc) or "utf-8" in str(exc).lower():
             bad = _first_bad_utf8_line(path, "utf-8")
             line, what = bad if bad else (None, "")
-            raise EventLogError(
+            raise _at_physical_line(EventLogError(
                 f"not valid UTF-8 ({what}); save the file as UTF-8 or pass --encoding latin-1 "
-                "(encoding='latin-1')", path=path, line=line) from None
+                "(encoding='latin-1')", path=path, line=line)) from None
         raise EventLogError(f"cannot be parsed as CSV: {exc}", path=path) from None
     except UnicodeDecodeError:
         bad = _first_bad_utf8_line(path, encoding)
         line, what = bad if bad else (None, "")
-        raise EventLogError(f"not valid {_enc_name(encoding)} ({what})", path=path, line=line) from None
+        raise _at_physical_line(EventLogError(f"not valid {_enc_name(encoding)} ({what})", path=path,
+                                              line=line)) from None
+
+
+def _at_physical_line(exc: EventLogError) -> EventLogError:
+    """An error that names the file's own line already (found by reading bytes, not records):
+    :func:`_physical_line` must not move it. pyarrow's invalid rows are numbered by record."""
+    exc.physical = True
+    return exc
 
 
 # --------------------------------------------------------------------------- #
@@ -1029,7 +1027,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         cmap = resolve_columns(path, header, mapping, exclude)
 
         def numbered(batches, offset=0):
-            for df in _lines_are_physical(batches):
+            for df in batches:
                 df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
                 offset += len(df)
                 bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
