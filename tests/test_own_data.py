@@ -270,6 +270,27 @@ def test_decimal_commas_are_read_where_they_can_only_be_decimal_marks(tmp_path):
                                   load_events(tmp_path / "dc.csv", exclude=["price"]).iloc[:1])
 
 
+def test_decimal_commas_chosen_in_one_block_hold_for_the_whole_file(tmp_path, monkeypatch):
+    """The decimal comma was chosen block by block: a later block whose prices were all like
+    '1.234' read them as 1.234, not 1234, and one with '12.5' read a decimal point beside commas."""
+    from course_lib.datasets import own_data
+
+    n = 400
+    prices = ["9,50"] * 200 + ["1.234"] * 200
+    log = pd.DataFrame({"user_id": np.arange(n) % 9, "item_id": np.arange(n) % 7, "ts": pd.date_range(
+        "2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M"), "price": prices})
+    log.to_csv(tmp_path / "dc.csv", sep=";", index=False)
+    monkeypatch.setattr(own_data, "CSV_BLOCK_BYTES", 4 << 10)
+    events = load_events(tmp_path / "dc.csv")
+    assert events["price"].tolist() == [9.5] * 200 + [1234.0] * 200
+    assert events.attrs["notes"].count("price: numbers read with a decimal comma ('9,50' is 9.5)") == 1
+    log.loc[300, "price"] = "12.5"
+    log.to_csv(tmp_path / "mixed.csv", sep=";", index=False)
+    with pytest.raises(EventLogError, match=r"column 'price', line 302: cannot read '12\.5' as a price: "
+                                            r"earlier lines write numbers with a decimal comma"):
+        load_events(tmp_path / "mixed.csv")
+
+
 def test_a_json_record_may_leave_out_a_price_as_a_csv_row_leaves_it_empty(tmp_path):
     """A view has no price: in JSON Lines the field is absent or null, which was an error
     ("missing from this record") where the same gap in a CSV file is an empty price."""

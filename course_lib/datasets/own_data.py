@@ -730,14 +730,23 @@ def _to_number(df, canon, source, path, kind, notes: list | None = None):
     text = _as_text(df[canon]).str.strip()
     number = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
     bad = number.isna() & text.notna() & (text != "")
-    if bad.any():
+    said = f"{source}: numbers read with a decimal comma ('9,50' is 9.5)"
+    # an earlier block of the file chose the decimal comma: this one is read so too ('1.234' is 1234)
+    earlier = notes is not None and said in notes
+    if bad.any() or earlier:
         written = text[text.notna() & (text != "")]
         if (written.str.fullmatch(_DECIMAL_COMMA).all()
-                and written.str.fullmatch(_ONLY_DECIMAL).any()):
-            if notes is not None:
-                notes.append(f"{source}: numbers read with a decimal comma ('9,50' is 9.5)")
+                and (earlier or written.str.fullmatch(_ONLY_DECIMAL).any())):
+            if notes is not None and not earlier:
+                notes.append(said)
             plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
             return pd.to_numeric(plain.replace("", pd.NA), errors="coerce")
+        if earlier:   # a decimal point, or no number, where earlier lines wrote decimal commas
+            unlike = text.notna() & (text != "") & ~text.str.fullmatch(_DECIMAL_COMMA, na=False)
+            i = int(np.flatnonzero(unlike.to_numpy())[0])
+            raise EventLogError(f"cannot read {text.iloc[i]!r} as a {kind}: earlier lines write "
+                                "numbers with a decimal comma ('9,50'); write every one so",
+                                path=path, column=source, **_where(df, i))
         i = int(np.flatnonzero(bad.to_numpy())[0])
         fix = ""
         if written.str.fullmatch(_DECIMAL_COMMA).all():   # only commas before three digits
