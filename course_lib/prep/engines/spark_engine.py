@@ -141,6 +141,8 @@ class SparkEngine:
             df = df.toDF(*src.engine_header())
         marked = df.select("*", F.col("_metadata.file_block_start").alias("__block"),
                            F.monotonically_increasing_id().alias("__mono"))
+        context = self.spark.sparkContext
+        context.setLogLevel("OFF")   # a malformed line is said below in one sentence, not logged too
         try:   # the passes over the whole file: where FAILFAST finds a malformed line
             blocks = (marked.groupBy("__block").agg(F.min("__mono").alias("first"),
                                                     F.count(F.lit(1)).alias("n"))
@@ -156,10 +158,14 @@ class SparkEngine:
         except Exception as exc:   # py4j's Java error: hundreds of lines, no line number
             if "MALFORMED" not in str(exc):
                 raise
+            record = re.search(r"Malformed CSV record: (.*?)(?: SQLSTATE: \w+)?$", str(exc), re.M)
+            record = f": {record.group(1)[:60]!r}" if record else ""
             raise EventLogError(
                 "Spark found a malformed line past the first 10,000 (a wrong number of fields, a "
-                "stray quote or a truncated last line) and does not say which: --engine duckdb or "
-                "pandas names the line", path=src.path) from None
+                f"stray quote or a truncated last line){record}; Spark does not give its number: "
+                "--engine duckdb or pandas names the line", path=src.path) from None
+        finally:
+            context.setLogLevel("ERROR")
         self.spark.read.parquet(str(target)).createOrReplaceTempView("raw")
 
     def rows(self, sql: str) -> list[dict]:
