@@ -490,6 +490,22 @@ def test_duckdb_names_a_time_that_does_not_parse_beyond_the_head_as_pandas_does(
         prepare(tmp_path / "t.csv", tmp_path / "o", engine="duckdb")
 
 
+@pytest.mark.parametrize("bad, said", [("1,2,n/a,x", "column 'time', line 11504: cannot parse 'n/a'"),
+                                       ("1,2", "line 11504: 2 fields where the header has 4")])
+def test_duckdb_names_the_files_line_after_blank_lines_and_fields_that_span_lines(tmp_path, bad, said):
+    """DuckDB numbers records (its checks named line 11501 here) or counts lines its own way (its
+    CSV errors named 11503); the loader names the file's line, 11504, and now so does DuckDB."""
+    lines = ["user,item,time,note"] + [f"{i % 5},{i % 7},2024-01-01 {10 + i // 3600:02d}:{i // 60 % 60:02d}:"
+                                       f"{i % 60:02d},x" for i in range(12_000)]
+    lines[11_500] = bad
+    lines[100:100] = ["", ""]
+    lines[50] = '1,2,2024-01-01 10:00:50,"two\nlines"'
+    (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(EventLogError, match=re.escape(f"b.csv, {said}")):
+            prepare(tmp_path / "b.csv", tmp_path / f"o-{engine}", engine=engine)
+
+
 def test_duckdb_keeps_its_reason_for_a_line_it_cannot_read():
     from course_lib.prep.engines.duckdb_engine import csv_error
 

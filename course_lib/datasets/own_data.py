@@ -278,9 +278,9 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     return header, sep
 
 
-def _physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
+def physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
     """The line where the record numbered ``record_line`` starts (the loader numbers records from
-    2, one line each, as pyarrow reads them: blank lines skipped). A blank line or a quoted field
+    2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped). A blank line or a quoted field
     spanning lines before it moves it down. Read only for an error message."""
     limit = csv.field_size_limit(2**31 - 1)    # pyarrow reads fields of any length; so must this
     try:
@@ -300,6 +300,19 @@ def _physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int
     finally:
         csv.field_size_limit(limit)
     return record_line
+
+
+def line_with_text(path: Path, encoding: str, text: str, near: int) -> int | None:
+    """The number of the file's line that reads ``text``, the one nearest ``near`` (an engine's
+    count of lines that is off by a line or two: DuckDB's). Read only for an error message."""
+    found = None
+    with _open_text(Path(path), encoding) as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.rstrip("\r\n") == text and (found is None or abs(number - near) < abs(found - near)):
+                found = number
+            if number > near + 1_000:
+                break
+    return found
 
 
 #: how much of a CSV file the loader reads at a time (a block is typed and checked at once)
@@ -357,7 +370,7 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: l
 
 def _at_physical_line(exc: EventLogError) -> EventLogError:
     """An error that names the file's own line already (found by reading bytes, not records):
-    :func:`_physical_line` must not move it. pyarrow's invalid rows are numbered by record."""
+    :func:`physical_line` must not move it. pyarrow's invalid rows are numbered by record."""
     exc.physical = True
     return exc
 
@@ -1052,7 +1065,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                                        cmap, path, finish)
         except EventLogError as exc:   # a record's number, which is its line if none spans lines
             if exc.line is not None and not getattr(exc, "physical", False) and exc.path == path:
-                exc.at_line(_physical_line(path, encoding, sep, exc.line))
+                exc.at_line(physical_line(path, encoding, sep, exc.line))
             raise
     elif kind == "parquet":
         pf = open_parquet(path)

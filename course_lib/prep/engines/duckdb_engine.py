@@ -20,19 +20,27 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+from course_lib.datasets.own_data import line_with_text
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.sql import DUCKDB, literal
 
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
-def csv_error(path, message: str) -> EventLogError:
+def csv_error(path, message: str, encoding: str = "utf-8") -> EventLogError:
     """DuckDB's error on a line of a CSV file (past the head the loader checked) in the loader's
     words: the line, what is wrong and the fix, not DuckDB's own options, which the command
-    line does not offer."""
+    line does not offer. DuckDB's line number can be a line or two off the file's (after fields
+    that span lines): the file's line with DuckDB's text nearest to it is named."""
     line = re.search(r"CSV Error on Line: (\d+)", message)
+    line = int(line.group(1)) if line else None
     text = re.search(r"Original Line: ([^\n]*)", message)
     text = text.group(1) if text else ""
+    if line is not None and text:
+        try:
+            line = line_with_text(path, encoding, text, line) or line
+        except (OSError, UnicodeDecodeError):
+            pass
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
     if text.count('"') % 2:
         what = "a quoted field opened on this line is never closed (stray quote or truncated file?)"
@@ -46,7 +54,7 @@ def csv_error(path, message: str) -> EventLogError:
             message.splitlines()[0].removeprefix("Invalid Input Error: ")
         what = f"DuckDB cannot read this line ({reason.rstrip('.')})" + (f": {text[:60]!r}" if text else "")
     return EventLogError(what + " (--engine pandas checks every line and names each problem)",
-                         path=path, line=int(line.group(1)) if line else None)
+                         path=path, line=line)
 
 
 @contextmanager
@@ -113,7 +121,7 @@ class DuckDBEngine:
             try:
                 self.table("raw", scan)
             except duckdb.InvalidInputException as exc:
-                raise csv_error(src.path, str(exc)) from None
+                raise csv_error(src.path, str(exc), encoding) from None
             self.execute("SET preserve_insertion_order = false")
 
     def execute(self, sql: str):

@@ -31,7 +31,7 @@ import pandas as pd
 
 from course_lib.datasets.own_data import (TIME_UNITS, AmbiguousDates, counted_note, day_first_note,
                                           guess_time_unit, how_many, load_events, open_parquet,
-                                          read_header, time_unit_note)
+                                          physical_line, read_header, time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
@@ -450,7 +450,17 @@ def _choose_date_order(engine, src: Source, d: Dialect) -> None:
 
 
 def check(engine, src: Source, d: Dialect) -> Facts:
-    """Run the checks through ``engine.rows(sql)``; raise the loader's kind of error."""
+    """Run the checks through ``engine.rows(sql)``; raise the loader's kind of error, naming the
+    file's own line (the engines number records, as the loader's reader does)."""
+    try:
+        return _check(engine, src, d)
+    except EventLogError as exc:
+        if src.kind == "csv" and exc.line is not None and exc.path == src.path:
+            exc.at_line(physical_line(src.path, src.encoding, src.sep, exc.line))
+        raise
+
+
+def _check(engine, src: Source, d: Dialect) -> Facts:
     row = engine.rows(checks_sql(d, src))[0]
     n = int(row["rows_read"])
     if n == 0:
