@@ -285,23 +285,27 @@ def test_duckdb_refuses_times_with_and_without_offset_beyond_the_head(tmp_path, 
                                          "before it"), (engine, str(err.value))
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 @pytest.mark.parametrize("order", ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "only the head"])
-def test_duckdb_chooses_day_or_month_first_on_every_row_not_the_head(tmp_path, order):
+def test_duckdb_chooses_day_or_month_first_on_every_row_not_the_head(tmp_path, order, suffix):
     """A log that starts on the 1st of a month has only days up to 12 in its first 10,000 rows:
     the head reads both ways. DuckDB then chooses the order on every row, as the loader chooses
     on its whole column (same times, same note), and where every row fits both, gives the
-    loader's error, which is then true of the column."""
+    loader's error, which is then true of the column. Text times in a Parquet file too (DuckDB
+    refused them as ambiguous on the head alone, or read day-first ones as ISO 8601)."""
     n = 20_000 if order != "only the head" else 10_000
     times = pd.date_range("2024-01-01", periods=n, freq="min")
     log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
                         "time": times.strftime(order if "%" in order else "%d/%m/%Y %H:%M")})
-    log.to_csv(tmp_path / "dates.csv", index=False)
-    made = both(tmp_path / "dates.csv", tmp_path, rows_per_shard=5_000, test_days=1)
+    path = tmp_path / f"dates{suffix}"
+    log.to_csv(path, index=False) if suffix == ".csv" else log.to_parquet(path, index=False)
+    made = both(path, tmp_path, rows_per_shard=5_000, test_days=1)
     if order == "only the head":
         assert made == {"pandas": "error: AmbiguousDates", "duckdb": "error: AmbiguousDates"}
-        with pytest.raises(EventLogError, match="line 1442: '02/01/2024 00:00' reads as 2 January "
+        where = "line 1442" if suffix == ".csv" else "row 1441"
+        with pytest.raises(EventLogError, match=f"{where}: '02/01/2024 00:00' reads as 2 January "
                                                 "2024 .* every time in the column fits both"):
-            prepare(tmp_path / "dates.csv", tmp_path / "again", engine="duckdb")
+            prepare(path, tmp_path / "again", engine="duckdb")
         return
     assert shard_digests(made["duckdb"]) == shard_digests(made["pandas"])
     assert made["duckdb"]["cut"] == made["pandas"]["cut"] == f"{times[-1] - pd.Timedelta(days=1)}".replace(" ", "T")
@@ -362,14 +366,16 @@ def test_duckdb_refuses_to_drop_duplicates_over_fewer_columns_than_the_loader(tm
     assert sum("an earlier row" in note for note in made["notes"]) == 1, made["notes"]
 
 
-def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path):
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path, suffix):
     """Times the head can only read day first (a day above 12): the loader reads them so, with a note,
     and DuckDB reads the rest of the file with the same format, so the two engines agree."""
     n = 2_000
     log = pd.DataFrame({"user": np.arange(n) % 40, "item": np.arange(n) % 9,
                         "time": pd.date_range("2024-03-01", periods=n, freq="17min").strftime("%d/%m/%Y %H:%M")})
-    log.to_csv(tmp_path / "day_first.csv", index=False)
-    made = both(tmp_path / "day_first.csv", tmp_path, rows_per_shard=500, test_days=3)
+    path = tmp_path / f"day_first{suffix}"
+    log.to_csv(path, index=False) if suffix == ".csv" else log.to_parquet(path, index=False)
+    made = both(path, tmp_path, rows_per_shard=500, test_days=3)
     assert isinstance(made["duckdb"], dict), made["duckdb"]
     assert shard_digests(made["pandas"]) == shard_digests(made["duckdb"])
     assert any("dates read day first" in note for note in made["duckdb"]["notes"])

@@ -167,8 +167,6 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         try:
             head = load_events(sample, **options)
         except AmbiguousDates as exc:
-            if kind != "csv":
-                raise
             # the head's dates fit day first and month first; the rows after it may not: read
             # the head one way for its other checks, and decide on every row (check)
             ambiguous = exc.formats
@@ -197,7 +195,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         sep, header = layout.sep, tuple(layout.columns)
     if kinds["timestamp"] != "text":
         time_format = None
-    elif time_format is None and kind == "csv":
+    elif time_format is None:
         # day-first times the head could only read one way: read the whole file that way (said in
         # the head's note); Spark reads ISO 8601 only, and its bad-row check then names a row
         time_format = None if ambiguous else head.attrs.get("time_format")
