@@ -280,8 +280,8 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
 
 def physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
     """The line where the record numbered ``record_line`` starts (the loader numbers records from
-    2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped). A blank line or a quoted field
-    spanning lines before it moves it down. Read only for an error message."""
+    2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped). A blank line
+    or a quoted field spanning lines before it moves it down. Read only for an error message."""
     limit = csv.field_size_limit(2**31 - 1)    # pyarrow reads fields of any length; so must this
     try:
         with _open_text(path, encoding) as fh:

@@ -52,7 +52,8 @@ def csv_error(path, message: str, encoding: str = "utf-8") -> EventLogError:
         reason = re.search(r"Original Line: [^\n]*\n([^\n]+)", message)
         reason = reason.group(1).strip() if reason else \
             message.splitlines()[0].removeprefix("Invalid Input Error: ")
-        what = f"DuckDB cannot read this line ({reason.rstrip('.')})" + (f": {text[:60]!r}" if text else "")
+        what = f"DuckDB cannot read this line ({reason.rstrip('.')})"
+        what += f": {text[:60]!r}" if text else ""
     return EventLogError(what + " (--engine pandas checks every line and names each problem)",
                          path=path, line=line)
 
