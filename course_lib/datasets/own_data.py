@@ -302,6 +302,14 @@ def physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
     return record_line
 
 
+def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: str) -> None:
+    """``exc`` naming the file's own line where it named a record of ``path`` (the loader's
+    blocks and the SQL engines number records): :func:`physical_line`. Errors marked
+    ``physical`` (found by reading bytes) and errors about other files stay as they are."""
+    if exc.line is not None and not getattr(exc, "physical", False) and exc.path == path:
+        exc.at_line(physical_line(path, encoding, sep, exc.line))
+
+
 def line_with_text(path: Path, encoding: str, text: str, near: int) -> int | None:
     """The number of the file's line that reads ``text``, the one nearest ``near`` (an engine's
     count of lines that is off by a line or two: DuckDB's). Read only for an error message."""
@@ -1064,8 +1072,7 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
             blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding, header)),
                                        cmap, path, finish)
         except EventLogError as exc:   # a record's number, which is its line if none spans lines
-            if exc.line is not None and not getattr(exc, "physical", False) and exc.path == path:
-                exc.at_line(physical_line(path, encoding, sep, exc.line))
+            move_to_physical_line(exc, path, encoding, sep)
             raise
     elif kind == "parquet":
         pf = open_parquet(path)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from course_lib.datasets.own_data import (TIME_UNITS, AmbiguousDates, counted_note, day_first_note,
                                           guess_time_unit, how_many, load_events, open_parquet,
-                                          physical_line, read_header, time_unit_note)
+                                          move_to_physical_line, read_header, time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
@@ -453,8 +453,8 @@ def check(engine, src: Source, d: Dialect) -> Facts:
     try:
         return _check(engine, src, d)
     except EventLogError as exc:
-        if src.kind == "csv" and exc.line is not None and exc.path == src.path:
-            exc.at_line(physical_line(src.path, src.encoding, src.sep, exc.line))
+        if src.kind == "csv":
+            move_to_physical_line(exc, src.path, src.encoding, src.sep)
         raise
 
 
