@@ -27,6 +27,13 @@ from course_lib.prep.engines.sql import DUCKDB, literal
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
+def duckdb_text(text: str) -> str:
+    """A DuckDB string literal for a column name: DuckDB's plain literals keep a backslash as it
+    is (Spark's read it as an escape, which is why :func:`~course_lib.prep.engines.sql.literal`
+    refuses it). Paths keep :func:`literal`: DuckDB reads a backslash in a path as a separator."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def csv_error(path, message: str, encoding: str = "utf-8") -> EventLogError:
     """DuckDB's error on a line of a CSV file (past the head the loader checked) in the loader's
     words: the line, what is wrong and the fix, not DuckDB's own options, which the command
@@ -107,9 +114,7 @@ class DuckDBEngine:
                 raise EventLogError(f"DuckDB reads CSV files in UTF-8, UTF-16 or latin-1, not "
                                     f"{src.encoding}: use --engine pandas, or save the file as "
                                     "UTF-8", path=src.path)
-            # DuckDB's plain string literals keep a backslash as it is (Spark's do not: literal())
-            names = "[" + ", ".join("'" + name.replace("'", "''") + "'"
-                                    for name in src.engine_header()) + "]"
+            names = "[" + ", ".join(duckdb_text(name) for name in src.engine_header()) + "]"
             scan = (f"SELECT *, ROW_NUMBER() OVER () - 1 AS __pos FROM read_csv({path}, "
                     f"header = true, names = {names}, all_varchar = true, "
                     f"delim = {literal(src.sep)}, quote = '\"', escape = '\"', "
