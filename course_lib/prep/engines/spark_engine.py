@@ -34,6 +34,9 @@ JAVA_HINT = ("install it (Debian/Ubuntu: apt-get install openjdk-17-jre-headless
              "JAVA_HOME at one")
 _SESSION = {"spark": None, "local_dir": None, "key": None}
 
+#: what Spark logs in the course's session (its INFO and WARN lines would bury the course's own)
+LOG_LEVEL = "ERROR"
+
 
 def java_problem() -> str | None:
     """Why Spark cannot start on this machine's Java (None when Java 17+ is there)."""
@@ -98,7 +101,7 @@ def spark_session(memory_limit: str | None = None, threads: int | None = None):
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.legacy.parquet.nanosAsLong", "true")
              .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel(LOG_LEVEL)
     _SESSION.update(spark=spark, local_dir=local_dir, key=key)
     return spark
 
@@ -165,7 +168,7 @@ class SparkEngine:
                 f"stray quote or a truncated last line){record}; Spark does not give its number: "
                 "--engine duckdb or pandas names the line", path=src.path) from None
         finally:
-            context.setLogLevel("ERROR")
+            context.setLogLevel(LOG_LEVEL)
         self.spark.read.parquet(str(target)).createOrReplaceTempView("raw")
 
     def rows(self, sql: str) -> list[dict]:
