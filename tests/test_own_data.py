@@ -149,33 +149,39 @@ def test_day_first_dates_are_never_read_month_first_silently(tmp_path):
         load_events(path)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 @pytest.mark.parametrize("order", ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "both ways"])
-def test_a_file_read_in_blocks_chooses_day_or_month_first_on_the_whole_column(tmp_path, monkeypatch, order):
-    """A log that starts on the 1st of a month: its first block (16 MB, here 4 kB) has only days up
-    to 12 and reads both ways. The loader chooses on the whole column, as for a file read at
-    once: the same times and note, and its error only where every block reads both ways."""
+def test_a_file_read_in_blocks_chooses_day_or_month_first_on_the_whole_column(tmp_path, monkeypatch, order, fmt):
+    """A log that starts on the 1st of a month: its first block (16 MB or 200,000 records, here
+    4 kB or 100 records) has only days up to 12 and reads both ways. The loader chooses on the
+    whole column, as for a file read at once: the same times and note, and its error only where
+    every block reads both ways (a JSON Lines file was refused on its first block)."""
     from course_lib.datasets import own_data
 
     n = 2_000 if order != "both ways" else 1_500     # 10 minutes apart: 13.9 or 10.4 days
     times = pd.date_range("2024-01-01", periods=n, freq="10min")
     log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
                         "time": times.strftime(order if "%" in order else "%d/%m/%Y %H:%M")})
-    log.to_csv(tmp_path / "dates.csv", index=False)
+    path = tmp_path / f"dates.{fmt}"
+    log.to_csv(path, index=False) if fmt == "csv" else log.to_json(path, orient="records", lines=True)
+    both_ways = f"line {146 if fmt == 'csv' else 145}: '02/01/2024 00:00' reads as 2 January 2024"
     if order == "both ways":
-        with pytest.raises(EventLogError, match="line 146: '02/01/2024 00:00' reads as 2 January 2024"):
-            load_events(tmp_path / "dates.csv")
+        with pytest.raises(EventLogError, match=both_ways):
+            load_events(path)
     else:
-        at_once = load_events(tmp_path / "dates.csv")
+        at_once = load_events(path)
     monkeypatch.setattr(own_data, "CSV_BLOCK_BYTES", 4 << 10)
+    monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 100)
     if order == "both ways":
-        with pytest.raises(EventLogError, match="line 146: '02/01/2024 00:00' reads as 2 January 2024"):
-            load_events(tmp_path / "dates.csv")
+        with pytest.raises(EventLogError, match=both_ways):
+            load_events(path)
         return
-    in_blocks = load_events(tmp_path / "dates.csv")
-    assert (tmp_path / "dates.csv").stat().st_size > 10 * 4 << 10   # more than ten blocks
-    log.loc[[3, 5], "user"] = None   # a block held and finished later counts its dropped rows once
-    log.to_csv(tmp_path / "ids.csv", index=False)
-    assert "dropped 2 rows with an empty id" in load_events(tmp_path / "ids.csv", drop_missing_ids=True).attrs["notes"]
+    in_blocks = load_events(path)
+    assert path.stat().st_size > 10 * 4 << 10   # more than ten blocks
+    if fmt == "csv":
+        log.loc[[3, 5], "user"] = None   # a block held and finished later counts its dropped rows once
+        log.to_csv(tmp_path / "ids.csv", index=False)
+        assert "dropped 2 rows with an empty id" in load_events(tmp_path / "ids.csv", drop_missing_ids=True).attrs["notes"]
     pd.testing.assert_frame_equal(in_blocks, at_once)
     assert in_blocks["timestamp"].tolist() == list(times)
     assert in_blocks.attrs["notes"] == at_once.attrs["notes"]

@@ -22,6 +22,7 @@ import csv
 import difflib
 import gzip
 import io
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -325,6 +326,8 @@ def line_with_text(path: Path, encoding: str, text: str, near: int) -> int | Non
 
 #: how much of a CSV file the loader reads at a time (a block is typed and checked at once)
 CSV_BLOCK_BYTES = 16 << 20
+#: how many JSON Lines records the loader reads at a time (typed and checked as a CSV block)
+JSONL_BLOCK_LINES = 200_000
 
 
 def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: list[str]):
@@ -391,8 +394,10 @@ def _at_physical_line(exc: EventLogError) -> EventLogError:
 OPTIONAL_IN_A_RECORD = ("event_type", "price", "category", "quantity", "treatment")
 
 
-def _jsonl_records(path: Path, encoding: str, chunk_lines: int = 200_000):
-    """Yield DataFrames of flat records; OTTO's nested sessions are exploded."""
+def _jsonl_records(path: Path, encoding: str, chunk_lines: int | None = None):
+    """Yield DataFrames of flat records (``chunk_lines`` at a time, :data:`JSONL_BLOCK_LINES`
+    unless given); OTTO's nested sessions are exploded."""
+    chunk_lines = chunk_lines or JSONL_BLOCK_LINES
     opener = gzip.open if path.suffix == ".gz" else open
     rows: list[dict] = []
     nested = None
@@ -660,13 +665,16 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     if len(fits) == 2:
         other = list(fits.values())[1]
         differ = (out != other).to_numpy()
+        day, month = sorted(fits, key=_day_first, reverse=True)
         if differ.any():
             i = int(np.flatnonzero(differ)[0])
-            day, month = sorted(fits, key=_day_first, reverse=True)
             raise AmbiguousDates(text.iloc[i], day, month, path=path, column=column, **where(i))
+        # every time here reads the same both ways (days equal to months, or one day such as
+        # 01/01 in a small block): nothing is decided for the rows after these
+        times.setdefault("undecided", (day, month))
     elif guessed and len(attempts) == 3 and _day_first(chosen) and "format" not in times:
         notes.append(day_first_note(column, chosen))
-    if guessed:
+    if guessed and len(fits) == 1:
         times.setdefault("format", chosen)
     _check_offsets(text, path=path, column=column, where=where, notes=notes, times=times)
     return out.dt.tz_localize(None).astype("datetime64[ns]")
@@ -797,6 +805,25 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
     sessions = np.empty(len(order), dtype=np.int64)
     sessions[order] = np.cumsum(new)
     return sessions
+
+
+def _check_records(df: pd.DataFrame, cmap: ColumnMap, path) -> pd.DataFrame:
+    """JSON Lines records as a CSV file's rows: an optional field absent or null is empty; a
+    required one must be in every record (the error names the first line without it). Returns
+    ``df``, completed."""
+    for canon, src in cmap.items():
+        if canon in OPTIONAL_IN_A_RECORD:   # absent or null: empty, as in a CSV file
+            df[src] = df[src].where(df[src].notna(), "") if src in df.columns else ""
+            continue
+        if src not in df.columns:
+            raise EventLogError("missing from these records", path=path, column=src,
+                                line=int(df["_line"].iloc[0]))
+        missing = df[src].isna()
+        if missing.any():
+            i = int(np.flatnonzero(missing.to_numpy())[0])
+            raise EventLogError("missing from this record", path=path, column=src,
+                                line=int(df["_line"].iloc[i]))
+    return df
 
 
 def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
@@ -1081,24 +1108,13 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         columns = list(dict.fromkeys(src for _, src in cmap.items()))
         blocks += _finished_blocks(_parquet_batches(path, pf, columns), cmap, path, finish)
     else:
+        records = _jsonl_records(path, encoding)
+        first = next(records, None)   # None: no record (OTTO sessions without events)
         cmap = None
-        for df in _jsonl_records(path, encoding):
-            if cmap is None:
-                header = [c for c in df.columns if c != "_line"]
-                cmap = resolve_columns(path, header, mapping, exclude)
-            for canon, src in cmap.items():
-                if canon in OPTIONAL_IN_A_RECORD:   # absent or null: empty, as in a CSV file
-                    df[src] = df[src].where(df[src].notna(), "") if src in df.columns else ""
-                    continue
-                if src not in df.columns:
-                    raise EventLogError("missing from these records", path=path, column=src,
-                                        line=int(df["_line"].iloc[0]))
-                missing = df[src].isna()
-                if missing.any():
-                    i = int(np.flatnonzero(missing.to_numpy())[0])
-                    raise EventLogError("missing from this record", path=path, column=src,
-                                        line=int(df["_line"].iloc[i]))
-            blocks.append(_finish_block(df, cmap, path, **finish))
+        if first is not None:
+            cmap = resolve_columns(path, [c for c in first.columns if c != "_line"], mapping, exclude)
+            checked = (_check_records(df, cmap, path) for df in itertools.chain([first], records))
+            blocks += _finished_blocks(checked, cmap, path, finish)
 
     events = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
     if events.empty:
@@ -1111,6 +1127,9 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     # numbers): the DuckDB engine reads the rest of a file with the format its head chose
     read_with = time_format or finish["times"].get("format")
     events.attrs["time_format"] = None if read_with in (None, "ISO8601") else read_with
+    # no row told day first from month first (every time read the same both ways): the formats,
+    # for an engine that reads the rest of the file to decide on (day first, month first)
+    events.attrs["undecided_time_formats"] = () if read_with else finish["times"].get("undecided", ())
     return events
 
 
