@@ -315,6 +315,27 @@ def test_duckdb_chooses_day_or_month_first_on_every_row_not_the_head(tmp_path, o
          "be month first); pass --time-format (time_format=) to choose"] if order.startswith("%d") else [])
 
 
+@pytest.mark.parametrize("order", ["%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S"])
+def test_duckdb_decides_the_order_past_a_head_that_reads_the_same_both_ways(tmp_path, order):
+    """A log whose first 10,000 rows all fall on 1 January: every time in the head reads the same
+    day first and month first, so the head decides nothing. The loader used to fix one order
+    anyway (month first here), and DuckDB then failed on the first day above 12 of a day-first
+    file; it now chooses on every row, as the loader does on its whole column."""
+    first = pd.date_range("2024-01-01", periods=10_000, freq="s")        # 2.8 hours of 1 January
+    later = pd.date_range("2024-01-02", periods=10_000, freq="5min")     # then 35 days
+    times = first.append(later)
+    log = pd.DataFrame({"user": np.arange(len(times)) % 50, "item": np.arange(len(times)) % 7,
+                        "time": times.strftime(order)})
+    path = tmp_path / "dates.csv"
+    log.to_csv(path, index=False)
+    made = both(path, tmp_path, rows_per_shard=5_000, test_days=1)
+    assert not any(isinstance(m, str) for m in made.values()), made   # "error: ..."
+    assert shard_digests(made["duckdb"]) == shard_digests(made["pandas"])
+    assert [n for n in made["duckdb"]["notes"] if "day first" in n] == [
+        n for n in made["pandas"]["notes"] if "day first" in n]
+    assert any("day first" in n for n in made["duckdb"]["notes"]) == order.startswith("%d")
+
+
 def test_duckdb_counts_and_drops_rows_logged_twice_beyond_the_head(tmp_path):
     """The loader counts rows that repeat an earlier row in every column it reads; DuckDB reads the
     whole file, so it counts them in SQL, also where they lie past the head the loader saw, on the

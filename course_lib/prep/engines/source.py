@@ -175,6 +175,9 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         raise EventLogError(str(exc).replace(str(sample), str(path))) from None
     finally:
         sample.unlink(missing_ok=True)
+    # a head whose times all read the same day first and month first has not chosen either:
+    # the rows after it decide, as for a head whose times differ between the two (check)
+    ambiguous = ambiguous or tuple(head.attrs.get("undecided_time_formats", ()))
     columns = {canon: src for canon, src in head.attrs["columns"].items()
                if canon in IDS + ("timestamp", "event_type")}
     unread = {canon: src for canon, src in head.attrs["columns"].items() if canon in NOT_READ}
