@@ -309,8 +309,26 @@ def test_a_json_record_may_leave_out_a_price_as_a_csv_row_leaves_it_empty(tmp_pa
     pd.testing.assert_frame_equal(load_events(tmp_path / "e.jsonl"), load_events(tmp_path / "e.csv"))
     (tmp_path / "no_item.jsonl").write_text('{"user_id": 1, "item_id": 10, "ts": "2024-01-01 10:00"}\n'
                                             '{"user_id": 1, "ts": "2024-01-01 10:01"}\n')
-    with pytest.raises(EventLogError, match="column 'item_id', line 2: missing from this record"):
+    with pytest.raises(EventLogError, match="column 'item_id', line 2: missing from this record; pass "
+                                            "drop_missing_ids=True"):
         load_events(tmp_path / "no_item.jsonl")   # an id stays required
+
+
+def test_json_records_without_an_id_are_dropped_and_counted_as_csv_rows_with_an_empty_one(tmp_path):
+    """drop_missing_ids=True skips CSV rows with an empty id; a JSON record whose id was null or
+    absent was an error even then."""
+    (tmp_path / "e.csv").write_text("user_id,item_id,ts\n1,10,2024-01-01 10:00\n,11,2024-01-01 10:01\n"
+                                    "1,,2024-01-01 10:02\n2,13,2024-01-01 10:03\n")
+    (tmp_path / "e.jsonl").write_text('{"user_id": 1, "item_id": 10, "ts": "2024-01-01 10:00"}\n'
+                                      '{"user_id": null, "item_id": 11, "ts": "2024-01-01 10:01"}\n'
+                                      '{"user_id": 1, "ts": "2024-01-01 10:02"}\n'
+                                      '{"user_id": 2, "item_id": 13, "ts": "2024-01-01 10:03"}\n')
+    from_json = load_events(tmp_path / "e.jsonl", drop_missing_ids=True)
+    from_csv = load_events(tmp_path / "e.csv", drop_missing_ids=True)
+    pd.testing.assert_frame_equal(from_json, from_csv)
+    assert "dropped 2 rows with an empty id" in from_json.attrs["notes"] == from_csv.attrs["notes"]
+    with pytest.raises(EventLogError, match="column 'user_id', line 2: missing from this record"):
+        load_events(tmp_path / "e.jsonl")
 
 
 @pytest.mark.parametrize("unit, per_second", [("ms", 10**3), ("us", 10**6), ("ns", 10**9)])

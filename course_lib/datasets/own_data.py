@@ -392,6 +392,8 @@ def _at_physical_line(exc: EventLogError) -> EventLogError:
 #: columns a JSON record may leave out or set to null (a view has no price): read as empty, as an
 #: empty field of a CSV file is; the ids and the time stay required in every record
 OPTIONAL_IN_A_RECORD = ("event_type", "price", "category", "quantity", "treatment")
+#: the id columns: a row without one is an error, or dropped with ``drop_missing_ids``
+ID_COLUMNS = ("user_id", "session_id", "item_id")
 
 
 def _jsonl_records(path: Path, encoding: str, chunk_lines: int | None = None):
@@ -683,7 +685,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
 def _empty_ids(df: pd.DataFrame, cmap: ColumnMap) -> np.ndarray:
     """Rows whose user, session or item id is empty."""
     empty = np.zeros(len(df), dtype=bool)
-    for canon in ("user_id", "session_id", "item_id"):
+    for canon in ID_COLUMNS:
         if getattr(cmap, canon) is not None:
             empty |= _empty_text(df[canon]).to_numpy(dtype=bool)
     return empty
@@ -807,21 +809,24 @@ def assign_sessions(user: pd.Series, timestamp: pd.Series, gap: str | pd.Timedel
     return sessions
 
 
-def _check_records(df: pd.DataFrame, cmap: ColumnMap, path) -> pd.DataFrame:
-    """JSON Lines records as a CSV file's rows: an optional field absent or null is empty; a
-    required one must be in every record (the error names the first line without it). Returns
-    ``df``, completed."""
+def _check_records(df: pd.DataFrame, cmap: ColumnMap, path, drop_missing_ids=False) -> pd.DataFrame:
+    """JSON Lines records as a CSV file's rows: an optional field absent or null is empty; so is
+    an id with ``drop_missing_ids`` (its record is then dropped and counted, as a CSV row with an
+    empty id); otherwise every required field must be in every record (the error names the
+    first line without it). Returns ``df``, completed."""
     for canon, src in cmap.items():
-        if canon in OPTIONAL_IN_A_RECORD:   # absent or null: empty, as in a CSV file
+        if canon in OPTIONAL_IN_A_RECORD or (drop_missing_ids and canon in ID_COLUMNS):
             df[src] = df[src].where(df[src].notna(), "") if src in df.columns else ""
             continue
+        hint = ("; pass drop_missing_ids=True / --drop-missing-ids to skip such records"
+                if canon in ID_COLUMNS else "")
         if src not in df.columns:
-            raise EventLogError("missing from these records", path=path, column=src,
+            raise EventLogError(f"missing from these records{hint}", path=path, column=src,
                                 line=int(df["_line"].iloc[0]))
         missing = df[src].isna()
         if missing.any():
             i = int(np.flatnonzero(missing.to_numpy())[0])
-            raise EventLogError("missing from this record", path=path, column=src,
+            raise EventLogError(f"missing from this record{hint}", path=path, column=src,
                                 line=int(df["_line"].iloc[i]))
     return df
 
@@ -1113,7 +1118,8 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
         cmap = None
         if first is not None:
             cmap = resolve_columns(path, [c for c in first.columns if c != "_line"], mapping, exclude)
-            checked = (_check_records(df, cmap, path) for df in itertools.chain([first], records))
+            checked = (_check_records(df, cmap, path, drop_missing_ids)
+                       for df in itertools.chain([first], records))
             blocks += _finished_blocks(checked, cmap, path, finish)
 
     events = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()

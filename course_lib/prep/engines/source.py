@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.datasets.own_data import (TIME_UNITS, AmbiguousDates, counted_note, day_first_note,
+from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates, counted_note,
+                                          day_first_note,
                                           guess_time_unit, how_many, load_events, open_parquet,
                                           move_to_physical_line, read_header, time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
@@ -37,7 +38,6 @@ from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET
                                          event_type_sql, literal, text)
 
 SAMPLE_ROWS = 10_000
-IDS = ("user_id", "session_id", "item_id")
 #: columns the loader reads that the SQL engines do not (next-item preparation needs none of them)
 NOT_READ = ("price", "category", "quantity", "treatment")
 #: in the loader's note on repeated rows, which the head's counts must not stand for the file's
@@ -179,7 +179,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
     # the rows after it decide, as for a head whose times differ between the two (check)
     ambiguous = ambiguous or tuple(head.attrs.get("undecided_time_formats", ()))
     columns = {canon: src for canon, src in head.attrs["columns"].items()
-               if canon in IDS + ("timestamp", "event_type")}
+               if canon in ID_COLUMNS + ("timestamp", "event_type")}
     unread = {canon: src for canon, src in head.attrs["columns"].items() if canon in NOT_READ}
     if drop_duplicates and unread:
         raise EventLogError(
@@ -242,7 +242,7 @@ def _keep(d: Dialect, src: Source) -> str:
     """Rows that stay: all, or (``drop_missing_ids``) those with every id."""
     if not src.drop_missing_ids:
         return "TRUE"
-    return "NOT (" + " OR ".join(_empty(d, src, c) for c in IDS if c in src.columns) + ")"
+    return "NOT (" + " OR ".join(_empty(d, src, c) for c in ID_COLUMNS if c in src.columns) + ")"
 
 
 def checks_sql(d: Dialect, src: Source) -> str:
@@ -251,7 +251,7 @@ def checks_sql(d: Dialect, src: Source) -> str:
     keep = _keep(d, src)
     parts = ["COUNT(*) AS rows_read",
              f"SUM(CASE WHEN {keep} THEN 0 ELSE 1 END) AS rows_dropped"]
-    for canon in IDS:
+    for canon in ID_COLUMNS:
         if canon not in src.columns:
             continue
         empty = _empty(d, src, canon)
@@ -466,7 +466,7 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
     n = int(row["rows_read"])
     if n == 0:
         raise EventLogError("the file has a header but no rows", path=src.path)
-    for canon in IDS:
+    for canon in ID_COLUMNS:
         if canon not in src.columns or src.drop_missing_ids:
             continue
         if row[f"{canon}_empty"]:
@@ -478,7 +478,7 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
         count = how_many(int(row["time_empty"]), "such row", "such rows")
         raise EventLogError(f"empty timestamp ({count})", path=src.path,
                             column=src.columns["timestamp"], **src.where(row["time_first_empty"]))
-    text_ids = {canon: bool(row.get(f"{canon}_text")) for canon in IDS if canon in src.columns}
+    text_ids = {canon: bool(row.get(f"{canon}_text")) for canon in ID_COLUMNS if canon in src.columns}
     kind = src.kinds["timestamp"]
     unit_ns = None
     if kind in ("timestamp", "timestamp_ns"):
