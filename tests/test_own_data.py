@@ -207,6 +207,12 @@ def test_counts_in_an_error_say_which_lines_they_count(tmp_path, monkeypatch):
     count, first, last = (int(g.replace(",", "")) for g in said.groups())
     assert first <= 1502 <= last and last - first < 400, str(err.value)   # one block of 4 kB
     assert count == sum(first <= line <= last for line in (1502, 1512))
+    # three blank lines after line 100: the line and the count's lines are the file's own
+    text = (tmp_path / "ids.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "blank.csv").write_text("".join(text[:100] + ["\n"] * 3 + text[100:]))
+    monkeypatch.setattr(own_data, "CSV_BLOCK_BYTES", 16 << 20)
+    with pytest.raises(EventLogError, match=r"line 1505: empty id \(2 rows in lines 2-2,004 have none"):
+        load_events(tmp_path / "blank.csv")
 
 
 CLEAN = ("user_id,item_id,ts\n1,10,2024-01-01 10:00:00\n1,11,2024-01-01 10:01:00\n"

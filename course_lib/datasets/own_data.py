@@ -305,10 +305,20 @@ def physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
 
 def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: str) -> None:
     """``exc`` naming the file's own line where it named a record of ``path`` (the loader's
-    blocks and the SQL engines number records): :func:`physical_line`. Errors marked
-    ``physical`` (found by reading bytes) and errors about other files stay as they are."""
-    if exc.line is not None and not getattr(exc, "physical", False) and exc.path == path:
-        exc.at_line(physical_line(path, encoding, sep, exc.line))
+    blocks and the SQL engines number records): :func:`physical_line`, for its line and for the
+    lines of a count it gives. Errors marked ``physical`` (found by reading bytes) and errors
+    about other files stay as they are."""
+    if exc.line is None or getattr(exc, "physical", False) or exc.path != path:
+        return
+    span = _SPAN.search(exc.message)   # a count's lines (_rows_within) are records too
+    if span:
+        first, last = (physical_line(path, encoding, sep, int(g.replace(",", ""))) for g in span.groups())
+        exc.message = f"{exc.message[:span.start()]}in lines {first:,}-{last:,}{exc.message[span.end():]}"
+    exc.at_line(physical_line(path, encoding, sep, exc.line))
+
+
+#: where a count in an error lies: "2 rows in lines 2-2,001" (:func:`_rows_within`)
+_SPAN = re.compile(r"in lines ([\d,]+)-([\d,]+)")
 
 
 def line_with_text(path: Path, encoding: str, text: str, near: int) -> int | None:
