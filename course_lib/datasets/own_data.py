@@ -312,8 +312,10 @@ def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: st
         return
     span = _SPAN.search(exc.message)   # a count's lines (_rows_within) are records too
     if span:
-        first, last = (physical_line(path, encoding, sep, int(g.replace(",", ""))) for g in span.groups())
-        exc.message = f"{exc.message[:span.start()]}in lines {first:,}-{last:,}{exc.message[span.end():]}"
+        first, last = (physical_line(path, encoding, sep, int(g.replace(",", "")))
+                       for g in span.groups())
+        before, after = exc.message[:span.start()], exc.message[span.end():]
+        exc.message = f"{before}in lines {first:,}-{last:,}{after}"
     exc.at_line(physical_line(path, encoding, sep, exc.line))
 
 
@@ -400,7 +402,8 @@ def _at_physical_line(exc: EventLogError) -> EventLogError:
 # JSON Lines
 
 #: columns a JSON record may leave out or set to null (a view has no price): read as empty, as an
-#: empty field of a CSV file is; the ids and the time stay required in every record
+#: empty field of a CSV file is; the time stays required in every record, and so do the ids
+#: unless ``drop_missing_ids`` (:func:`_check_records`)
 OPTIONAL_IN_A_RECORD = ("event_type", "price", "category", "quantity", "treatment")
 #: the id columns: a row without one is an error, or dropped with ``drop_missing_ids``
 ID_COLUMNS = ("user_id", "session_id", "item_id")

@@ -30,9 +30,9 @@ from pathlib import Path
 import pandas as pd
 
 from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates, counted_note,
-                                          day_first_note,
-                                          guess_time_unit, how_many, load_events, open_parquet,
-                                          move_to_physical_line, read_header, time_unit_note)
+                                          day_first_note, guess_time_unit, how_many, load_events,
+                                          move_to_physical_line, open_parquet, read_header,
+                                          time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
