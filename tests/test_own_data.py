@@ -188,6 +188,23 @@ def test_a_file_read_in_blocks_chooses_day_or_month_first_on_the_whole_column(tm
     assert any("dates read day first" in note for note in in_blocks.attrs["notes"]) == order.startswith("%d")
 
 
+def test_a_block_that_read_both_ways_alike_still_fixes_the_file_to_those_two_formats(tmp_path, monkeypatch):
+    """The times of a first block on 1 January read the same day first and month first, so the
+    block decides neither order; the next block must still be in one of those two formats. A
+    block of ISO times right after it loaded silently, where the same switch inside a block is
+    an error."""
+    from course_lib.datasets import own_data
+
+    times = pd.date_range("2024-01-01", periods=200, freq="min")
+    written = np.where(np.arange(200) < 100, times.strftime("%d/%m/%Y %H:%M"), times.strftime("%Y-%m-%d %H:%M"))
+    pd.DataFrame({"user": np.arange(200) % 5, "item": np.arange(200) % 7, "time": written}).to_json(
+        tmp_path / "switch.jsonl", orient="records", lines=True)
+    monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 100)   # the switch falls on a block's first line
+    with pytest.raises(EventLogError, match=r"line 101: cannot parse '2024-01-01 01:40' as a time in the "
+                                            r"format of the times before it \('%d/%m/%Y %H:%M'\)"):
+        load_events(tmp_path / "switch.jsonl")
+
+
 def test_counts_in_an_error_say_which_lines_they_count(tmp_path, monkeypatch):
     """The loader reads a large file in blocks and stops at the first block with an empty id: its
     count is of that block, and the message says which lines those are (it said "this block")."""

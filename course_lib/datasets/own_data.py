@@ -641,8 +641,11 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
                             path=path, column=column, **where(i))
     guessed = not fmt
+    undecided = () if fmt else times.get("undecided", ())
     if fmt or times.get("format"):
         attempts = [fmt or times["format"]]
+    elif undecided:   # the blocks before read alike both ways: this one is in one of their formats
+        attempts = list(undecided)
     else:
         import warnings
 
@@ -666,7 +669,8 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     if not fits:
         # the reading that gets furthest names the first row it cannot read
         coerced = [pd.to_datetime(text, format=a, utc=True, errors="coerce") for a in attempts]
-        if guessed and all(c.isna().all() for c in coerced):
+        earlier = times.get("format") or undecided   # a format the blocks before read with
+        if guessed and not earlier and all(c.isna().all() for c in coerced):
             coerced, attempts = [pd.to_datetime(text, format="mixed", utc=True, errors="coerce")], [None]
         firsts = [int(np.argmax(c.isna().to_numpy())) if c.isna().any() else 0 for c in coerced]
         best = int(np.argmax(firsts))
@@ -687,7 +691,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         # every time here reads the same both ways (days equal to months, or one day such as
         # 01/01 in a small block): nothing is decided for the rows after these
         times.setdefault("undecided", (day, month))
-    elif guessed and len(attempts) == 3 and _day_first(chosen) and "format" not in times:
+    elif guessed and (len(attempts) == 3 or undecided) and _day_first(chosen) and "format" not in times:
         notes.append(day_first_note(column, chosen))
     if guessed and len(fits) == 1:
         times.setdefault("format", chosen)
