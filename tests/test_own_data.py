@@ -205,6 +205,40 @@ def test_a_block_that_read_both_ways_alike_still_fixes_the_file_to_those_two_for
         load_events(tmp_path / "switch.jsonl")
 
 
+def test_a_block_left_empty_by_drop_missing_ids_is_skipped(tmp_path, monkeypatch):
+    """A block whose every row has an empty id (a CSV block, or JSON records with null ids) crashed
+    with a TypeError once dropped: its empty time column was read as numbers. It is skipped; a
+    file with no id at all is one sentence."""
+    from course_lib.datasets import own_data
+
+    records = [{"user_id": user, "item_id": i, "ts": "2024-01-02 10:00"}
+               for user in (1, None, 2) for i in range(3)]
+    (tmp_path / "mid.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 3)   # the middle block: null ids only
+    loaded = load_events(tmp_path / "mid.jsonl", drop_missing_ids=True)
+    assert len(loaded) == 6 and "dropped 3 rows with an empty id" in loaded.attrs["notes"]
+    (tmp_path / "none.csv").write_text("user_id,item_id,ts\n,1,2024-01-01\n,2,2024-01-01\n")
+    with pytest.raises(EventLogError, match="none.csv: no row is left after drop_missing_ids"):
+        load_events(tmp_path / "none.csv", drop_missing_ids=True)
+
+
+def test_json_ids_beyond_float_precision_stay_exact_beside_a_null_one(tmp_path):
+    """pandas makes a column of whole numbers with a gap floats: two ids above 2**53 became one."""
+    big = 1234567890123456789
+    records = [{"user_id": big, "item_id": 1, "ts": "2024-01-01 10:00"},
+               {"user_id": big + 2, "item_id": 2, "ts": "2024-01-01 10:01"},
+               {"user_id": None, "item_id": 3, "ts": "2024-01-01 10:02"}]
+    (tmp_path / "big.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    loaded = load_events(tmp_path / "big.jsonl", drop_missing_ids=True)
+    assert loaded["user_id"].tolist() == [str(big), str(big + 2)]
+
+
+def test_a_value_quoted_in_an_error_is_not_taken_for_a_count(tmp_path):
+    (tmp_path / "odd.csv").write_text("user_id,item_id,ts\n\n1,2,in lines 1-2\n")
+    with pytest.raises(EventLogError, match="line 3: cannot parse 'in lines 1-2' as a time"):
+        load_events(tmp_path / "odd.csv")
+
+
 def test_counts_in_an_error_say_which_lines_they_count(tmp_path, monkeypatch):
     """The loader reads a large file in blocks and stops at the first block with an empty id: its
     count is of that block, and the message says which lines those are (it said "this block")."""

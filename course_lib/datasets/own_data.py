@@ -310,17 +310,18 @@ def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: st
     about other files stay as they are."""
     if exc.line is None or getattr(exc, "physical", False) or exc.path != path:
         return
-    span = _SPAN.search(exc.message)   # a count's lines (_rows_within) are records too
-    if span:
+    spans = list(_SPAN.finditer(exc.message))   # a count's lines (_rows_within) are records too
+    if spans:   # the count comes after any value the message quotes
+        span = spans[-1]
         first, last = (physical_line(path, encoding, sep, int(g.replace(",", "")))
                        for g in span.groups())
-        before, after = exc.message[:span.start()], exc.message[span.end():]
-        exc.message = f"{before}in lines {first:,}-{last:,}{after}"
+        before, after = exc.message[:span.start(1)], exc.message[span.end(2):]
+        exc.message = f"{before}{first:,}-{last:,}{after}"
     exc.at_line(physical_line(path, encoding, sep, exc.line))
 
 
 #: where a count in an error lies: "2 rows in lines 2-2,001" (:func:`_rows_within`)
-_SPAN = re.compile(r"in lines ([\d,]+)-([\d,]+)")
+_SPAN = re.compile(r"\d[\d,]* (?:such )?rows? in lines ([\d,]+)-([\d,]+)")
 
 
 def line_with_text(path: Path, encoding: str, text: str, near: int) -> int | None:
@@ -450,12 +451,23 @@ def _jsonl_records(path: Path, encoding: str, chunk_lines: int | None = None):
                 record["_line"] = number
                 rows.append(record)
             if len(rows) >= chunk_lines:
-                yield pd.DataFrame(rows)
+                yield _records_frame(rows)
                 rows = []
     if not any_line:
         raise EventLogError("the file is empty", path=path)
     if rows:
-        yield pd.DataFrame(rows)
+        yield _records_frame(rows)
+
+
+def _records_frame(rows: list[dict]) -> pd.DataFrame:
+    """JSON records as a DataFrame. A column with a null or absent value stays Python objects:
+    pandas would make whole numbers with a gap floats, and ids above 2**53 would then round
+    into each other."""
+    df = pd.DataFrame(rows, dtype=object)
+    for name in df.columns:
+        if df[name].notna().all():
+            df[name] = df[name].infer_objects()
+    return df
 
 
 # --------------------------------------------------------------------------- #
@@ -917,7 +929,9 @@ def _finish_block(df: pd.DataFrame, cmap: ColumnMap, path, time_unit, time_forma
             notes.append(("dropped_ids", int(empty.sum())))
             df = df[~empty].reset_index(drop=True)
             assigned = assigned[~empty]
-    for canon in ("user_id", "session_id", "item_id"):
+            if df.empty:   # nothing left to read: no time to parse (or guess a unit from)
+                return None
+    for canon in ID_COLUMNS:
         if canon in df.columns:
             _check_ids(df, canon, getattr(cmap, canon), path)
             if not _is_plain_int_id(df[canon]):  # those stay int64 in id_column anyway
@@ -1139,8 +1153,12 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
                        for df in itertools.chain([first], records))
             blocks += _finished_blocks(checked, cmap, path, finish)
 
+    blocks = [b for b in blocks if b is not None]   # None: every row of the block was dropped
     events = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
     if events.empty:
+        if any(n[0] == "dropped_ids" for n in notes if isinstance(n, tuple)):
+            raise EventLogError("no row is left after drop_missing_ids (every row has an empty "
+                                "id)", path=path)
         if any(n[0] == "dropped_not_sales" for n in notes if isinstance(n, tuple)):
             raise EventLogError("no line is left after clean_sales (every quantity or price is "
                                 "zero or less)", path=path)
