@@ -279,10 +279,13 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     return header, sep
 
 
-def physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
-    """The line where the record numbered ``record_line`` starts (the loader numbers records from
-    2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped). A blank line
-    or a quoted field spanning lines before it moves it down. Read only for an error message."""
+def physical_lines(path: Path, encoding: str, sep: str, record_lines: list[int]) -> list[int]:
+    """The lines where the records numbered ``record_lines`` start (the loader numbers records
+    from 2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped), in one
+    reading of the file. A blank line or a quoted field spanning lines before a record moves it
+    down. Read only for an error message."""
+    found = {}
+    wanted, last = set(record_lines), max(record_lines)
     limit = csv.field_size_limit(2**31 - 1)    # pyarrow reads fields of any length; so must this
     try:
         with _open_text(path, encoding) as fh:
@@ -294,30 +297,32 @@ def physical_line(path: Path, encoding: str, sep: str, record_line: int) -> int:
                 if not row:                        # a blank line: no record
                     continue
                 records += 1
-                if records == record_line:
-                    return start
+                if records in wanted:
+                    found[records] = start
+                if records >= last:
+                    break
     except (csv.Error, UnicodeDecodeError):          # a line Python's reader cannot follow
         pass
     finally:
         csv.field_size_limit(limit)
-    return record_line
+    return [found.get(n, n) for n in record_lines]
 
 
 def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: str) -> None:
     """``exc`` naming the file's own line where it named a record of ``path`` (the loader's
-    blocks and the SQL engines number records): :func:`physical_line`, for its line and for the
+    blocks and the SQL engines number records): :func:`physical_lines`, for its line and for the
     lines of a count it gives. Errors marked ``physical`` (found by reading bytes) and errors
     about other files stay as they are."""
     if exc.line is None or getattr(exc, "physical", False) or exc.path != path:
         return
     spans = list(_SPAN.finditer(exc.message))   # a count's lines (_rows_within) are records too
-    if spans:   # the count comes after any value the message quotes
-        span = spans[-1]
-        first, last = (physical_line(path, encoding, sep, int(g.replace(",", "")))
-                       for g in span.groups())
+    span = spans[-1] if spans else None          # the count comes after any value the message quotes
+    counted = [int(g.replace(",", "")) for g in span.groups()] if span else []
+    line, *moved = physical_lines(path, encoding, sep, [exc.line, *counted])
+    if span:
         before, after = exc.message[:span.start(1)], exc.message[span.end(2):]
-        exc.message = f"{before}{first:,}-{last:,}{after}"
-    exc.at_line(physical_line(path, encoding, sep, exc.line))
+        exc.message = f"{before}{moved[0]:,}-{moved[1]:,}{after}"
+    exc.at_line(line)
 
 
 #: where a count in an error lies: "2 rows in lines 2-2,001" (:func:`_rows_within`)
@@ -394,7 +399,7 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: l
 
 def _at_physical_line(exc: EventLogError) -> EventLogError:
     """An error that names the file's own line already (found by reading bytes, not records):
-    :func:`physical_line` must not move it. pyarrow's invalid rows are numbered by record."""
+    :func:`physical_lines` must not move it. pyarrow's invalid rows are numbered by record."""
     exc.physical = True
     return exc
 
