@@ -402,6 +402,21 @@ def test_duckdb_reads_day_first_times_as_the_loader_chose_on_the_head(tmp_path, 
     assert any("dates read day first" in note for note in made["duckdb"]["notes"])
 
 
+def test_duckdb_reads_dates_without_separators_with_their_format(tmp_path):
+    """'20240131' with --time-format '%Y%m%d' was taken for seconds since 1970 and refused by both
+    engines; both now read it as the date, and agree."""
+    n = 600
+    log = pd.DataFrame({"user": np.arange(n) % 40, "item": np.arange(n) % 9,
+                        "day": pd.date_range("2024-01-01", periods=n, freq="6h").strftime("%Y%m%d")})
+    log.to_csv(tmp_path / "days.csv", index=False)
+    made = both(tmp_path / "days.csv", tmp_path, rows_per_shard=200, time="day", time_format="%Y%m%d",
+                test_days=20)
+    assert isinstance(made["duckdb"], dict), made["duckdb"]
+    assert shard_digests(made["pandas"]) == shard_digests(made["duckdb"])
+    with pytest.raises(EventLogError, match="if it is a date, pass --time-format '%Y%m%d'"):
+        prepare(tmp_path / "days.csv", tmp_path / "unit", engine="duckdb", time="day")
+
+
 def test_the_head_is_checked_by_the_loader_itself(tmp_path):
     """A misspelt column: the loader's own message, naming the original file."""
     pd.DataFrame({"user": [1, 2], "item": [3, 4], "when": ["2024-01-01", "2024-01-02"]}).to_csv(

@@ -205,6 +205,63 @@ def test_a_block_that_read_both_ways_alike_still_fixes_the_file_to_those_two_for
         load_events(tmp_path / "switch.jsonl")
 
 
+@pytest.mark.parametrize("switch", [50, 100])   # inside a block, or on a block's first line
+@pytest.mark.parametrize("first", ["text", "numbers"])
+def test_a_time_column_is_numbers_or_text_in_every_block(tmp_path, monkeypatch, switch, first):
+    """Seconds since 1970 after text times (or the reverse) loaded silently where the switch fell
+    on a block's first line, and inside a block was "cannot parse '1704070200' as a time"."""
+    from course_lib.datasets import own_data
+
+    times = pd.date_range("2024-01-01", periods=200, freq="min")
+    text, numbers = times.strftime("%Y-%m-%d %H:%M"), ((times - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")).astype(str)
+    before, after = (text, numbers) if first == "text" else (numbers, text)
+    written = np.where(np.arange(200) < switch, before, after)
+    pd.DataFrame({"user": np.arange(200) % 5, "item": np.arange(200) % 7, "time": written}).to_json(
+        tmp_path / "kinds.jsonl", orient="records", lines=True)
+    monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 100)
+    said = ("is a number, unlike the times before it, which are text" if first == "text"
+            else "is text, unlike the times before it, which are numbers")
+    with pytest.raises(EventLogError, match=rf"line {switch + 1}: '{written[switch]}' {said}: a time "
+                                            "column holds numbers since 1970 or dates written as text"):
+        load_events(tmp_path / "kinds.jsonl")
+
+
+def test_dates_written_without_separators_read_with_their_format(tmp_path):
+    """'20240131' with time_format='%Y%m%d' was refused as "not a plausible time in s since 1970
+    (check --time-unit)", a unit the user had not chosen; without a format that error now names
+    the format a date of eight digits needs."""
+    (tmp_path / "days.csv").write_text("user_id,item_id,date\n1,2,20240130\n1,3,20240131\n")
+    loaded = load_events(tmp_path / "days.csv", time_format="%Y%m%d")
+    assert loaded["timestamp"].tolist() == [pd.Timestamp("2024-01-30"), pd.Timestamp("2024-01-31")]
+    with pytest.raises(EventLogError, match=r"line 2: '20240130' is not a plausible time in s since "
+                                            r"1970 \(check --time-unit; if it is a date, pass "
+                                            r"--time-format '%Y%m%d' \(time_format=\)\)$"):
+        load_events(tmp_path / "days.csv")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_block_neither_order_reads_after_ambiguous_ones_names_both_orders(tmp_path, monkeypatch, fmt):
+    """After blocks whose dates fit day first and month first (1-5 January), a block that neither
+    order reads chose day first by a tie, and its error named '%d/%m/%Y %H:%M' alone as "the format
+    of the times before it"."""
+    from course_lib.datasets import own_data
+
+    times = pd.date_range("2024-01-01", periods=200, freq="37min")
+    written = np.where(np.arange(200) < 100, times.strftime("%d/%m/%Y %H:%M"), times.strftime("%Y-%m-%d %H:%M"))
+    log = pd.DataFrame({"user": np.arange(200) % 5, "item": np.arange(200) % 7, "time": written})
+    path = tmp_path / f"switch.{fmt}"
+    log.to_csv(path, index=False) if fmt == "csv" else log.to_json(path, orient="records", lines=True)
+    monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 100)
+    monkeypatch.setattr(own_data, "CSV_BLOCK_BYTES", 2 << 10)   # about 80 rows a block
+    with pytest.raises(EventLogError) as err:
+        load_events(path)
+    said = re.search(r"line (\d+): cannot parse '([^']+)' as a time in either format that the times "
+                     r"before it fit \('%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M'\); pass", str(err.value))
+    assert said, str(err.value)
+    line, value = int(said[1]), said[2]
+    assert value == written[line - 2 + (fmt == "jsonl")]
+
+
 def test_a_block_left_empty_by_drop_missing_ids_is_skipped(tmp_path, monkeypatch):
     """A block whose every row has an empty id (a CSV block, or JSON records with null ids) crashed
     with a TypeError once dropped: its empty time column was read as numbers. It is skipped; a

@@ -615,6 +615,17 @@ def time_unit_note(column: str, unit: str) -> str:
             "--time-unit to choose)")
 
 
+def implausible_time(value: str, unit: str) -> str:
+    """The error on a number that is no time between 1990 and 2100 in ``unit`` (loader and
+    engines); eight digits that read as a date are named as one ('20240131')."""
+    said = f"{value!r} is not a plausible time in {unit} since 1970 (check --time-unit"
+    digits = str(value)
+    if re.fullmatch(r"(19|20)\d{6}", digits) and pd.notna(pd.to_datetime(digits, format="%Y%m%d",
+                                                                          errors="coerce")):
+        return said + "; if it is a date, pass --time-format '%Y%m%d' (time_format=))"
+    return said + ")"
+
+
 def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, column,
                 where, notes: list[str], times: dict | None = None) -> pd.Series:
     """Text, seconds or milliseconds to datetime64[ns] (UTC, timezone dropped).
@@ -622,8 +633,9 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     Without ``fmt`` the format is ISO 8601 or guessed from the first value; a date that reads
     both day first and month first is an error unless only one reading fits every value (a
     day-first choice is said in ``notes``). Numbers are seconds or milliseconds, guessed from
-    their size without ``unit``. ``times`` (a dict) keeps what the first block of a file decided
-    (the format or the unit, whether times carry an offset) for the blocks after it.
+    their size without ``unit``; with ``fmt`` every time is text. ``times`` (a dict) keeps what
+    the first block of a file decided (numbers or text, the format or the unit, whether times
+    carry an offset) for the blocks after it.
     """
     times = {} if times is None else times
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -638,7 +650,21 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         i = int(np.flatnonzero(empty.to_numpy())[0])
         count = _rows_within(int(empty.sum()), where, len(text), "such row", "such rows")
         raise EventLogError(f"empty timestamp ({count})", path=path, column=column, **where(i))
-    numeric = text.str.fullmatch(r"-?\d+(\.\d*)?")
+    # with a format, digits are a date written without separators ('20240131' as '%Y%m%d')
+    numeric = pd.Series(False, index=text.index) if fmt else text.str.fullmatch(r"-?\d+(\.\d*)?")
+    if numeric.any() and unit is not None and not numeric.all():
+        i = int(np.flatnonzero((~numeric).to_numpy())[0])
+        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
+                            path=path, column=column, **where(i))
+    # one kind for the whole column, in every block: numbers since 1970, or text
+    numbers = times.setdefault("numbers", bool(numeric.iloc[0]))
+    other = np.flatnonzero(numeric.to_numpy(dtype=bool) != numbers)
+    if len(other):
+        i = int(other[0])
+        raise EventLogError(f"{text.iloc[i]!r} is {'text' if numbers else 'a number'}, unlike the "
+                            f"times before it, which are {'numbers' if numbers else 'text'}: a time "
+                            "column holds numbers since 1970 or dates written as text, not both",
+                            path=path, column=column, **where(i))
     if numeric.all():
         number = pd.to_numeric(text)
         unit = unit or times.get("unit")   # a later block keeps the unit the first one chose
@@ -649,14 +675,9 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         bad = out.isna() | (out < pd.Timestamp("1990-01-01")) | (out > pd.Timestamp("2100-01-01"))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EventLogError(f"{text.iloc[i]!r} is not a plausible time in {unit} since 1970 "
-                                "(check --time-unit)", path=path, column=column,
+            raise EventLogError(implausible_time(text.iloc[i], unit), path=path, column=column,
                                 **where(i))
         return out.astype("datetime64[ns]")
-    if numeric.any() and unit is not None:
-        i = int(np.flatnonzero((~numeric).to_numpy())[0])
-        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
-                            path=path, column=column, **where(i))
     guessed = not fmt
     undecided = () if fmt else times.get("undecided", ())
     if fmt or times.get("format"):
@@ -887,7 +908,15 @@ def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
         if all(r.notna().all() for r in reads):
             continue                   # this block reads both ways too
         day, month = ambiguous.formats
-        chosen = day if reads[0].notna().sum() >= reads[1].notna().sum() else month
+        read_day, read_month = (int(r.notna().sum()) for r in reads)
+        neither = (reads[0].isna() & reads[1].isna()).to_numpy()
+        if read_day == read_month and neither.any():   # no order chosen: name both, not one
+            j = int(np.flatnonzero(neither)[0])
+            raise EventLogError(f"cannot parse {text.iloc[j]!r} as a time in either format that "
+                                f"the times before it fit ({day!r} or {month!r}); pass "
+                                "time_format= / --time-format", path=path, column=ambiguous.column,
+                                **_where(df, df.index.get_loc(text.index[j])))
+        chosen = day if read_day >= read_month else month
         finish["times"]["format"] = chosen
         if chosen == day:
             finish["notes"].append(day_first_note(ambiguous.column, day))

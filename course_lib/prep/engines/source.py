@@ -32,7 +32,7 @@ import pandas as pd
 from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates, counted_note,
                                           day_first_note, guess_time_unit, how_many, load_events,
                                           move_to_physical_line, open_parquet, read_header,
-                                          time_unit_note)
+                                          implausible_time, time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
@@ -483,7 +483,8 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
     unit_ns = None
     if kind in ("timestamp", "timestamp_ns"):
         time = kind
-    elif kind in ("int", "float") or (kind == "text" and not row["time_not_number"]):
+    elif kind in ("int", "float") or (kind == "text" and not row["time_not_number"]
+                                      and not src.time_format):   # '20240131' with '%Y%m%d': a date
         time = "integer" if kind == "int" or (kind == "text" and not row["time_not_integer"]) else "float"
         unit = src.time_unit or guess_time_unit(float(row["time_max_abs"] or 0))
         if src.time_unit is None:
@@ -491,9 +492,9 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
         unit_ns = TIME_UNITS[unit][1]
         bad = engine.rows(implausible_sql(d, src, unit_ns))[0]
         if bad["n"]:
-            raise EventLogError(f"{time_at(engine, src, bad['first'])!r} is not a plausible time "
-                                f"in {unit} since 1970 (check --time-unit)", path=src.path,
-                                column=src.columns["timestamp"], **src.where(bad["first"]))
+            raise EventLogError(implausible_time(time_at(engine, src, bad["first"]), unit),
+                                path=src.path, column=src.columns["timestamp"],
+                                **src.where(bad["first"]))
     else:
         if row["time_number"] and src.time_unit is not None:
             first = row["time_first_not_number"]
