@@ -445,6 +445,18 @@ def test_json_records_without_an_id_are_dropped_and_counted_as_csv_rows_with_an_
         load_events(tmp_path / "e.jsonl")
 
 
+def test_an_empty_json_id_is_named_before_a_null_one_on_a_later_line(tmp_path):
+    """The record check ran before the empty-id check, so a null id on line 3 was the error where
+    line 2's id was already empty; the error now names the first line, and counts both."""
+    (tmp_path / "e.jsonl").write_text('{"user_id": "", "item_id": 10, "ts": "2024-01-01 10:00"}\n'
+                                      '{"user_id": null, "item_id": 11, "ts": "2024-01-01 10:01"}\n'
+                                      '{"user_id": 1, "item_id": 12, "ts": "2024-01-01 10:02"}\n')
+    with pytest.raises(EventLogError, match=r"column 'user_id', line 1: empty id \(2 rows in lines "
+                                            r"1-3 have none"):
+        load_events(tmp_path / "e.jsonl")
+    assert len(load_events(tmp_path / "e.jsonl", drop_missing_ids=True)) == 1
+
+
 @pytest.mark.parametrize("unit, per_second", [("ms", 10**3), ("us", 10**6), ("ns", 10**9)])
 def test_epoch_times_in_any_unit_down_to_nanoseconds(tmp_path, unit, per_second):
     """Google Analytics 4 exports event_timestamp in microseconds; those were "not a plausible

@@ -881,6 +881,10 @@ def _check_records(df: pd.DataFrame, cmap: ColumnMap, path, drop_missing_ids=Fal
         missing = df[src].isna()
         if missing.any():
             i = int(np.flatnonzero(missing.to_numpy())[0])
+            if hint and _empty_text(df[src]).to_numpy(dtype=bool)[:i].any():
+                # an empty id on an earlier line is named first, with this one in its count
+                df[src] = df[src].where(df[src].notna(), "")
+                continue
             raise EventLogError(f"missing from this record{hint}", path=path, column=src,
                                 line=int(df["_line"].iloc[i]))
     return df
