@@ -290,6 +290,15 @@ def test_json_ids_beyond_float_precision_stay_exact_beside_a_null_one(tmp_path):
     assert loaded["user_id"].tolist() == [str(big), str(big + 2)]
 
 
+def test_a_count_ends_on_the_last_line_of_a_record_that_spans_lines(tmp_path):
+    """A count's lines ended where the block's last record starts, not where its quoted field
+    spanning two lines ends."""
+    (tmp_path / "notes.csv").write_text('user_id,item_id,ts,comment\n1,2,2024-01-01 10:00,ok\n'
+                                        ',3,2024-01-01 10:01,ok\n1,4,2024-01-01 10:02,"two\nlines"\n')
+    with pytest.raises(EventLogError, match=r"line 3: empty id \(1 row in lines 2-5 has none"):
+        load_events(tmp_path / "notes.csv")
+
+
 def test_a_value_quoted_in_an_error_is_not_taken_for_a_count(tmp_path):
     (tmp_path / "odd.csv").write_text("user_id,item_id,ts\n\n1,2,in lines 1-2\n")
     with pytest.raises(EventLogError, match="line 3: cannot parse 'in lines 1-2' as a time"):

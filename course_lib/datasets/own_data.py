@@ -279,11 +279,13 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
     return header, sep
 
 
-def physical_lines(path: Path, encoding: str, sep: str, record_lines: list[int]) -> list[int]:
-    """The lines where the records numbered ``record_lines`` start (the loader numbers records
-    from 2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped), in one
-    reading of the file. A blank line or a quoted field spanning lines before a record moves it
-    down. Read only for an error message."""
+def physical_lines(path: Path, encoding: str, sep: str,
+                   record_lines: list[int]) -> list[tuple[int, int]]:
+    """The lines where the records numbered ``record_lines`` start and end (the loader numbers
+    records from 2, one line each, as pyarrow, DuckDB and Spark read them: blank lines skipped),
+    in one reading of the file. A blank line or a quoted field spanning lines before a record
+    moves it down; a quoted field spanning lines inside it ends it further down. Read only for
+    an error message."""
     found = {}
     wanted, last = set(record_lines), max(record_lines)
     limit = csv.field_size_limit(2**31 - 1)    # pyarrow reads fields of any length; so must this
@@ -298,14 +300,14 @@ def physical_lines(path: Path, encoding: str, sep: str, record_lines: list[int])
                     continue
                 records += 1
                 if records in wanted:
-                    found[records] = start
+                    found[records] = start, end
                 if records >= last:
                     break
     except (csv.Error, UnicodeDecodeError):          # a line Python's reader cannot follow
         pass
     finally:
         csv.field_size_limit(limit)
-    return [found.get(n, n) for n in record_lines]
+    return [found.get(n, (n, n)) for n in record_lines]
 
 
 def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: str) -> None:
@@ -318,10 +320,10 @@ def move_to_physical_line(exc: EventLogError, path: Path, encoding: str, sep: st
     spans = list(_SPAN.finditer(exc.message))   # a count's lines (_rows_within) are records too
     span = spans[-1] if spans else None          # the count comes after any value the message quotes
     counted = [int(g.replace(",", "")) for g in span.groups()] if span else []
-    line, *moved = physical_lines(path, encoding, sep, [exc.line, *counted])
-    if span:
+    (line, _), *moved = physical_lines(path, encoding, sep, [exc.line, *counted])
+    if span:   # from the first counted record's first line to the last one's last line
         before, after = exc.message[:span.start(1)], exc.message[span.end(2):]
-        exc.message = f"{before}{moved[0]:,}-{moved[1]:,}{after}"
+        exc.message = f"{before}{moved[0][0]:,}-{moved[1][1]:,}{after}"
     exc.at_line(line)
 
 
