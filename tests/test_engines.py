@@ -415,6 +415,19 @@ def test_duckdb_reads_dates_without_separators_with_their_format(tmp_path):
     assert shard_digests(made["pandas"]) == shard_digests(made["duckdb"])
     with pytest.raises(EventLogError, match="if it is a date, pass --time-format '%Y%m%d'"):
         prepare(tmp_path / "days.csv", tmp_path / "unit", engine="duckdb", time="day")
+    # a unit beside a format reads digits as numbers, as the loader does (DuckDB crashed on it)
+    seconds = log.assign(day=(pd.to_datetime(log["day"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s"))
+    seconds.to_csv(tmp_path / "seconds.csv", index=False)
+    made = both(tmp_path / "seconds.csv", tmp_path / "with_unit", rows_per_shard=200, time="day",
+                time_format="%Y-%m-%d", time_unit="s", test_days=20)
+    assert isinstance(made["duckdb"], dict), made["duckdb"]
+    assert shard_digests(made["pandas"]) == shard_digests(made["duckdb"])
+    # a column of numbers stays numbers: neither engine reads it with the format
+    log.astype({"day": "int64"}).to_parquet(tmp_path / "days.parquet", index=False)
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(EventLogError, match="if it is a date, store the column as text and pass"):
+            prepare(tmp_path / "days.parquet", tmp_path / f"typed-{engine}", engine=engine, time="day",
+                    time_format="%Y%m%d")
 
 
 def test_the_head_is_checked_by_the_loader_itself(tmp_path):

@@ -200,8 +200,9 @@ def test_a_block_that_read_both_ways_alike_still_fixes_the_file_to_those_two_for
     pd.DataFrame({"user": np.arange(200) % 5, "item": np.arange(200) % 7, "time": written}).to_json(
         tmp_path / "switch.jsonl", orient="records", lines=True)
     monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 100)   # the switch falls on a block's first line
-    with pytest.raises(EventLogError, match=r"line 101: cannot parse '2024-01-01 01:40' as a time in the "
-                                            r"format of the times before it \('%d/%m/%Y %H:%M'\)"):
+    with pytest.raises(EventLogError, match=r"line 101: cannot parse '2024-01-01 01:40' as a time in "
+                                            r"either format that the times before it fit "
+                                            r"\('%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M'\)"):
         load_events(tmp_path / "switch.jsonl")
 
 
@@ -237,6 +238,16 @@ def test_dates_written_without_separators_read_with_their_format(tmp_path):
                                             r"1970 \(check --time-unit; if it is a date, pass "
                                             r"--time-format '%Y%m%d' \(time_format=\)\)$"):
         load_events(tmp_path / "days.csv")
+    # a unit beside the format reads digits as numbers; seconds given a format are not dates
+    (tmp_path / "seconds.csv").write_text("user_id,item_id,ts\n1,2,1704067200\n1,3,1704070800\n")
+    assert len(load_events(tmp_path / "seconds.csv", time_unit="s", time_format="%Y-%m-%d")) == 2
+    with pytest.raises(EventLogError, match=r"cannot parse '1704067200' as a time with format '%Y-%m-%d' "
+                                            r"\(numbers since 1970 need time_unit= / --time-unit, not a format\)"):
+        load_events(tmp_path / "seconds.csv", time_format="%Y-%m-%d")
+    # a column of numbers (Parquet) stays numbers, a format or not, as the SQL engines read it
+    pd.DataFrame({"user_id": [1, 1], "item_id": [2, 3], "ts": [1704067200, 1704070800]}).to_parquet(
+        tmp_path / "seconds.parquet", index=False)
+    assert len(load_events(tmp_path / "seconds.parquet", time_format="%Y-%m-%d %H:%M")) == 2
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -256,10 +267,41 @@ def test_a_block_neither_order_reads_after_ambiguous_ones_names_both_orders(tmp_
     with pytest.raises(EventLogError) as err:
         load_events(path)
     said = re.search(r"line (\d+): cannot parse '([^']+)' as a time in either format that the times "
-                     r"before it fit \('%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M'\); pass", str(err.value))
+                     r"before it fit \('%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M'\) \(pass", str(err.value))
     assert said, str(err.value)
     line, value = int(said[1]), said[2]
     assert value == written[line - 2 + (fmt == "jsonl")]
+
+
+def jsonl_of_times(path: Path, times: list, **replace) -> Path:
+    """A JSON Lines log of one user with these times; ``replace``: {line: record} instead."""
+    records = [{"user_id": 1, "item_id": i, "ts": t} for i, t in enumerate(times)]
+    for line, record in replace.items():
+        records[int(line[1:]) - 1] = record
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_a_block_after_ambiguous_ones_gets_its_own_first_error(tmp_path, monkeypatch):
+    """A reviewer's finds in the check above, which read a block's raw times: a header repeated
+    after blocks of dates that fit both orders was "cannot parse 'ts'" (not "repeats the header"),
+    a row drop_missing_ids drops was named, and seconds were "cannot parse" (not "a number")."""
+    from course_lib.datasets import own_data
+
+    monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 3)
+    days = ["01/02/2024", "02/01/2024", "03/01/2024", "04/01/2024", "n/a", "05/01/2024"]
+    header = jsonl_of_times(tmp_path / "header.jsonl", days, l5={"user_id": "user_id", "item_id": "item_id", "ts": "ts"})
+    with pytest.raises(EventLogError, match="line 5: this row repeats the header"):
+        load_events(header)
+    dropped = jsonl_of_times(tmp_path / "dropped.jsonl", days, l5={"user_id": "", "item_id": 9, "ts": "n/a"})
+    with pytest.raises(EventLogError, match="line 1: '01/02/2024' reads as 1 February 2024 .* every time in "
+                                            "the column fits both"):
+        load_events(dropped, drop_missing_ids=True)   # the rows left fit both orders: ambiguous
+    decided = jsonl_of_times(tmp_path / "decided.jsonl", [*days, "13/01/2024"], l5={"user_id": "", "item_id": 9, "ts": "n/a"})
+    assert load_events(decided, drop_missing_ids=True)["timestamp"].max() == pd.Timestamp("2024-02-01")
+    seconds = jsonl_of_times(tmp_path / "seconds.jsonl", [*days[:3], "1704067200", "1704067260"])
+    with pytest.raises(EventLogError, match="line 4: '1704067200' is a number, unlike the times before it"):
+        load_events(seconds)
 
 
 def test_a_block_left_empty_by_drop_missing_ids_is_skipped(tmp_path, monkeypatch):

@@ -617,14 +617,16 @@ def time_unit_note(column: str, unit: str) -> str:
             "--time-unit to choose)")
 
 
-def implausible_time(value: str, unit: str) -> str:
+def implausible_time(value, unit: str, typed: bool = False) -> str:
     """The error on a number that is no time between 1990 and 2100 in ``unit`` (loader and
-    engines); eight digits that read as a date are named as one ('20240131')."""
+    engines); eight digits that read as a date are named as one ('20240131'). ``typed``: the
+    column holds numbers (Parquet), which a format does not read."""
     said = f"{value!r} is not a plausible time in {unit} since 1970 (check --time-unit"
     digits = str(value)
     if re.fullmatch(r"(19|20)\d{6}", digits) and pd.notna(pd.to_datetime(digits, format="%Y%m%d",
                                                                           errors="coerce")):
-        return said + "; if it is a date, pass --time-format '%Y%m%d' (time_format=))"
+        how = "store the column as text and pass" if typed else "pass"
+        return said + f"; if it is a date, {how} --time-format '%Y%m%d' (time_format=))"
     return said + ")"
 
 
@@ -652,8 +654,10 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         i = int(np.flatnonzero(empty.to_numpy())[0])
         count = _rows_within(int(empty.sum()), where, len(text), "such row", "such rows")
         raise EventLogError(f"empty timestamp ({count})", path=path, column=column, **where(i))
-    # with a format, digits are a date written without separators ('20240131' as '%Y%m%d')
-    numeric = pd.Series(False, index=text.index) if fmt else text.str.fullmatch(r"-?\d+(\.\d*)?")
+    typed = pd.api.types.is_numeric_dtype(values)   # a number column (Parquet), not text
+    # with a format and no unit, digits written as text are a date ('20240131' as '%Y%m%d')
+    as_dates = bool(fmt) and unit is None and not typed
+    numeric = pd.Series(False, index=text.index) if as_dates else text.str.fullmatch(r"-?\d+(\.\d*)?")
     if numeric.any() and unit is not None and not numeric.all():
         i = int(np.flatnonzero((~numeric).to_numpy())[0])
         raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
@@ -677,8 +681,8 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         bad = out.isna() | (out < pd.Timestamp("1990-01-01")) | (out > pd.Timestamp("2100-01-01"))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EventLogError(implausible_time(text.iloc[i], unit), path=path, column=column,
-                                **where(i))
+            raise EventLogError(implausible_time(text.iloc[i], unit, typed), path=path,
+                                column=column, **where(i))
         return out.astype("datetime64[ns]")
     guessed = not fmt
     undecided = () if fmt else times.get("undecided", ())
@@ -715,11 +719,19 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         firsts = [int(np.argmax(c.isna().to_numpy())) if c.isna().any() else 0 for c in coerced]
         best = int(np.argmax(firsts))
         i, attempt = firsts[best], attempts[best]
-        how = (f" with format {fmt!r}" if fmt else "" if attempt in (None, "ISO8601")
-               else f" in the format of the times before it ({attempt!r})")
-        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a time{how}"
-                            " (pass time_format= / --time-format, a strftime format, "
-                            "e.g. '%d/%m/%Y %H:%M')", path=path, column=column, **where(i))
+        if fmt:
+            how = f" with format {fmt!r}"
+        elif attempt in (None, "ISO8601"):
+            how = ""
+        elif undecided and not times.get("format"):   # the blocks before fit both orders
+            how = " in either format that the times before it fit ({!r} or {!r})".format(*undecided)
+        else:
+            how = f" in the format of the times before it ({attempt!r})"
+        hint = ("numbers since 1970 need time_unit= / --time-unit, not a format"
+                if fmt and re.fullmatch(r"-?\d+(\.\d*)?", text.iloc[i]) else
+                "pass time_format= / --time-format, a strftime format, e.g. '%d/%m/%Y %H:%M'")
+        raise EventLogError(f"cannot parse {text.iloc[i]!r} as a time{how} ({hint})", path=path,
+                            column=column, **where(i))
     chosen, out = next(iter(fits.items()))
     if len(fits) == 2:
         other = list(fits.values())[1]
@@ -915,13 +927,16 @@ def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
             continue                   # this block reads both ways too
         day, month = ambiguous.formats
         read_day, read_month = (int(r.notna().sum()) for r in reads)
-        neither = (reads[0].isna() & reads[1].isna()).to_numpy()
-        if read_day == read_month and neither.any():   # no order chosen: name both, not one
-            j = int(np.flatnonzero(neither)[0])
-            raise EventLogError(f"cannot parse {text.iloc[j]!r} as a time in either format that "
-                                f"the times before it fit ({day!r} or {month!r}); pass "
-                                "time_format= / --time-format", path=path, column=ambiguous.column,
-                                **_where(df, df.index.get_loc(text.index[j])))
+        if read_day == read_month and (reads[0].isna() & reads[1].isna()).any():
+            # no order is chosen by a tie: the block is finished on trial, undecided, so that its
+            # first error is its own (a repeated header, an empty id) or names both formats, and
+            # a block whose only unread rows are dropped (drop_missing_ids) is held as ambiguous
+            trial = {**finish, "notes": [], "times": {"undecided": (day, month), "numbers": False}}
+            try:
+                _finish_block(df.copy(), cmap, path, **trial)
+            except AmbiguousDates:   # the rows left read both ways, and differ: still undecided
+                pass
+            continue
         chosen = day if read_day >= read_month else month
         finish["times"]["format"] = chosen
         if chosen == day:

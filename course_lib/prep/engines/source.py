@@ -483,8 +483,8 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
     unit_ns = None
     if kind in ("timestamp", "timestamp_ns"):
         time = kind
-    elif kind in ("int", "float") or (kind == "text" and not row["time_not_number"]
-                                      and not src.time_format):   # '20240131' with '%Y%m%d': a date
+    elif kind in ("int", "float") or (kind == "text" and not row["time_not_number"] and (
+            src.time_unit is not None or not src.time_format)):   # '20240131' with '%Y%m%d': a date
         time = "integer" if kind == "int" or (kind == "text" and not row["time_not_integer"]) else "float"
         unit = src.time_unit or guess_time_unit(float(row["time_max_abs"] or 0))
         if src.time_unit is None:
@@ -492,7 +492,8 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
         unit_ns = TIME_UNITS[unit][1]
         bad = engine.rows(implausible_sql(d, src, unit_ns))[0]
         if bad["n"]:
-            raise EventLogError(implausible_time(time_at(engine, src, bad["first"]), unit),
+            raise EventLogError(implausible_time(time_at(engine, src, bad["first"]), unit,
+                                                 typed=kind != "text"),
                                 path=src.path, column=src.columns["timestamp"],
                                 **src.where(bad["first"]))
     else:
