@@ -637,9 +637,10 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     Without ``fmt`` the format is ISO 8601 or guessed from the first value; a date that reads
     both day first and month first is an error unless only one reading fits every value (a
     day-first choice is said in ``notes``). Numbers are seconds or milliseconds, guessed from
-    their size without ``unit``; with ``fmt`` every time is text. ``times`` (a dict) keeps what
-    the first block of a file decided (numbers or text, the format or the unit, whether times
-    carry an offset) for the blocks after it.
+    their size without ``unit``; with ``fmt`` and no ``unit``, digits written as text are dates
+    (``'20240131'`` with ``'%Y%m%d'``). ``times`` (a dict) keeps what the first block of a file
+    decided (numbers or text, the format or the unit, whether times carry an offset) for the
+    blocks after it.
     """
     times = {} if times is None else times
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -895,7 +896,7 @@ def _check_records(df: pd.DataFrame, cmap: ColumnMap, path, drop_missing_ids=Fal
         missing = df[src].isna()
         if missing.any():
             i = int(np.flatnonzero(missing.to_numpy())[0])
-            if hint and _empty_text(df[src]).to_numpy(dtype=bool)[:i].any():
+            if canon in ID_COLUMNS and _empty_text(df[src]).to_numpy(dtype=bool)[:i].any():
                 # an empty id on an earlier line is named first, with this one in its count
                 df[src] = df[src].where(df[src].notna(), "")
                 continue
