@@ -542,6 +542,8 @@ def _rows_within(n: int, where, size: int, one: str = "row", many: str = "rows")
     return f"{how_many(n, one, many)} in {unit}s {first:,}-{last:,}"
 
 
+#: a time written as a number ("1704067200", "1704067200.5"): seconds or the like since 1970
+_NUMBER = r"-?\d+(\.\d*)?"
 #: a time of day followed by a UTC offset ("10:00:00+02:00", "10:00Z", "10:00 -0500")
 _OFFSET = r"\d:\d\d(:\d\d([.,]\d+)?)?\s*([zZ]|UTC|GMT|[+-]\d\d(:?\d\d)?)$"
 
@@ -658,7 +660,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     typed = pd.api.types.is_numeric_dtype(values)   # a number column (Parquet), not text
     # with a format and no unit, digits written as text are a date ('20240131' as '%Y%m%d')
     as_dates = bool(fmt) and unit is None and not typed
-    numeric = pd.Series(False, index=text.index) if as_dates else text.str.fullmatch(r"-?\d+(\.\d*)?")
+    numeric = pd.Series(False, index=text.index) if as_dates else text.str.fullmatch(_NUMBER)
     if numeric.any() and unit is not None and not numeric.all():
         i = int(np.flatnonzero((~numeric).to_numpy())[0])
         raise EventLogError(f"cannot parse {text.iloc[i]!r} as a number of {unit}",
@@ -729,7 +731,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         else:
             how = f" in the format of the times before it ({attempt!r})"
         hint = ("numbers since 1970 need time_unit= / --time-unit, not a format"
-                if fmt and re.fullmatch(r"-?\d+(\.\d*)?", text.iloc[i]) else
+                if fmt and re.fullmatch(_NUMBER, text.iloc[i]) else
                 "pass time_format= / --time-format, a strftime format, e.g. '%d/%m/%Y %H:%M'")
         raise EventLogError(f"cannot parse {text.iloc[i]!r} as a time{how} ({hint})", path=path,
                             column=column, **where(i))
@@ -934,7 +936,7 @@ def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
             # a block whose only unread rows are dropped (drop_missing_ids) is held as ambiguous
             trial = {**finish, "notes": [], "times": {"undecided": (day, month), "numbers": False}}
             try:
-                _finish_block(df.copy(), cmap, path, **trial)
+                _finish_block(df, cmap, path, **trial)   # it reads df, changes a copy
             except AmbiguousDates:   # the rows left read both ways, and differ: still undecided
                 pass
             continue
