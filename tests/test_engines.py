@@ -266,6 +266,23 @@ def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
         "bad_time.csv", "d-duckdb", "d-pandas", "empty_id.parquet"]
 
 
+@pytest.mark.parametrize("first", ["text", "numbers"])
+def test_duckdb_says_a_time_column_mixes_numbers_and_text_beyond_the_head(tmp_path, first):
+    """The loader's sentence for a switch between numbers and text; DuckDB said "cannot parse
+    '1704672000' as an ISO 8601 time" (or took the text for an unparsable number)."""
+    n = 10_050
+    times = pd.date_range("2024-01-01", periods=n, freq="min")
+    text, numbers = times.strftime("%Y-%m-%d %H:%M:%S"), ((times - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")).astype(str)
+    before, after = (text, numbers) if first == "text" else (numbers, text)
+    log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7,
+                        "time": np.where(np.arange(n) < 10_030, before, after)})
+    log.to_csv(tmp_path / "kinds.csv", index=False)
+    said = "is a number, unlike the times before it, which are text" if first == "text" else \
+        "is text, unlike the times before it, which are numbers"
+    with pytest.raises(EventLogError, match=rf"line 10032: '{log['time'][10_030]}' {said}: a time column"):
+        prepare(tmp_path / "kinds.csv", tmp_path / "out", engine="duckdb")
+
+
 @pytest.mark.parametrize("first, later, said", [("", "+02:00", "has a UTC offset"),
                                                 ("Z", "", "has no UTC offset")])
 def test_duckdb_refuses_times_with_and_without_offset_beyond_the_head(tmp_path, first, later, said):

@@ -632,6 +632,13 @@ def implausible_time(value, unit: str, typed: bool = False) -> str:
     return said + ")"
 
 
+def kind_switch(value, numbers: bool) -> str:
+    """The error on a time of the other kind than the column's first (loader and engines)."""
+    return (f"{value!r} is {'text' if numbers else 'a number'}, unlike the times before it, which "
+            f"are {'numbers' if numbers else 'text'}: a time column holds numbers since 1970 or "
+            "dates written as text, not both")
+
+
 def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, column,
                 where, notes: list[str], times: dict | None = None) -> pd.Series:
     """Text, seconds or milliseconds to datetime64[ns] (UTC, timezone dropped).
@@ -670,10 +677,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     other = np.flatnonzero(numeric.to_numpy(dtype=bool) != numbers)
     if len(other):
         i = int(other[0])
-        raise EventLogError(f"{text.iloc[i]!r} is {'text' if numbers else 'a number'}, unlike the "
-                            f"times before it, which are {'numbers' if numbers else 'text'}: a time "
-                            "column holds numbers since 1970 or dates written as text, not both",
-                            path=path, column=column, **where(i))
+        raise EventLogError(kind_switch(text.iloc[i], numbers), path=path, column=column, **where(i))
     if numeric.all():
         number = pd.to_numeric(text)
         unit = unit or times.get("unit")   # a later block keeps the unit the first one chose

@@ -30,9 +30,10 @@ from pathlib import Path
 import pandas as pd
 
 from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates, counted_note,
-                                          day_first_note, guess_time_unit, how_many, load_events,
+                                          day_first_note, guess_time_unit, how_many,
+                                          implausible_time, kind_switch, load_events,
                                           move_to_physical_line, open_parquet, read_header,
-                                          implausible_time, time_unit_note)
+                                          time_unit_note)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
@@ -501,6 +502,12 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
             first = row["time_first_not_number"]
             raise EventLogError(f"cannot parse {time_at(engine, src, first)!r} as a number "
                                 f"of {src.time_unit}", path=src.path,
+                                column=src.columns["timestamp"], **src.where(first))
+        if row["time_number"] and src.time_unit is None and not src.time_format:
+            # numbers and text in one column: the first row's kind is the column's (the loader's rule)
+            numbers = row["time_first_number"] < row["time_first_not_number"]
+            first = max(row["time_first_number"], row["time_first_not_number"])
+            raise EventLogError(kind_switch(time_at(engine, src, first), numbers), path=src.path,
                                 column=src.columns["timestamp"], **src.where(first))
         time = "text"
         if (src.time_format or src.time_formats) and d.name == "spark":
