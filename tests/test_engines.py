@@ -432,6 +432,12 @@ def test_duckdb_reads_dates_without_separators_with_their_format(tmp_path):
     assert shard_digests(made["pandas"]) == shard_digests(made["duckdb"])
     with pytest.raises(EventLogError, match="if it is a date, pass --time-format '%Y%m%d'"):
         prepare(tmp_path / "days.csv", tmp_path / "unit", engine="duckdb", time="day")
+    for given, hint in (({"time_format": "%Y%m%d"}, "leave out --time-unit"),
+                        ({}, "pass --time-format '%Y%m%d' (time_format=) without --time-unit")):
+        for engine in ("pandas", "duckdb"):   # the unit was the user's: the hint says what to do with it
+            with pytest.raises(EventLogError, match=f"if it is a date, {re.escape(hint)}"):
+                prepare(tmp_path / "days.csv", tmp_path / f"unit-{engine}-{len(given)}", engine=engine,
+                        time="day", time_unit="s", **given)
     # a unit beside a format reads digits as numbers, as the loader does (DuckDB crashed on it)
     seconds = log.assign(day=(pd.to_datetime(log["day"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s"))
     seconds.to_csv(tmp_path / "seconds.csv", index=False)
@@ -442,7 +448,8 @@ def test_duckdb_reads_dates_without_separators_with_their_format(tmp_path):
     # a column of numbers stays numbers: neither engine reads it with the format
     log.astype({"day": "int64"}).to_parquet(tmp_path / "days.parquet", index=False)
     for engine in ("pandas", "duckdb"):
-        with pytest.raises(EventLogError, match="if it is a date, store the column as text and pass"):
+        with pytest.raises(EventLogError, match="if it is a date, store the column as text: a format "
+                                                "reads text, not a column of numbers"):
             prepare(tmp_path / "days.parquet", tmp_path / f"typed-{engine}", engine=engine, time="day",
                     time_format="%Y%m%d")
 

@@ -238,6 +238,13 @@ def test_dates_written_without_separators_read_with_their_format(tmp_path):
                                             r"1970 \(check --time-unit; if it is a date, pass "
                                             r"--time-format '%Y%m%d' \(time_format=\)\)$"):
         load_events(tmp_path / "days.csv")
+    # with a unit of the user's, the hint says what to do with it (it named the format they passed)
+    with pytest.raises(EventLogError, match=r"if it is a date, leave out --time-unit \(time_unit=\): "
+                                            r"with a unit, digits are numbers, not dates\)$"):
+        load_events(tmp_path / "days.csv", time_unit="s", time_format="%Y%m%d")
+    with pytest.raises(EventLogError, match=r"if it is a date, pass --time-format '%Y%m%d' "
+                                            r"\(time_format=\) without --time-unit\)$"):
+        load_events(tmp_path / "days.csv", time_unit="s")
     # a unit beside the format reads digits as numbers; seconds given a format are not dates
     (tmp_path / "seconds.csv").write_text("user_id,item_id,ts\n1,2,1704067200\n1,3,1704070800\n")
     assert len(load_events(tmp_path / "seconds.csv", time_unit="s", time_format="%Y-%m-%d")) == 2

@@ -619,16 +619,26 @@ def time_unit_note(column: str, unit: str) -> str:
             "--time-unit to choose)")
 
 
-def implausible_time(value, unit: str, typed: bool = False) -> str:
+def implausible_time(value, unit: str, typed: bool = False, *, unit_given: bool = False,
+                     fmt: str | None = None) -> str:
     """The error on a number that is no time between 1990 and 2100 in ``unit`` (loader and
     engines); eight digits that read as a date are named as one ('20240131'). ``typed``: the
-    column holds numbers (Parquet), which a format does not read."""
+    column holds numbers (Parquet), which a format does not read; ``unit_given``: the user chose
+    the unit, which makes digits numbers even beside a format ``fmt``."""
     said = f"{value!r} is not a plausible time in {unit} since 1970 (check --time-unit"
     digits = str(value)
     if re.fullmatch(r"(19|20)\d{6}", digits) and pd.notna(pd.to_datetime(digits, format="%Y%m%d",
                                                                           errors="coerce")):
-        how = "store the column as text and pass" if typed else "pass"
-        return said + f"; if it is a date, {how} --time-format '%Y%m%d' (time_format=))"
+        if typed:
+            how = ("store the column as text: a format reads text, not a column of numbers" if fmt
+                   else "store the column as text and pass --time-format '%Y%m%d' (time_format=)")
+        elif unit_given and fmt:
+            how = "leave out --time-unit (time_unit=): with a unit, digits are numbers, not dates"
+        elif unit_given:
+            how = "pass --time-format '%Y%m%d' (time_format=) without --time-unit"
+        else:
+            how = "pass --time-format '%Y%m%d' (time_format=)"
+        return said + f"; if it is a date, {how})"
     return said + ")"
 
 
@@ -680,6 +690,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         raise EventLogError(kind_switch(text.iloc[i], numbers), path=path, column=column, **where(i))
     if numeric.all():
         number = pd.to_numeric(text)
+        unit_given = unit is not None
         unit = unit or times.get("unit")   # a later block keeps the unit the first one chose
         if unit is None:
             unit = times["unit"] = guess_time_unit(float(number.abs().max()))
@@ -688,7 +699,8 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         bad = out.isna() | (out < pd.Timestamp("1990-01-01")) | (out > pd.Timestamp("2100-01-01"))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EventLogError(implausible_time(text.iloc[i], unit, typed), path=path,
+            raise EventLogError(implausible_time(text.iloc[i], unit, typed, unit_given=unit_given,
+                                                 fmt=fmt), path=path,
                                 column=column, **where(i))
         return out.astype("datetime64[ns]")
     guessed = not fmt

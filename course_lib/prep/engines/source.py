@@ -494,7 +494,8 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
         bad = engine.rows(implausible_sql(d, src, unit_ns))[0]
         if bad["n"]:
             raise EventLogError(implausible_time(time_at(engine, src, bad["first"]), unit,
-                                                 typed=kind != "text"),
+                                                 typed=kind != "text", unit_given=src.time_unit is not None,
+                                                 fmt=src.time_format),
                                 path=src.path, column=src.columns["timestamp"],
                                 **src.where(bad["first"]))
     else:
