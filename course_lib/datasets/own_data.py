@@ -945,18 +945,25 @@ def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
         if all(r.notna().all() for r in reads):
             continue                   # this block reads both ways too
         day, month = ambiguous.formats
-        read_day, read_month = (int(r.notna().sum()) for r in reads)
-        if read_day == read_month and (reads[0].isna() & reads[1].isna()).any():
-            # no order is chosen by a tie: the block is finished on trial, undecided, so that its
-            # first error is its own (a repeated header, an empty id) or names both formats, and
-            # a block whose only unread rows are dropped (drop_missing_ids) is held as ambiguous
-            trial = {**finish, "notes": [], "times": {"undecided": (day, month), "numbers": False}}
+        # the order that reads further before a row it cannot read, as a file read at once and the
+        # SQL engines choose (one that reads every row reads furthest)
+        read_day, read_month = (int(np.argmax(r.isna().to_numpy())) if r.isna().any() else len(r)
+                                for r in reads)
+        if read_day == read_month:
+            # a row neither order reads comes first: no order is chosen by a tie; the block is
+            # finished on trial, undecided, so that its first error is its own (a repeated
+            # header, an empty id) or names both formats, and the rows drop_missing_ids leaves
+            # decide (one order reads them) or keep the column undecided
+            decided = {"undecided": (day, month), "numbers": False}
             try:
-                _finish_block(df, cmap, path, **trial)   # it reads df, changes a copy
+                _finish_block(df, cmap, path, **{**finish, "notes": [], "times": decided})
             except AmbiguousDates:   # the rows left read both ways, and differ: still undecided
                 pass
-            continue
-        chosen = day if read_day >= read_month else month
+            if "format" not in decided:
+                continue
+            chosen = decided["format"]
+        else:
+            chosen = day if read_day > read_month else month
         finish["times"]["format"] = chosen
         if chosen == day:
             finish["notes"].append(day_first_note(ambiguous.column, day))
