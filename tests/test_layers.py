@@ -86,3 +86,29 @@ def test_a_course_lib_import_inside_a_function_says_why_it_is_lazy():
     assert unexplained == []
     lazy = {(str(path), name) for path, _, name, _ in function_level_imports()}
     assert {path for path, _ in lazy} <= {"course_lib/cli.py", "course_lib/doctor.py"}, lazy
+
+
+def test_the_readme_gives_each_layers_size_within_a_tenth():
+    """The README's table of layers (modules, and lines to about two figures) against
+    ``scripts/layer_sizes.py``: it had said 5,500 lines for a library of 15,800, counts from the
+    first week of the course. Modules exactly (a new one belongs in the table), lines within 10 %."""
+    import re
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from layer_sizes import layer_sizes
+    finally:
+        sys.path.pop(0)
+    readme = (ROOT / "README.md").read_text()
+    table = {m["name"]: (int(m["modules"]), int(m["lines"].replace(",", "")))
+             for m in re.finditer(r"^  \| (\d) \| `(?P<name>[\w.]+)` \| [^|]+ \| (?P<modules>\d+) \| "
+                                  r"(?P<lines>[\d,]+) \|$", readme, re.M)}
+    sizes = layer_sizes()
+    assert set(table) == {name for _, name, _, _ in sizes}, "a layer is missing from the README's table"
+    for _, name, modules, lines in sizes:
+        said_modules, said_lines = table[name]
+        assert said_modules == modules, f"{name}: the README says {said_modules} modules, there are {modules}"
+        assert abs(said_lines - lines) <= 0.1 * lines, f"{name}: the README says {said_lines} lines, there are {lines}"
+    said = int(re.search(r"layers 0-6\) is about ([\d,]+) lines", readme)[1].replace(",", ""))
+    library = sum(lines for level, _, _, lines in sizes if level <= 6)
+    assert abs(said - library) <= 0.1 * library, f"the README says {said} lines, layers 0-6 hold {library}"
