@@ -459,8 +459,8 @@ def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models
                              "validation window (next-action prediction), then fine-tuned for next "
                              "items and tuned like the other neural models. Off by default: in lesson "
                              "08 it beat SASRec on the synthetic shop, not the GRU, and its "
-                             "pretraining adds time outside --budget-s. It is not saved as the "
-                             "report's model")
+                             "pretraining adds time outside --budget-s. When it is the best on "
+                             "validation, it is saved as the report's model, as any other")
 
 
 def build_parser() -> argparse.ArgumentParser:

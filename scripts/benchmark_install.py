@@ -11,7 +11,8 @@ cache and package index as this machine has them (the report says which).
   HTTP 200 on ``/lab`` (install, kernel registration, server start), then
   stopped; the environment must hold none of the test packages.
 * ``test``: ``python3 tasks.py test tests/test_environment.py`` (install with
-  the test packages, then a first short test file).
+  the test packages, DuckDB and pyspark, and the book's tools; Chromium and
+  Java where apt-get can and they are missing; then a first short test file).
 
 Then ``.venv``'s size on disk and its number of installed distributions, and
 ``python3 tasks.py doctor`` on it.
@@ -33,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "install.md"
-TEST_PACKAGES = ("pytest", "nbval", "hypothesis", "playwright")
+#: what `tasks.py test` adds to the lessons' packages: the test tools, the engines beyond one
+#: machine (scale) and the book's tools; `tasks.py lab` must install none of them
+TEST_PACKAGES = ("pytest", "nbval", "hypothesis", "playwright", "duckdb", "pyspark", "sphinx", "myst-nb")
 
 
 def fresh_copy(folder: Path) -> Path:
@@ -128,7 +131,7 @@ def main() -> int:
             shutil.rmtree(base, ignore_errors=True)
     load = os.getloadavg()[0]
     what = {"lab": "`tasks.py lab` until `/lab` answers HTTP 200 (install, kernel, server start)",
-            "test": "`tasks.py test tests/test_environment.py` (install with the test tools, one test file)"}
+            "test": "`tasks.py test tests/test_environment.py` (install with the test tools, DuckDB, pyspark and the book's tools, one test file)"}
     lines = ["# Install size and first-run time", "",
              f"Written by `python scripts/benchmark_install.py` on {time.strftime('%Y-%m-%d')}: a fresh "
              f"copy of the committed tree (`git archive HEAD`) and a fresh `.venv` per path. Machine: "
