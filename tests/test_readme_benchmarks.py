@@ -37,3 +37,18 @@ def test_the_readme_engines_table_is_what_benchmarks_engines_csv_records():
             assert abs(gib - m.peak_mib / 1024) <= 0.06, f"{where} {m.peak_mib} MiB"
             checked += 1
     assert checked == len(measured), "a run of engines.csv is not in the README's table"
+
+
+def test_the_readme_install_table_is_what_benchmarks_install_md_records():
+    """It had kept the figures of an install without DuckDB, pyspark and the book's tools
+    (142 distributions, 1.43 GiB) after ``tasks.py test`` came to install them (175, 2.08 GiB)."""
+    readme = (ROOT / "README.md").read_text()
+    measured = {m[1]: (float(m[2]), float(m[3]), int(m[4])) for m in re.finditer(
+        r"^\| (lab|test) \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \|", (ROOT / "benchmarks" / "install.md").read_text(), re.M)}
+    assert set(measured) == {"lab", "test"}
+    for path, (seconds, mib, distributions) in measured.items():
+        row = re.search(rf"^\| `python3 tasks.py {path}` \| [^|]*?\((\d+)[^|]*\| ([\d.]+) GiB \| (\d+) s ", readme, re.M)
+        assert row, f"the README's install table has no row for tasks.py {path}"
+        assert int(row[1]) == distributions, f"{path}: the README says {row[1]} distributions, install.md {distributions}"
+        assert abs(float(row[2]) - mib / 1024) <= 0.01, f"{path}: the README says {row[2]} GiB, install.md {mib} MiB"
+        assert int(row[3]) == seconds, f"{path}: the README says {row[3]} s, install.md {seconds} s"
