@@ -609,6 +609,35 @@ def malformed_beyond_the_head(tmp_path: Path) -> dict:
     return files
 
 
+def cut_off_gzip(tmp_path: Path, share: float, n: int = 12_000) -> tuple[Path, int]:
+    """A gzip CSV log cut off at ``share`` of its bytes, and the number of whole lines before the
+    break (test_engines_spark uses it)."""
+    import gzip
+
+    log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7, "time": pd.date_range(
+        "2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")})
+    data = gzip.compress(log.to_csv(index=False).encode())
+    path = tmp_path / f"cut-{share}.csv.gz"
+    path.write_bytes(data[:int(len(data) * share)])
+    lines = 0
+    with gzip.open(path, "rb") as fh, pytest.raises(EOFError):
+        for lines, _ in enumerate(fh, start=1):
+            pass
+    return path, lines
+
+
+def test_a_gzip_file_cut_off_is_one_sentence_with_duckdb(tmp_path):
+    """A download cut off: DuckDB gave a traceback, EOFError where the break fell in the head the
+    loader checks, "IO Error: Unexpected end of GZIP stream" and its SQL past it."""
+    for share in (0.05, 0.95):   # a break within the first 10,000 lines, and past them
+        path, lines = cut_off_gzip(tmp_path, share)
+        assert (lines < 10_000) == (share < 0.5)
+        with pytest.raises(EventLogError, match=rf"{path.name}: the compressed file ends early, after "
+                                                rf"line {lines:,} \(was a download or copy cut off\?\)"):
+            prepare(path, tmp_path / f"o-{share}", engine="duckdb")
+        assert not (tmp_path / f"o-{share}").exists()
+
+
 def test_duckdb_names_a_malformed_line_beyond_the_head_in_the_loaders_words(tmp_path):
     """DuckDB's CSV errors suggested its own options (null_padding, ignore_errors) in a traceback;
     they are now the loader's sentence, with the line."""

@@ -103,6 +103,13 @@ def test_spark_says_in_one_sentence_that_a_line_past_the_head_is_malformed(tmp_p
                                             "--engine duckdb or pandas names the line"):
         prepare(path, tmp_path / "o", engine="spark")
     assert "Exception" not in capfd.readouterr().err   # the JVM's own log of it is not shown above
+    # a gzip file cut off past the head: one sentence with its last whole line (it was Java's trace)
+    from test_engines import cut_off_gzip
+
+    cut, lines = cut_off_gzip(tmp_path, 0.95)
+    with pytest.raises(EventLogError, match=rf"{cut.name}: the compressed file ends early, after line "
+                                            rf"{lines:,} \("):
+        prepare(cut, tmp_path / "cut", engine="spark")
 
 
 

@@ -612,6 +612,32 @@ def test_gzip_csv(tmp_path):
     assert len(load_events(path)) == 3
 
 
+@pytest.mark.parametrize("name", ["log.csv.gz", "log.jsonl.gz"])
+@pytest.mark.parametrize("share, whole_lines", [(0.5, True), (0.002, False)])
+def test_a_gzip_file_cut_off_names_the_file_and_its_last_whole_line(tmp_path, name, share, whole_lines):
+    """A download cut off halfway: the loader said "Truncated compressed stream" (CSV) or raised
+    EOFError (JSON Lines), naming no file; DuckDB gave a traceback (tests/test_engines.py)."""
+    import gzip
+
+    n = 3000
+    log = pd.DataFrame({"user_id": np.arange(n) % 50, "item_id": np.arange(n) % 17,
+                        "timestamp": pd.date_range("2024-01-01", periods=n, freq="min").astype(str)})
+    text = (log.to_csv(index=False) if name.endswith(".csv.gz") else
+            log.to_json(orient="records", lines=True)).encode()
+    data = gzip.compress(text)
+    (tmp_path / name).write_bytes(data[:int(len(data) * share)])
+    with gzip.open(tmp_path / name, "rb") as fh:   # what a reader gets before the break
+        kept = []
+        with pytest.raises(EOFError):
+            for line in fh:
+                kept.append(line)
+    where = f"after line {len(kept):,}" if whole_lines else "within its first line"
+    assert whole_lines == bool(kept)
+    with pytest.raises(EventLogError, match=rf"{name}: the compressed file ends early, {where} \(was a "
+                                            r"download or copy cut off\?\): fetch or copy it again$"):
+        load_events(tmp_path / name)
+
+
 # --------------------------------------------------------------------------- #
 # each kind of bad input, by hand
 

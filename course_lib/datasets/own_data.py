@@ -185,6 +185,31 @@ def check_encoding(encoding: str, path=None) -> None:
                             "knows; try utf-8, latin-1 or cp1252", path=path) from None
 
 
+def damaged_gzip(path) -> EventLogError | None:
+    """The error on a gzip file that ends before its end-of-stream marker (a download or copy
+    cut off) or holds bytes that are no gzip data, naming the last whole line; ``None`` if the
+    file reads to its end. Loader and engines, on their error path only (it reads the file)."""
+    import zlib
+
+    lines = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            for lines, _ in enumerate(fh, start=1):
+                pass
+    except EOFError:
+        where = f"after line {lines:,}" if lines else "within its first line"
+        return EventLogError(f"the compressed file ends early, {where} (was a download or copy "
+                             "cut off?): fetch or copy it again", path=path)
+    except (OSError, zlib.error):   # the lines read before may be garbage: none is named
+        return EventLogError("the compressed file is damaged (not valid gzip data): fetch or "
+                             "copy it again", path=path)
+    return None
+
+
+def _is_gzip(path) -> bool:
+    return Path(path).suffix.lower() == ".gz"
+
+
 def _open_text(path: Path, encoding: str):
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
@@ -257,6 +282,9 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
                             "UTF-8 or pass --encoding latin-1 (encoding='latin-1')", path=path,
                             line=line)
     except (OSError, EOFError) as exc:
+        damaged = _is_gzip(path) and damaged_gzip(path)
+        if damaged:
+            raise damaged from None
         raise EventLogError(f"cannot be read ({exc})", path=path) from None
     if not sample.strip():
         raise EventLogError("the file is empty", path=path)
@@ -373,6 +401,11 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: l
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         for batch in reader:
             yield batch.to_pandas()
+    except OSError:   # pyarrow's "Truncated compressed stream" (ArrowInvalid is not one)
+        damaged = _is_gzip(path) and damaged_gzip(path)
+        if damaged:
+            raise damaged from None
+        raise
     except pa.ArrowInvalid as exc:
         if bad_rows:
             row = bad_rows[0]
@@ -426,7 +459,7 @@ def _jsonl_records(path: Path, encoding: str, chunk_lines: int | None = None):
     nested = None
     any_line = False
     with opener(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in enumerate(whole_lines(fh, path), start=1):
             if not raw.strip():
                 continue
             any_line = True
@@ -464,6 +497,17 @@ def _jsonl_records(path: Path, encoding: str, chunk_lines: int | None = None):
         raise EventLogError("the file is empty", path=path)
     if rows:
         yield _records_frame(rows)
+
+
+def whole_lines(fh, path):
+    """The lines of an open binary file; a damaged gzip stream is :func:`damaged_gzip`'s error
+    (loader, and the engines' sample of the head)."""
+    import zlib
+
+    try:
+        yield from fh
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        raise damaged_gzip(path) or EventLogError("cannot be read as gzip", path=path) from None
 
 
 def _records_frame(rows: list[dict]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from course_lib.datasets.own_data import line_with_text
+from course_lib.datasets.own_data import damaged_gzip, line_with_text
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.sql import DUCKDB, literal
 
@@ -128,6 +128,11 @@ class DuckDBEngine:
                 self.table("raw", scan)
             except duckdb.InvalidInputException as exc:
                 raise csv_error(src.path, str(exc), encoding) from None
+            except duckdb.IOException:   # "Unexpected end of GZIP stream"
+                damaged = src.path.suffix.lower() == ".gz" and damaged_gzip(src.path)
+                if damaged:
+                    raise damaged from None
+                raise
             self.execute("SET preserve_insertion_order = false")
 
     def execute(self, sql: str):

@@ -33,7 +33,7 @@ from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates
                                           day_first_note, guess_time_unit, how_many,
                                           implausible_time, kind_switch, load_events,
                                           move_to_physical_line, open_parquet, read_header,
-                                          time_unit_note)
+                                          time_unit_note, whole_lines)
 from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
@@ -124,7 +124,7 @@ def _sample_file(path: Path, kind: str, scratch: Path, rows: int) -> Path:
     sample = scratch / "head.csv"
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, "rb") as src, open(sample, "wb") as dst:
-        for number, line in enumerate(src):
+        for number, line in enumerate(whole_lines(src, path)):
             if number > rows:
                 break
             dst.write(line)
