@@ -920,6 +920,12 @@ def test_quantities_other_than_one_suggest_sales_and_a_plain_log_reads_as_views(
     said = load_events(viewed, default_event="purchase")
     assert set(said["event_type"].astype(str)) == {"purchase"}
     assert "every event is a purchase (--default-event / default_event)" in " ".join(said.attrs["notes"])
+    # a synonym reads as the type it names; a misspelt type was taken as a type of its own, and
+    # every task that needs purchases was skipped without a word about why
+    assert set(load_events(viewed, default_event="Order")["event_type"].astype(str)) == {"purchase"}
+    with pytest.raises(EventLogError, match=r"v\.csv: --default-event \(default_event=\) 'purchse' is not an "
+                                            r"event type \(did you mean 'purchase'\?\): choose view, cart or purchase$"):
+        load_events(viewed, default_event="purchse")
     # a file with an event column has no default
     assert load_events(write(tmp_path, GOOD)).attrs["default_event"] is None
 

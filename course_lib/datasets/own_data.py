@@ -32,7 +32,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from course_lib.datasets.schema import (EventLogError, id_column, normalise_event_types)
+from course_lib.datasets.schema import (EVENT_SYNONYMS, EventLogError, id_column,
+                                       normalise_event_types)
 
 #: Names we look for when a column is not mapped explicitly (case-insensitive).
 ALIASES = {
@@ -1218,6 +1219,13 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     if gap is None or pd.isna(gap) or gap <= pd.Timedelta(0):
         raise EventLogError(f"--session-gap (session_gap=) must be a positive duration such as "
                             f"30min or 2h, got {session_gap!r}", path=path)
+    if default_event is not None and EVENT_SYNONYMS.get(str(default_event).strip().lower()) is None:
+        close = difflib.get_close_matches(str(default_event).strip().lower(), list(EVENT_SYNONYMS), n=1)
+        hint = f" (did you mean {EVENT_SYNONYMS[close[0]]!r}?)" if close else ""
+        raise EventLogError(f"--default-event (default_event=) {default_event!r} is not an event "
+                            f"type{hint}: choose view, cart or purchase", path=path)
+    if default_event is not None:   # a synonym ('order') as the table names it ('purchase')
+        default_event = EVENT_SYNONYMS[str(default_event).strip().lower()]
     if isinstance(exclude, str):
         exclude = (exclude,)
     try:
