@@ -23,7 +23,8 @@ from course_lib.datasets import (EventLogError, MissingDataError, format_profile
                                  load_series, profile_events, without_assignments)
 from course_lib.datasets.own_data import how_many
 from course_lib.files import FolderNotEmptyError, new_output_folder, write_folder
-from course_lib.prep.engines import ENGINES, EngineUnavailable, enough_to_train_and_test, prepare
+from course_lib.prep.engines import (ENGINES, BadEngineOption, EngineUnavailable, enough_to_train_and_test,
+                                     prepare)
 from course_lib.prep.prepared import PreparedData
 from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
@@ -44,8 +45,9 @@ EXAMPLES = """examples:
 
 FORECAST_EXAMPLES = """examples:
   course-lib forecast daily_sales.csv --time date --value units --season 7 --horizon 7 --out results/
-  course-lib forecast online_retail.csv.gz --session InvoiceNo --item StockCode --time InvoiceDate \\
-      --default-event purchase --count sessions --trading-days --season 6 --horizon 6 --out retail/
+  course-lib forecast online_retail.csv.gz --session InvoiceNo --no-user --item StockCode \\
+      --time InvoiceDate --default-event purchase --count sessions --trading-days --season 6 \\
+      --horizon 6 --out retail/
 """
 
 
@@ -420,7 +422,8 @@ def _add_next_item_model_options(parser: argparse.ArgumentParser, default_models
                              "given). Each model gets an equal share of what is left when its turn "
                              "comes, less the refits expected of the models before it; when time runs "
                              "out a model keeps the best setting so far, and the output says so. "
-                             "The chosen settings are written to chosen_settings.csv/.json")
+                             "The chosen settings are written to chosen_settings.csv/.json (not "
+                             "with 0: nothing is chosen)")
     parser.add_argument("--models", default=models,
                         help=f"comma-separated next-item models, from: {', '.join(MODEL_KEYS)} "
                              f"(default {models}; srgnn and sasrec are the slowest)")
@@ -648,7 +651,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (EventLogError, MissingDataError, FolderNotEmptyError, SettingsError,
-            EngineUnavailable) as exc:
+            EngineUnavailable, BadEngineOption) as exc:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:   # a folder that cannot be written, a disk that is full...

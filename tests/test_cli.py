@@ -108,6 +108,13 @@ def test_malformed_file_one_error_nonzero_exit_nothing_written(tmp_path):
     (["report", "--intent-k", "0", "--out", "o"], "--intent-k (k=) must be a whole number of at least 1, got 0"),
     (["report", "--churn-days", "0", "--out", "o"], "--churn-days (horizon_days=) must be a whole number"),
     (["report", "--leftover-cost", "-1", "--out", "o"], "--leftover-cost (overage_cost=) must be positive"),
+    # these were tracebacks, or (a misspelt event type) no error at all
+    (["forecast", "--freq", "X", "--out", "o"], "--freq (freq=) 'X' is not a frequency pandas knows"),
+    (["forecast", "--count", "quantity", "--out", "o"], "--count (count=) quantity needs a quantity column"),
+    (["forecast", "--count", "revenue", "--out", "o"], "--count (count=) revenue needs a price column"),
+    (["validate", "--default-event", "purchse"], "'purchse' is not an event type (did you mean 'purchase'?)"),
+    (["prepare", "--engine", "duckdb", "--memory-limit", "3XB", "--out", "o"],
+     "--memory-limit (memory_limit=) '3XB' is not a size: write a whole number and a unit"),
 ])
 def test_bad_option_values_get_one_sentence_naming_the_option(tmp_path, args, expected):
     src = tmp_path / "e.csv"

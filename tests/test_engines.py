@@ -704,3 +704,17 @@ def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     assert 45_000 < sum(map(len, chunks)) < 75_000
     again = next(shop_event_chunks(60_000, chunk_events=20_000, seed=3))[1]
     pd.testing.assert_frame_equal(again, chunks[0])
+
+
+def test_a_memory_limit_is_read_as_each_engine_writes_it():
+    """'3XB' was DuckDB's ParserException in a traceback, after the head was read; Spark was given
+    '4gib' or '1.5g', which its JVM cannot start with."""
+    from course_lib.prep.engines import BadEngineOption
+    from course_lib.prep.engines.names import memory_limit
+
+    assert [memory_limit(t, "duckdb") for t in ("3GB", "3 gb", "4GiB", "500m")] == ["3GB", "3GB", "4GiB", "500MB"]
+    assert [memory_limit(t, "spark") for t in ("3GB", "4GiB", "500m")] == ["3g", "4g", "500m"]
+    assert memory_limit(None, "duckdb") is None
+    for text in ("3XB", "1.5GB", "3", "GB"):
+        with pytest.raises(BadEngineOption, match=rf"--memory-limit \(memory_limit=\) '{re.escape(text)}' is not a size"):
+            memory_limit(text, "duckdb")

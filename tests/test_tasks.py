@@ -49,11 +49,30 @@ def test_settings_are_frozen_and_changed_by_copy():
     (lambda: UpliftSettings(window_days=0), "--uplift-days (window_days=) must be a whole number of at least 1, got 0"),
     (lambda: UpliftSettings(margin=-5), "--margin (margin=) must not be negative, got -5"),
     (lambda: UpliftSettings(send_cost=float("nan")), "--send-cost (send_cost=) must not be negative, got nan"),
+    (lambda: ForecastSettings(freq="X"), "--freq (freq=) 'X' is not a frequency pandas knows"),
+    (lambda: ForecastSettings(count="units"), "--count (count=) 'units': choose from events, quantity"),
 ])
 def test_settings_refuse_what_cannot_work(make, message):
     with pytest.raises(SettingsError) as error:
         make()
     assert message in str(error.value)
+
+
+def test_revenue_of_a_log_without_quantities_is_the_sum_of_its_prices():
+    """A log of orders and their amounts (the shipped CD purchases: an amount mapped as the price,
+    no quantity): --count revenue crashed with KeyError: 'quantity'. Each line is one unit."""
+    from course_lib.tasks.forecast import series_from_events
+
+    events = pd.DataFrame({"timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 12:00", "2024-01-03 09:00"]),
+                           "event_type": "purchase", "price": [10.0, 2.5, 4.0]})
+    series, what = series_from_events(events, ForecastSettings(count="revenue"))
+    assert series.tolist() == [12.5, 0.0, 4.0]
+    assert what == ("revenue of purchase events per day (the sum of prices: no quantity column, so each "
+                    "line is one unit)")
+    with_units = events.assign(quantity=[2, 1, 3])
+    assert series_from_events(with_units, ForecastSettings(count="revenue"))[0].tolist() == [22.5, 0.0, 12.0]
+    with pytest.raises(SettingsError, match=r"--count \(count=\) quantity needs a quantity column"):
+        series_from_events(events, ForecastSettings(count="quantity"))
 
 
 def test_the_registry_builds_every_key_with_the_settings_hyper_parameters():

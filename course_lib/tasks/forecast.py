@@ -20,7 +20,7 @@ from course_lib.models.forecasters import standard_forecasters, weekday_indicato
 from course_lib.prep import daily_series, trading_days
 from course_lib.show.plots import plot_rolling_forecasts
 from course_lib.tasks.results import ForecastResult
-from course_lib.tasks.settings import ForecastSettings
+from course_lib.tasks.settings import ForecastSettings, SettingsError, option
 from course_lib.tasks.trust import few_origins_warning
 
 _PERIOD = {"D": "day", "W": "week", "M": "month", "MS": "month", "ME": "month"}
@@ -49,10 +49,21 @@ def series_from_values(series: pd.Series, value: str, settings: ForecastSettings
 
 def series_from_events(events: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Series, str]:
     """``settings.count`` of purchase events (of all events, if the log has no purchases) per period."""
+    needs = {"quantity": ("quantity",), "revenue": ("price",)}.get(settings.count, ())
+    for column in needs:
+        if column not in events.columns:
+            raise SettingsError(f"{option('count')} {settings.count} needs a {column} column, which "
+                                f"this log has none of: map it with --{column} COL ({column}=), or "
+                                "count events or sessions")
     kind = "purchase" if (events["event_type"] == "purchase").any() else None
+    one_unit = settings.count == "revenue" and "quantity" not in events.columns
+    if one_unit:   # a log of orders and their amounts: each line is one unit at its price
+        events = events.assign(quantity=1)
     series = daily_series(events, event_type=kind, value=settings.count, freq=settings.freq)
     counted = "" if settings.count == "events" else f"{settings.count} of "
     what = f"{counted}{kind or 'all'} events per {_per(settings.freq)}"
+    if one_unit:
+        what += " (the sum of prices: no quantity column, so each line is one unit)"
     return _finish(series, what, settings)
 
 

@@ -18,6 +18,8 @@ import pandas as pd
 # will train anything, so it imports no model (and so no Keras).
 
 TASKS = ("next_item", "intent", "churn", "demand", "uplift")
+#: what ``course-lib forecast`` counts per period in an event log
+COUNTS = ("events", "quantity", "revenue", "sessions")
 # the next-item models' stable keys (course_lib.tasks.registry maps each to its constructor)
 MODEL_KEYS = ("pop", "markov", "sknn", "vsknn", "stan", "gru4rec", "lstm", "srgnn", "sasrec")
 NEXT_ITEM_MODELS = ("pop", "markov", "sknn", "gru4rec", "lstm")   # course-lib next-item
@@ -282,6 +284,16 @@ class ForecastSettings(RollingOriginSettings):
     count: str = "events"           # events, quantity, revenue or sessions per period
     freq: str = "D"
     trading_days: bool = False      # drop periods with a zero value (a shop that was closed)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.count not in COUNTS:
+            raise SettingsError(f"{option('count')} {self.count!r}: choose from {', '.join(COUNTS)}")
+        try:
+            pd.tseries.frequencies.to_offset(self.freq)
+        except (ValueError, TypeError):
+            raise SettingsError(f"{option('freq')} {self.freq!r} is not a frequency pandas knows: D "
+                                "(days), W (weeks ending Sunday), MS (months), 2D (two days) ...") from None
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,16 @@ from course_lib.datasets.schema import EventLogError
 from course_lib.files import new_folder
 from course_lib.prep import prepared
 from course_lib.prep.engines.duckdb_engine import DuckDBEngine
-from course_lib.prep.engines.names import (ENGINES, LOADER_OPTIONS, EngineUnavailable,
-                                           UnknownEngine, check_engine)
+from course_lib.prep.engines.names import (ENGINES, LOADER_OPTIONS, BadEngineOption,
+                                           EngineUnavailable, UnknownEngine, check_engine)
+from course_lib.prep.engines.names import memory_limit as memory_limit_for
 from course_lib.prep.engines.pandas_engine import prepare_pandas, session_table_pandas
 from course_lib.prep.engines.source import inspect_source
 from course_lib.prep.engines.spark_engine import SparkEngine
 from course_lib.prep.engines.sql_pipeline import prepare_with_sql
 from course_lib.prep.engines.sql_pipeline import session_table as sql_table
 
-__all__ = ["ENGINES", "EngineUnavailable", "UnknownEngine", "check_engine", "enough_to_train_and_test",
+__all__ = ["ENGINES", "BadEngineOption", "EngineUnavailable", "UnknownEngine", "check_engine", "enough_to_train_and_test",
            "prepare", "session_table"]
 
 
@@ -72,6 +73,7 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
     test prefix is an error, unless ``allow_empty`` (the engines' agreement tests).
     """
     check_engine(engine)
+    memory_limit = memory_limit_for(memory_limit, engine)
     unknown = sorted(set(loader_options) - set(LOADER_OPTIONS))
     if unknown:
         raise TypeError(f"prepare() got unknown option(s) {unknown}")

@@ -80,7 +80,7 @@ def spark_session(memory_limit: str | None = None, threads: int | None = None):
     if problem:
         raise EngineUnavailable(problem)
     threads = int(threads or os.cpu_count() or 1)
-    memory = (memory_limit or "2g").lower().replace("gb", "g").replace("mb", "m")
+    memory = memory_limit or "2g"   # as Spark writes it (names.memory_limit)
     key = (threads, memory)
     if _SESSION["spark"] is not None and _SESSION["key"] == key:
         return _SESSION["spark"]
