@@ -454,6 +454,30 @@ def test_duckdb_reads_dates_without_separators_with_their_format(tmp_path):
                     time_format="%Y%m%d")
 
 
+def test_a_date_of_eight_digits_past_the_head_gets_the_loaders_hint(tmp_path):
+    """Past the 10,000 rows the loader checks, DuckDB told a user who had passed --time-format to
+    pass it (the engines forget the format of a column of numbers), and named no --time-unit."""
+    n = 12_000
+    seconds = (pd.date_range("2024-01-01", periods=n, freq="min") - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")
+    log = pd.DataFrame({"user": np.arange(n) % 40, "item": np.arange(n) % 9, "ts": seconds.to_numpy()})
+    log.loc[11_000, "ts"] = 20240131
+    log.to_parquet(tmp_path / "typed.parquet", index=False)
+    log.to_csv(tmp_path / "text.csv", index=False)
+    cases = [("typed.parquet", {"time_format": "%Y%m%d"}, "store the column as text: a format reads text"),
+             ("typed.parquet", {"time_format": "%Y%m%d", "time_unit": "s"},
+              "store the column as text without --time-unit: a format reads text"),
+             ("text.csv", {"time_unit": "s"}, "pass --time-format '%Y%m%d' (time_format=) without --time-unit"),
+             ("text.csv", {"time_format": "%Y%m%d", "time_unit": "s"}, "leave out --time-unit")]
+    for i, (name, given, hint) in enumerate(cases):
+        said = []
+        for engine in ("pandas", "duckdb"):
+            with pytest.raises(EventLogError) as err:
+                prepare(tmp_path / name, tmp_path / f"o{i}{engine}", engine=engine, time="ts", **given)
+            said.append(str(err.value))
+        assert said[0] == said[1], said
+        assert f"'20240131' is not a plausible time in s since 1970 (check --time-unit; if it is a date, {hint}" in said[0]
+
+
 def test_the_head_is_checked_by_the_loader_itself(tmp_path):
     """A misspelt column: the loader's own message, naming the original file."""
     pd.DataFrame({"user": [1, 2], "item": [3, 4], "when": ["2024-01-01", "2024-01-02"]}).to_csv(

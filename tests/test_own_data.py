@@ -333,6 +333,9 @@ def test_a_block_after_ambiguous_ones_is_read_in_the_order_that_reads_further(tm
     monkeypatch.setattr(own_data, "JSONL_BLOCK_LINES", 3)   # the second block: 13/01, 01/14, 01/15
     with pytest.raises(EventLogError, match=said.format(5)):
         load_events(path)
+    # the day above 12 on a row drop_missing_ids drops decides nothing: month first, as read at once
+    dropped = jsonl_of_times(tmp_path / "dropped.jsonl", days, l4={"user_id": "", "item_id": 9, "ts": "13/01/2024"})
+    assert load_events(dropped, drop_missing_ids=True)["timestamp"].max() == pd.Timestamp("2024-03-01")
 
 
 def test_a_block_left_empty_by_drop_missing_ids_is_skipped(tmp_path, monkeypatch):

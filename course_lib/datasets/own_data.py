@@ -665,24 +665,25 @@ def time_unit_note(column: str, unit: str) -> str:
 
 
 def implausible_time(value, unit: str, typed: bool = False, *, unit_given: bool = False,
-                     fmt: str | None = None) -> str:
+                     format_given: bool = False) -> str:
     """The error on a number that is no time between 1990 and 2100 in ``unit`` (loader and
-    engines); eight digits that read as a date are named as one ('20240131'). ``typed``: the
-    column holds numbers (Parquet), which a format does not read; ``unit_given``: the user chose
-    the unit, which makes digits numbers even beside a format ``fmt``."""
+    engines); eight digits that read as a date are named as one ('20240131'), with what to
+    change: ``typed``, the column holds numbers (Parquet), which a format does not read;
+    ``unit_given``, the user chose the unit, which makes digits numbers even beside a format;
+    ``format_given``, the user passed a format already."""
     said = f"{value!r} is not a plausible time in {unit} since 1970 (check --time-unit"
     digits = str(value)
     if re.fullmatch(r"(19|20)\d{6}", digits) and pd.notna(pd.to_datetime(digits, format="%Y%m%d",
                                                                           errors="coerce")):
-        if typed:
-            how = ("store the column as text: a format reads text, not a column of numbers" if fmt
-                   else "store the column as text and pass --time-format '%Y%m%d' (time_format=)")
-        elif unit_given and fmt:
+        without_unit = " without --time-unit" if unit_given else ""
+        if typed and format_given:
+            how = f"store the column as text{without_unit}: a format reads text, not a column of numbers"
+        elif typed:
+            how = f"store the column as text and pass --time-format '%Y%m%d' (time_format=){without_unit}"
+        elif format_given:   # with a unit beside it: digits are numbers
             how = "leave out --time-unit (time_unit=): with a unit, digits are numbers, not dates"
-        elif unit_given:
-            how = "pass --time-format '%Y%m%d' (time_format=) without --time-unit"
         else:
-            how = "pass --time-format '%Y%m%d' (time_format=)"
+            how = f"pass --time-format '%Y%m%d' (time_format=){without_unit}"
         return said + f"; if it is a date, {how})"
     return said + ")"
 
@@ -745,7 +746,7 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise EventLogError(implausible_time(text.iloc[i], unit, typed, unit_given=unit_given,
-                                                 fmt=fmt), path=path,
+                                                 format_given=bool(fmt)), path=path,
                                 column=column, **where(i))
         return out.astype("datetime64[ns]")
     guessed = not fmt
@@ -815,12 +816,13 @@ def parse_times(values: pd.Series, *, unit: str | None, fmt: str | None, path, c
     return out.dt.tz_localize(None).astype("datetime64[ns]")
 
 
-def _empty_ids(df: pd.DataFrame, cmap: ColumnMap) -> np.ndarray:
-    """Rows whose user, session or item id is empty."""
+def _empty_ids(df: pd.DataFrame, cmap: ColumnMap, raw: bool = False) -> np.ndarray:
+    """Rows whose user, session or item id is empty; ``raw``: ``df``'s columns still have the
+    file's names."""
     empty = np.zeros(len(df), dtype=bool)
     for canon in ID_COLUMNS:
         if getattr(cmap, canon) is not None:
-            empty |= _empty_text(df[canon]).to_numpy(dtype=bool)
+            empty |= _empty_text(df[getattr(cmap, canon) if raw else canon]).to_numpy(dtype=bool)
     return empty
 
 
@@ -984,7 +986,10 @@ def _finished_blocks(raw_blocks, cmap: ColumnMap, path, finish: dict):
                 ambiguous = exc
         held.append(df)
         text = _as_text(df[cmap.timestamp]).str.strip()
-        text = text[text.notna() & (text != "")]
+        kept = text.notna() & (text != "")
+        if finish.get("drop_missing_ids"):   # the rows left decide, as in a file read at once
+            kept &= ~_empty_ids(df, cmap, raw=True)
+        text = text[kept]
         reads = [pd.to_datetime(text, format=f, utc=True, errors="coerce")
                  for f in ambiguous.formats]
         if all(r.notna().all() for r in reads):

@@ -59,6 +59,8 @@ class Source:
     encoding: str = "utf-8"
     time_unit: str | None = None
     time_format: str | None = None
+    #: the user passed a time format (``time_format`` is left None for a column of numbers)
+    format_given: bool = False
     #: (day first, month first) when every time of the head fits both: :func:`check` decides
     time_formats: tuple = ()
     session_gap: str = "30min"
@@ -197,6 +199,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         kinds = {canon: "text" for canon in columns}
         layout = read_header(path, sep=sep, encoding=encoding)
         sep, header = layout.sep, tuple(layout.columns)
+    format_given = time_format is not None
     if kinds["timestamp"] != "text":
         time_format = None
     elif time_format is None:
@@ -208,7 +211,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
              if "numbers read as" not in n and not n.startswith("dropped ") and HEAD_COPIES not in n]
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
-                  time_formats=ambiguous, session_gap=session_gap, drop_missing_ids=drop_missing_ids,
+                  format_given=format_given, time_formats=ambiguous, session_gap=session_gap, drop_missing_ids=drop_missing_ids,
                   default_event=default_event, drop_duplicates=drop_duplicates, notes=notes,
                   header=header)
 
@@ -495,7 +498,7 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
         if bad["n"]:
             raise EventLogError(implausible_time(time_at(engine, src, bad["first"]), unit,
                                                  typed=kind != "text", unit_given=src.time_unit is not None,
-                                                 fmt=src.time_format),
+                                                 format_given=src.format_given),
                                 path=src.path, column=src.columns["timestamp"],
                                 **src.where(bad["first"]))
     else:
