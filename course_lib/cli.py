@@ -26,7 +26,7 @@ from course_lib.files import FolderNotEmptyError, new_output_folder, write_folde
 from course_lib.prep.engines import (ENGINES, BadEngineOption, EngineUnavailable, enough_to_train_and_test,
                                      prepare)
 from course_lib.prep.prepared import PreparedData
-from course_lib.tasks.settings import (MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
+from course_lib.tasks.settings import (COUNTS, MODEL_KEYS, NEXT_ITEM_MODELS, REPORT_MODELS, TASKS,
                                        ChurnSettings, DemandSettings, ForecastSettings,
                                        IntentSettings, NextItemSettings, Settings, SettingsError,
                                        UpliftSettings)
@@ -496,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("events", metavar="SERIES_OR_EVENTS", help="a series file or an event log")
     f.add_argument("--value", metavar="COL", help="the value column of a series file "
                    "(its time column is --time, default 'date')")
-    f.add_argument("--count", default=fd.count, choices=["events", "quantity", "revenue", "sessions"],
+    f.add_argument("--count", default=fd.count, choices=COUNTS,
                    help=f"what to count per day in an event log (default: {fd.count}; purchases "
                         "only when the log has any)")
     f.add_argument("--freq", default=fd.freq, help=f"aggregation frequency (default {fd.freq}, daily)")

@@ -114,7 +114,7 @@ def test_malformed_file_one_error_nonzero_exit_nothing_written(tmp_path):
     (["forecast", "--count", "revenue", "--out", "o"], "--count (count=) revenue needs a price column"),
     (["validate", "--default-event", "purchse"], "'purchse' is not an event type (did you mean 'purchase'?)"),
     (["prepare", "--engine", "duckdb", "--memory-limit", "3XB", "--out", "o"],
-     "--memory-limit (memory_limit=) '3XB' is not a size: write a whole number and a unit"),
+     "--memory-limit (memory_limit=) '3XB' is not a size: write a number and a unit"),
 ])
 def test_bad_option_values_get_one_sentence_naming_the_option(tmp_path, args, expected):
     src = tmp_path / "e.csv"

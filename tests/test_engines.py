@@ -634,8 +634,8 @@ def malformed_beyond_the_head(tmp_path: Path) -> dict:
 
 
 def cut_off_gzip(tmp_path: Path, share: float, n: int = 12_000) -> tuple[Path, int]:
-    """A gzip CSV log cut off at ``share`` of its bytes, and the number of whole lines before the
-    break (test_engines_spark uses it)."""
+    """A gzip CSV log cut off at ``share`` of its bytes (1: whole), and the number of whole lines
+    before the break (test_engines_spark uses it)."""
     import gzip
 
     log = pd.DataFrame({"user": np.arange(n) % 50, "item": np.arange(n) % 7, "time": pd.date_range(
@@ -644,9 +644,14 @@ def cut_off_gzip(tmp_path: Path, share: float, n: int = 12_000) -> tuple[Path, i
     path = tmp_path / f"cut-{share}.csv.gz"
     path.write_bytes(data[:int(len(data) * share)])
     lines = 0
-    with gzip.open(path, "rb") as fh, pytest.raises(EOFError):
-        for lines, _ in enumerate(fh, start=1):
-            pass
+    with gzip.open(path, "rb") as fh:
+        try:
+            for lines, _ in enumerate(fh, start=1):
+                pass
+        except EOFError:
+            assert share < 1
+        else:
+            assert share == 1
     return path, lines
 
 
@@ -660,6 +665,16 @@ def test_a_gzip_file_cut_off_is_one_sentence_with_duckdb(tmp_path):
                                                 rf"line {lines:,} \(was a download or copy cut off\?\)"):
             prepare(path, tmp_path / f"o-{share}", engine="duckdb")
         assert not (tmp_path / f"o-{share}").exists()
+    # 40 damaged bytes decode to garbage: DuckDB called it "1 fields where the header has 3"
+    whole, _ = cut_off_gzip(tmp_path, 1.0)   # nothing cut off
+    for where in (0.05, 0.5):
+        data = bytearray(whole.read_bytes())
+        start = int(len(data) * where)
+        data[start:start + 40] = bytes(b ^ 0x5A for b in data[start:start + 40])
+        damaged = tmp_path / f"damaged-{where}.csv.gz"
+        damaged.write_bytes(bytes(data))
+        with pytest.raises(EventLogError, match=rf"{damaged.name}: the compressed file is damaged"):
+            prepare(damaged, tmp_path / f"d-{where}", engine="duckdb")
 
 
 def test_duckdb_names_a_malformed_line_beyond_the_head_in_the_loaders_words(tmp_path):
@@ -730,15 +745,26 @@ def test_shop_event_chunks_are_one_shop_with_disjoint_users():
     pd.testing.assert_frame_equal(again, chunks[0])
 
 
-def test_a_memory_limit_is_read_as_each_engine_writes_it():
-    """'3XB' was DuckDB's ParserException in a traceback, after the head was read; Spark was given
-    '4gib' or '1.5g', which its JVM cannot start with."""
+def test_a_memory_limit_is_read_as_each_engine_writes_it(tmp_path):
+    """'3XB' was DuckDB's ParserException in a traceback, after the head was read, and '0GB' (or
+    too little for the file) its OutOfMemoryException; Spark was given '4gib' or '1.5g', which
+    its JVM cannot start with."""
     from course_lib.prep.engines import BadEngineOption
     from course_lib.prep.engines.names import memory_limit
 
-    assert [memory_limit(t, "duckdb") for t in ("3GB", "3 gb", "4GiB", "500m")] == ["3GB", "3GB", "4GiB", "500MB"]
-    assert [memory_limit(t, "spark") for t in ("3GB", "4GiB", "500m")] == ["3g", "4g", "500m"]
-    assert memory_limit(None, "duckdb") is None
-    for text in ("3XB", "1.5GB", "3", "GB"):
+    assert [memory_limit(t, "duckdb") for t in ("3GB", "3 gb", "4GiB", "500m", "1.5GB", "1.5GiB")] == [
+        "3GB", "3GB", "4GiB", "500MB", "1500MB", "1536MiB"]
+    assert [memory_limit(t, "spark") for t in ("3GB", "4GiB", "500m", "1.5g")] == ["3g", "4g", "500m", "1500m"]
+    assert memory_limit(None, "duckdb") is None and memory_limit("3XB", "pandas") == "3XB"   # pandas ignores it
+    for text in ("3XB", "3", "GB", "-1GB"):
         with pytest.raises(BadEngineOption, match=rf"--memory-limit \(memory_limit=\) '{re.escape(text)}' is not a size"):
             memory_limit(text, "duckdb")
+    with pytest.raises(BadEngineOption, match=r"'0GB' must be more than 0"):
+        memory_limit("0GB", "spark")
+    n = 50_000
+    pd.DataFrame({"user": np.arange(n) % 500, "item": np.arange(n) % 97, "time": pd.date_range(
+        "2024-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M:%S")}).to_csv(tmp_path / "e.csv", index=False)
+    with pytest.raises(BadEngineOption, match=r"DuckDB needs more memory than --memory-limit \(memory_limit=\) "
+                                              r"gives it \(1MB\): raise it"):
+        prepare(tmp_path / "e.csv", tmp_path / "o", engine="duckdb", memory_limit="1MB")
+    assert not (tmp_path / "o").exists()

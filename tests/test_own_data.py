@@ -641,6 +641,27 @@ def test_a_gzip_file_cut_off_names_the_file_and_its_last_whole_line(tmp_path, na
         load_events(tmp_path / name)
 
 
+@pytest.mark.parametrize("name", ["log.csv.gz", "log.jsonl.gz"])
+@pytest.mark.parametrize("where", [0.05, 0.5])
+def test_a_damaged_gzip_file_is_said_to_be_damaged_not_read_as_what_it_decodes_to(tmp_path, name, where):
+    """A reviewer's find: 40 damaged bytes decode to garbage, which the JSON reader called "not
+    valid JSON" and DuckDB "1 fields where the header has 3" (tests/test_engines.py), before any
+    error of the gzip stream itself. Every reader now says the file is damaged."""
+    import gzip
+
+    n = 30_000
+    log = pd.DataFrame({"user_id": np.arange(n) % 500, "item_id": np.arange(n) % 97,
+                        "timestamp": pd.date_range("2024-01-01", periods=n, freq="min").astype(str)})
+    text = log.to_csv(index=False) if name.endswith(".csv.gz") else log.to_json(orient="records", lines=True)
+    data = bytearray(gzip.compress(text.encode()))
+    start = int(len(data) * where)
+    data[start:start + 40] = bytes(b ^ 0x5A for b in data[start:start + 40])
+    (tmp_path / name).write_bytes(bytes(data))
+    with pytest.raises(EventLogError, match=rf"{name}: the compressed file is damaged \(not valid gzip "
+                                            r"data\): fetch or copy it again$"):
+        load_events(tmp_path / name)
+
+
 # --------------------------------------------------------------------------- #
 # each kind of bad input, by hand
 

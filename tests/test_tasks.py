@@ -50,6 +50,8 @@ def test_settings_are_frozen_and_changed_by_copy():
     (lambda: UpliftSettings(margin=-5), "--margin (margin=) must not be negative, got -5"),
     (lambda: UpliftSettings(send_cost=float("nan")), "--send-cost (send_cost=) must not be negative, got nan"),
     (lambda: ForecastSettings(freq="X"), "--freq (freq=) 'X' is not a frequency pandas knows"),
+    (lambda: ForecastSettings(freq="0D"), "--freq (freq=) '0D' is not a frequency pandas knows"),
+    (lambda: ForecastSettings(freq="-1D"), "--freq (freq=) '-1D' is not a frequency pandas knows"),
     (lambda: ForecastSettings(count="units"), "--count (count=) 'units': choose from events, quantity"),
 ])
 def test_settings_refuse_what_cannot_work(make, message):

@@ -211,8 +211,17 @@ def _is_gzip(path) -> bool:
     return Path(path).suffix.lower() == ".gz"
 
 
+def raise_if_damaged(path) -> None:
+    """On a reader's error in a gzip file: the file's own fault (cut off, damaged) is said, not
+    what its broken bytes decoded to (:func:`load_events` on any of its errors, the header's
+    reader, the engines; reads the file once more)."""
+    damaged = _is_gzip(path) and damaged_gzip(path)
+    if damaged:
+        raise damaged from None
+
+
 def _open_text(path: Path, encoding: str):
-    if path.suffix == ".gz":
+    if _is_gzip(path):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
     return open(path, encoding=encoding, newline="")
 
@@ -227,7 +236,7 @@ _NOT_TEXT = {b"PK\x03\x04": ("an Excel workbook (.xlsx) or a zip archive: save t
 def _check_is_text(path: Path) -> None:
     """A workbook, an archive or a Parquet file named like a CSV file: one sentence saying what
     it is, instead of an encoding error and a header of binary."""
-    if path.suffix == ".gz":
+    if _is_gzip(path):
         return
     with open(path, "rb") as fh:
         start = fh.read(4)
@@ -242,7 +251,7 @@ def _enc_name(encoding: str) -> str:
 
 def _first_bad_utf8_line(path: Path, encoding: str) -> tuple[int, str] | None:
     """Line number (1-based) of the first line that does not decode."""
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if _is_gzip(path) else open
     with opener(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             try:
@@ -277,15 +286,14 @@ def _csv_header(path: Path, sep: str | None, encoding: str) -> tuple[list[str], 
         with _open_text(path, encoding) as fh:
             sample = fh.read(64 * 1024)
     except UnicodeDecodeError:
+        raise_if_damaged(path)
         bad = _first_bad_utf8_line(path, encoding)
         line, what = bad if bad else (1, "")
         raise EventLogError(f"not valid {_enc_name(encoding)} ({what}); save the file as "
                             "UTF-8 or pass --encoding latin-1 (encoding='latin-1')", path=path,
                             line=line)
     except (OSError, EOFError) as exc:
-        damaged = _is_gzip(path) and damaged_gzip(path)
-        if damaged:
-            raise damaged from None
+        raise_if_damaged(path)
         raise EventLogError(f"cannot be read ({exc})", path=path) from None
     if not sample.strip():
         raise EventLogError("the file is empty", path=path)
@@ -403,9 +411,7 @@ def _csv_batches(path: Path, cols: list[str], sep: str, encoding: str, header: l
         for batch in reader:
             yield batch.to_pandas()
     except OSError:   # pyarrow's "Truncated compressed stream" (ArrowInvalid is not one)
-        damaged = _is_gzip(path) and damaged_gzip(path)
-        if damaged:
-            raise damaged from None
+        raise_if_damaged(path)
         raise
     except pa.ArrowInvalid as exc:
         if bad_rows:
@@ -455,7 +461,7 @@ def _jsonl_records(path: Path, encoding: str, chunk_lines: int | None = None):
     """Yield DataFrames of flat records (``chunk_lines`` at a time, :data:`JSONL_BLOCK_LINES`
     unless given); OTTO's nested sessions are exploded."""
     chunk_lines = chunk_lines or JSONL_BLOCK_LINES
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if _is_gzip(path) else open
     rows: list[dict] = []
     nested = None
     any_line = False
@@ -1247,49 +1253,54 @@ def load_events(path, *, user=None, session=None, item=None, time=None, event=No
     kind = "frame" if frame is not None else detect_format(path)
 
     blocks = []
-    if kind == "frame":
-        header = [str(c) for c in frame.columns]
-        cmap = resolve_columns(path, header, mapping, exclude)
-        df = frame[list(dict.fromkeys(src for _, src in cmap.items()))].reset_index(drop=True)
-        df["_row"] = np.arange(1, len(df) + 1)
-        blocks.append(_finish_block(df, cmap, path, **finish))
-    elif kind == "csv":
-        header, sep, _ = read_header(path, sep=sep, encoding=encoding)
-        cmap = resolve_columns(path, header, mapping, exclude)
+    try:
+        if kind == "frame":
+            header = [str(c) for c in frame.columns]
+            cmap = resolve_columns(path, header, mapping, exclude)
+            df = frame[list(dict.fromkeys(src for _, src in cmap.items()))].reset_index(drop=True)
+            df["_row"] = np.arange(1, len(df) + 1)
+            blocks.append(_finish_block(df, cmap, path, **finish))
+        elif kind == "csv":
+            header, sep, _ = read_header(path, sep=sep, encoding=encoding)
+            cmap = resolve_columns(path, header, mapping, exclude)
 
-        def numbered(batches, offset=0):
-            for df in batches:
-                df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
-                offset += len(df)
-                bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
-                if bad.any():
-                    i = int(np.flatnonzero(bad.to_numpy())[0])
-                    raise EventLogError("a quoted field opened on this line is never closed (stray "
-                                        "quote or truncated file?)", path=path, **_where(df, i))
-                yield df
+            def numbered(batches, offset=0):
+                for df in batches:
+                    df["_line"] = np.arange(offset + 2, offset + len(df) + 2)  # the header is line 1
+                    offset += len(df)
+                    bad = df.drop(columns="_line").apply(lambda s: s.str.contains("\n", regex=False)).any(axis=1)
+                    if bad.any():
+                        i = int(np.flatnonzero(bad.to_numpy())[0])
+                        raise EventLogError("a quoted field opened on this line is never closed (stray "
+                                            "quote or truncated file?)", path=path, **_where(df, i))
+                    yield df
 
-        columns = list(dict.fromkeys(src for _, src in cmap.items()))
-        try:
-            blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding, header)),
-                                       cmap, path, finish)
-        except EventLogError as exc:   # a record's number, which is its line if none spans lines
-            move_to_physical_line(exc, path, encoding, sep)
-            raise
-    elif kind == "parquet":
-        pf = open_parquet(path)
-        header = list(pf.schema_arrow.names)
-        cmap = resolve_columns(path, header, mapping, exclude)
-        columns = list(dict.fromkeys(src for _, src in cmap.items()))
-        blocks += _finished_blocks(_parquet_batches(path, pf, columns), cmap, path, finish)
-    else:
-        records = _jsonl_records(path, encoding)
-        first = next(records, None)   # None: no record (OTTO sessions without events)
-        cmap = None
-        if first is not None:
-            cmap = resolve_columns(path, [c for c in first.columns if c != "_line"], mapping, exclude)
-            checked = (_check_records(df, cmap, path, drop_missing_ids)
-                       for df in itertools.chain([first], records))
-            blocks += _finished_blocks(checked, cmap, path, finish)
+            columns = list(dict.fromkeys(src for _, src in cmap.items()))
+            try:
+                blocks += _finished_blocks(numbered(_csv_batches(path, columns, sep, encoding, header)),
+                                           cmap, path, finish)
+            except EventLogError as exc:   # a record's number, which is its line if none spans lines
+                move_to_physical_line(exc, path, encoding, sep)
+                raise
+        elif kind == "parquet":
+            pf = open_parquet(path)
+            header = list(pf.schema_arrow.names)
+            cmap = resolve_columns(path, header, mapping, exclude)
+            columns = list(dict.fromkeys(src for _, src in cmap.items()))
+            blocks += _finished_blocks(_parquet_batches(path, pf, columns), cmap, path, finish)
+        else:
+            records = _jsonl_records(path, encoding)
+            first = next(records, None)   # None: no record (OTTO sessions without events)
+            cmap = None
+            if first is not None:
+                cmap = resolve_columns(path, [c for c in first.columns if c != "_line"], mapping, exclude)
+                checked = (_check_records(df, cmap, path, drop_missing_ids)
+                           for df in itertools.chain([first], records))
+                blocks += _finished_blocks(checked, cmap, path, finish)
+    except EventLogError:
+        if kind != "frame":   # a gzip file cut off or damaged: said so, not what it decoded to
+            raise_if_damaged(path)
+        raise
 
     blocks = [b for b in blocks if b is not None]   # None: every row of the block was dropped
     events = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()

@@ -290,10 +290,12 @@ class ForecastSettings(RollingOriginSettings):
         if self.count not in COUNTS:
             raise SettingsError(f"{option('count')} {self.count!r}: choose from {', '.join(COUNTS)}")
         try:
-            pd.tseries.frequencies.to_offset(self.freq)
+            ok = pd.tseries.frequencies.to_offset(self.freq).n > 0   # '0D' and '-1D' parse
         except (ValueError, TypeError):
+            ok = False
+        if not ok:
             raise SettingsError(f"{option('freq')} {self.freq!r} is not a frequency pandas knows: D "
-                                "(days), W (weeks ending Sunday), MS (months), 2D (two days) ...") from None
+                                "(days), W (weeks ending Sunday), MS (months), 2D (two days) ...")
 
 
 @dataclass(frozen=True)

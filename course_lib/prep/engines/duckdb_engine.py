@@ -20,8 +20,9 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from course_lib.datasets.own_data import damaged_gzip, line_with_text
+from course_lib.datasets.own_data import line_with_text, raise_if_damaged
 from course_lib.datasets.schema import EventLogError
+from course_lib.prep.engines.names import BadEngineOption
 from course_lib.prep.engines.sql import DUCKDB, literal
 
 DEFAULT_MEMORY_LIMIT = "3GB"
@@ -66,13 +67,17 @@ def csv_error(path, message: str, encoding: str = "utf-8") -> EventLogError:
 
 
 @contextmanager
-def _interruptible():
+def _interruptible(limit: str = DEFAULT_MEMORY_LIMIT):
     """Ctrl-C or SIGTERM during a query is a KeyboardInterrupt again: DuckDB turns it into
-    "RuntimeError: Query interrupted", which the command line would show as a traceback."""
+    "RuntimeError: Query interrupted", which the command line would show as a traceback. A query
+    that runs out of the memory ``limit`` allows is one sentence (:class:`BadEngineOption`)."""
     import duckdb
 
     try:
         yield
+    except duckdb.OutOfMemoryException:
+        raise BadEngineOption(f"DuckDB needs more memory than --memory-limit (memory_limit=) gives "
+                              f"it ({limit}): raise it, e.g. --memory-limit 4GB") from None
     except (duckdb.InterruptException, RuntimeError) as exc:
         if isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower():
             raise KeyboardInterrupt from None
@@ -91,7 +96,8 @@ class DuckDBEngine:
         scratch = Path(scratch)
         (scratch / "spill").mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(scratch / "prepare.duckdb"))
-        self.con.execute(f"SET memory_limit = {literal(memory_limit or DEFAULT_MEMORY_LIMIT)}")
+        self.memory_limit = memory_limit or DEFAULT_MEMORY_LIMIT
+        self.con.execute(f"SET memory_limit = {literal(self.memory_limit)}")
         self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         self.con.execute(f"SET temp_directory = {literal(str(scratch / 'spill'))}")
         self.con.execute("SET preserve_insertion_order = false")
@@ -127,16 +133,15 @@ class DuckDBEngine:
             try:
                 self.table("raw", scan)
             except duckdb.InvalidInputException as exc:
+                raise_if_damaged(src.path)   # a damaged stream can decode to malformed lines
                 raise csv_error(src.path, str(exc), encoding) from None
             except duckdb.IOException:   # "Unexpected end of GZIP stream"
-                damaged = src.path.suffix.lower() == ".gz" and damaged_gzip(src.path)
-                if damaged:
-                    raise damaged from None
+                raise_if_damaged(src.path)
                 raise
             self.execute("SET preserve_insertion_order = false")
 
     def execute(self, sql: str):
-        with _interruptible():
+        with _interruptible(self.memory_limit):
             return self.con.execute(sql)
 
     def rows(self, sql: str) -> list[dict]:
@@ -151,7 +156,7 @@ class DuckDBEngine:
         self.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
     def batches(self, sql: str, rows: int = 200_000):
-        with _interruptible():
+        with _interruptible(self.memory_limit):
             yield from self.con.sql(sql).to_arrow_reader(rows)
 
     def close(self) -> None:

@@ -33,8 +33,8 @@ from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates
                                           day_first_note, guess_time_unit, how_many,
                                           implausible_time, kind_switch, load_events,
                                           move_to_physical_line, open_parquet, read_header,
-                                          time_unit_note, whole_lines)
-from course_lib.datasets.schema import EVENT_SYNONYMS, EventLogError
+                                          raise_if_damaged, time_unit_note, whole_lines)
+from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.sql import (INTEGER, INTEGER_ID, NUMBER, UTC_OFFSET, Dialect,
                                          event_type_sql, literal, text)
 
@@ -175,6 +175,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
             ambiguous = exc.formats
             head = load_events(sample, **{**options, "time_format": ambiguous[0]})
     except EventLogError as exc:
+        raise_if_damaged(path)   # a damaged stream can decode to a head of malformed lines
         raise EventLogError(str(exc).replace(str(sample), str(path))) from None
     finally:
         sample.unlink(missing_ok=True)
@@ -191,7 +192,7 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
             f"{' '.join('--no-' + canon for canon in unread)} to compare without "
             f"{'it' if len(unread) == 1 else 'them'}, or use --engine pandas", path=path)
     if "event_type" not in head.attrs["columns"]:
-        default_event = str(head["event_type"].iloc[0])   # the loader's choice, in its notes
+        default_event = head.attrs["default_event"]   # the loader's choice, in its notes
     if kind == "parquet":
         schema = open_parquet(path).schema_arrow
         kinds = {canon: _arrow_kind(schema.field(src).type) for canon, src in columns.items()}
@@ -379,8 +380,7 @@ def events_sql(d: Dialect, src: Source, facts: Facts) -> str:
     if "event_type" in src.columns:
         event = event_type_sql(d, d.ident(src.columns["event_type"]))
     else:
-        default = src.default_event.strip().lower()
-        event = literal(EVENT_SYNONYMS.get(default, default))
+        event = literal(src.default_event)   # as the loader named it (view, cart or purchase)
     return f"""
 SELECT __pos AS pos, {user} AS user_id, {session} AS session_id, {ident_expr('item_id')} AS item_id,
        {t} AS t, {event} AS event_type
@@ -460,6 +460,7 @@ def check(engine, src: Source, d: Dialect) -> Facts:
     try:
         return _check(engine, src, d)
     except EventLogError as exc:
+        raise_if_damaged(src.path)   # a damaged gzip stream can decode to times, ids of its own
         if src.kind == "csv":
             move_to_physical_line(exc, src.path, src.encoding, src.sep)
         raise
@@ -534,8 +535,7 @@ def _check(engine, src: Source, d: Dialect) -> Facts:
     if "event_type" in src.columns:
         views = bool(row["views"])
     else:
-        default = src.default_event.strip().lower()
-        views = EVENT_SYNONYMS.get(default, default) == "view"
+        views = src.default_event == "view"
     dropped = int(row["rows_dropped"])
     if dropped:
         src.notes.insert(0, counted_note("dropped_ids", dropped))

@@ -26,7 +26,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from course_lib.datasets.own_data import damaged_gzip
+from course_lib.datasets.own_data import raise_if_damaged
 from course_lib.datasets.schema import EventLogError
 from course_lib.prep.engines.names import EngineUnavailable
 from course_lib.prep.engines.sql import SPARK
@@ -160,9 +160,7 @@ class SparkEngine:
             target = self.scratch / "raw"
             numbered.write.mode("overwrite").parquet(str(target))
         except Exception as exc:   # py4j's Java error: hundreds of lines, no line number
-            damaged = src.path.suffix.lower() == ".gz" and damaged_gzip(src.path)
-            if damaged:   # Spark's FAILED_READ_FILE on a gzip stream that ends early
-                raise damaged from None
+            raise_if_damaged(src.path)   # Spark's FAILED_READ_FILE on a gzip stream that ends early
             if "MALFORMED" not in str(exc):
                 raise
             record = re.search(r"Malformed CSV record: (.*?)(?: SQLSTATE: \w+)?$", str(exc), re.M)
