@@ -133,7 +133,8 @@ def _print_notes(events) -> None:
 def _next_item_events(args, path):
     """The events of ``path``, notes printed; one clear error without an item column."""
     events = load_from_args(argparse.Namespace(**{**vars(args), "events": path}))
-    print(f"{path}:", flush=True)
+    if events.attrs.get("notes"):   # a heading for the notes; alone it would be a bare "path:"
+        print(f"{path}:", flush=True)
     _print_notes(events)
     if "item_id" not in events.columns:
         raise EventLogError("no item column, which next-item recommendation needs: map one "

@@ -101,7 +101,7 @@ def intent_examples(events: pd.DataFrame, k: int = 3) -> Examples:
 
     # the step sequence, one row per session and step (all sessions have k steps here)
     order = {sid: i for i, sid in enumerate(sessions.index)}
-    row = head["session_id"].map(order).to_numpy()
+    row = head["session_id"].map(order).to_numpy(dtype=np.int64)   # int even with no session
     col = head.groupby("session_id", sort=False).cumcount().to_numpy()
     gaps = head.groupby("session_id", sort=False)["timestamp"].diff().dt.total_seconds().fillna(0)
     price = head["price"].fillna(0).to_numpy() if "price" in head else np.zeros(len(head))

@@ -45,6 +45,8 @@ class Examples:
                         self.label[mask], self.time[mask], self.step_names, self.what)
 
     def describe(self) -> str:
+        if not len(self):
+            return f"no {self.what}"
         return (f"{len(self):,} {self.what}, {int(self.label.sum()):,} positive "
                 f"(base rate {self.base_rate:.1%})")
 

@@ -32,8 +32,9 @@ def churn_task(events: pd.DataFrame, settings: ChurnSettings | None = None, *,
     except ValueError as exc:
         result.skipped = str(exc)
         return result
-    if too_few(train, test, s.min_cases):
-        result.skipped = f"too few customers: {train.describe()} (training), {test.describe()} (test)"
+    why = too_few(train, test, s.min_cases)
+    if why:
+        result.skipped = f"churn cannot be learnt and judged here: {why}"
         return result
     result.notes.append(f"Training cut-off {pd.Timestamp(train.time[0]):%Y-%m-%d}: {train.describe()}; "
                         f"test cut-off {pd.Timestamp(test.time[0]):%Y-%m-%d}: {test.describe()}.")

@@ -33,9 +33,14 @@ def intent_task(events: pd.DataFrame, settings: IntentSettings | None = None, *,
         return result
     examples = intent_examples(events, k=s.k)
     train, test = split_by_time(examples, cut_before_last_days(events, s.test_days))
-    if too_few(train, test, s.min_cases):
-        result.skipped = (f"too few usable sessions: {train.describe()} before the test cut, "
-                          f"{test.describe()} after it (both need positives and negatives)")
+    if not len(examples):
+        result.skipped = (f"no session has {s.k} events before its first purchase (sessions that "
+                          f"buy within their first {s.k} events are decided already): a smaller "
+                          "--intent-k (k=) may leave some")
+        return result
+    why = too_few(train, test, s.min_cases, sides=("before the test cut", "after it"))
+    if why:
+        result.skipped = f"too few usable sessions: {why}"
         return result
     result.notes.append(f"Training: {train.describe()}; test (last {s.test_days:g} days): "
                         f"{test.describe()}.")

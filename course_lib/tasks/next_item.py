@@ -196,6 +196,25 @@ def chosen_notes(tuned: dict[str, TuningResult], settings: NextItemSettings) -> 
            [f"{r.describe()}" for r in tuned.values()]
 
 
+def too_little_data(split: NextItemSplit, seq: pd.DataFrame, test_days: float) -> str | None:
+    """Why ``split`` cannot train and test a model (fewer than two training sessions or no test
+    session), naming the cause where the log shows it; ``None`` if it can."""
+    if len(split.train) >= 2 and len(split.test) >= 1:
+        return None
+    said = f"too little data for the protocol: {split.describe()}"
+    lengths = seq.groupby("session_id", sort=False).size()
+    span = (seq["timestamp"].max() - seq["timestamp"].min()) / pd.Timedelta("1D")
+    if not (lengths >= 2).any():
+        return (said + f": every one of the log's {len(lengths):,} sessions has a single event, and a "
+                "next item needs two (check --session, or a longer --session-gap)")
+    if span <= test_days:
+        return (said + f": the log spans {span:.1f} days, no more than --test-days {test_days:g}, so "
+                "no day is left to train on")
+    in_test = int((seq["timestamp"] >= split.cut).sum())
+    return (said + f": the last {test_days:g} days hold {in_test:,} of the log's {len(seq):,} events; "
+            "try another --test-days (test_days=), and check the log's last times")
+
+
 def split_log(events: pd.DataFrame, settings: NextItemSettings,
               source: str = "events") -> tuple[NextItemSplit, pd.DataFrame]:
     """(split, the events before the test cut) of one log: its last ``settings.test_days`` are the test."""
@@ -204,6 +223,9 @@ def split_log(events: pd.DataFrame, settings: NextItemSettings,
         split = next_item_split(seq, settings.test_days, event_types=None)
     except ValueError as exc:
         raise EventLogError(f"the log is too small for the protocol ({exc})", path=source) from None
+    why = too_little_data(split, seq, settings.test_days)
+    if why:
+        raise EventLogError(why, path=source)
     return split, seq[seq["timestamp"] < split.cut]
 
 
@@ -283,8 +305,9 @@ def next_item_task(events: pd.DataFrame, settings: NextItemSettings | None = Non
     except ValueError as exc:
         result.skipped = f"the log is too small for the protocol ({exc})"
         return result
-    if len(split.train) < 2 or len(split.test) < 1:
-        result.skipped = f"too little data for the protocol: {split.describe()}"
+    why = too_little_data(split, seq, settings.test_days)
+    if why:
+        result.skipped = why
         return result
     result.notes.append(f"Sequences of {'/'.join(kinds)} events. {split.describe()}.")
     earlier = seq[seq["timestamp"] < split.cut]

@@ -88,10 +88,19 @@ def interval_sentence(board, metric: str = "PR-AUC", what: str = "cases") -> str
             f"{percent(best[vs])} {metric}, {ci}.")
 
 
-def too_few(train: Examples, test: Examples, min_cases: int) -> bool:
-    """Fewer than ``min_cases`` on either side of the cut, or one side without both outcomes."""
-    return (min(len(train), len(test)) < min_cases or len(set(train.label)) < 2
-            or len(set(test.label)) < 2)
+def too_few(train: Examples, test: Examples, min_cases: int, sides=("in training", "in the test")) -> str | None:
+    """Why the cases cannot be learnt and judged (fewer than ``min_cases`` on a side of the cut,
+    or a side with one outcome only), as a sentence naming the side; ``None`` if they can."""
+    for side, cases in zip(sides, (train, test)):
+        if len(cases) < min_cases:
+            return (f"{cases.describe()} {side}, and at least {min_cases} are needed on each side of "
+                    "the cut (min_cases=)")
+    for side, cases in zip(sides, (train, test)):
+        if len(set(cases.label)) < 2:
+            outcome = "positive" if cases.label.all() else "negative"
+            return (f"all {len(cases):,} {cases.what} {side} are {outcome}: each side of the cut "
+                    "needs both outcomes")
+    return None
 
 
 def yes_no_result(result: YesNoResult, models, train: Examples, test: Examples, title: str,
