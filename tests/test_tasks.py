@@ -218,3 +218,59 @@ def test_days_missing_from_a_series_file_become_zeros_and_a_note():
                                      "zeros, add them to the file"]
     events = make_shop(2_000, seed=0).events
     assert series_from_events(events, ForecastSettings())[1] == "purchase events per day"
+
+
+def _small_log(sessions: int, events_per_session: int, days: float, purchase_every: int = 2) -> pd.DataFrame:
+    """A log of ``sessions`` sessions of ``events_per_session`` views (every ``purchase_every``-th
+    session ends in a purchase) spread over ``days``."""
+    rows = []
+    start = pd.Timestamp("2024-01-01")
+    for s in range(sessions):
+        t0 = start + pd.Timedelta(days=days * s / sessions)
+        for j in range(events_per_session):
+            bought = j == events_per_session - 1 and s % purchase_every == 0
+            rows.append({"user_id": s % 7, "session_id": s, "item_id": (s + j) % 11,
+                         "timestamp": t0 + pd.Timedelta(minutes=j),
+                         "event_type": "purchase" if bought else "view"})
+    return pd.DataFrame(rows)
+
+
+def test_logs_too_small_for_a_task_say_why():
+    """A report on a log of one-event sessions died in the intent task (IndexError), losing the
+    other tasks; intent and churn blamed "positives and negatives" that both sides had, or
+    printed "base rate nan%"; next-item said "try another test window" whatever the cause."""
+    from course_lib.tasks.intent import intent_task
+    from course_lib.tasks.next_item import next_item_task
+
+    single = _small_log(300, 1, 60)
+    intent = intent_task(single, progress=False)
+    assert intent.skipped.startswith("no session has 3 events before its first purchase"), intent.skipped
+    assert "--intent-k (k=)" in intent.skipped
+    few = _small_log(100, 4, 60)          # the last 7 days hold 12 sessions
+    skipped = intent_task(few, progress=False).skipped
+    assert skipped.startswith("too few usable sessions: ") and skipped.endswith(
+        "after it, and at least 20 are needed on each side of the cut (min_cases=)"), skipped
+    assert "nan" not in skipped
+    said = next_item_task(single, NextItemSettings(models=("pop",), budget_s=0), progress=False).skipped
+    # sequences are of views (the log has some): the 150 sessions of one view
+    assert said.endswith("every one of the log's 150 sessions has a single event, and a next item needs "
+                         "two (check --session, or a longer --session-gap)"), said
+    short = next_item_task(_small_log(50, 3, 5), NextItemSettings(models=("pop",), budget_s=0), progress=False)
+    assert "the log spans 4.9 days, no more than --test-days 7, so no day is left to train on" in short.skipped
+
+
+def test_too_few_names_the_side_and_the_reason():
+    from course_lib.prep.labelled import Examples
+    from course_lib.tasks.yes_no import too_few
+
+    def cases(labels):
+        n = len(labels)
+        return Examples(features=pd.DataFrame({"x": np.zeros(n)}), steps=np.zeros((n, 1, 1)), items=None,
+                        label=np.asarray(labels), time=np.zeros(n, dtype="datetime64[ns]"), what="customers")
+
+    both = cases([0, 1] * 15)
+    assert too_few(both, both, 20) is None
+    assert too_few(cases([]), both, 20) == ("no customers in training, and at least 20 are needed on each "
+                                            "side of the cut (min_cases=)")
+    assert too_few(both, cases([1] * 30), 20) == ("all 30 customers in the test are positive: each side of "
+                                                  "the cut needs both outcomes")
