@@ -79,3 +79,18 @@ def test_skill_intervals_match_the_leaderboard():
     board = leaderboard(result).set_index("model")
     assert ivs["skill"].to_numpy() == pytest.approx(board.loc[ivs.index, "skill"].to_numpy())
     assert ivs.attrs["n_origins"] == result.scores["origin"].nunique()
+
+
+def test_a_benchmark_without_error_leaves_skill_undefined_not_a_crash(recwarn):
+    """Sales that stop (zeros on every test day): seasonal naive made no error there, skill is 0/0,
+    and choose_forecaster raised "the bootstrap's point values differ" after two RuntimeWarnings
+    (course-lib forecast and the report's demand task died with it)."""
+    y = weekly_series(84)
+    y[y.index >= y.index[56]] = 0.0            # the shop sells nothing from day 56 on
+    choice = choose_forecaster(run(y), n_test=2)
+    board = choice.test.set_index("model")
+    assert board[["skill", "skill_lower", "skill_upper"]].isna().all().all()
+    assert not board["skill_excludes_0"].any()
+    assert "no skill against seasonal naive (m=7) can be measured here" in choice.describe()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    assert leaderboard(choice.test_result)["skill"].isna().all()   # not -inf

@@ -84,15 +84,24 @@ def skill_intervals(result: RollingResult, *, baseline: str | None = None, n_res
     """
     baseline = _baseline(result, baseline)
     metric = f"MASE(m={result.m})"
-    table = mean_intervals(_per_origin(result), np.arange(result.scores["origin"].nunique()),
-                           baseline=baseline, n_resamples=n_resamples, level=level, seed=seed)
-    vs = vs_column(metric, baseline)
+    per_origin = _per_origin(result)
+    # a benchmark without any error leaves skill undefined (0/0): no ratio to resample
+    defined = per_origin[baseline][metric].mean() > 0
+    table = mean_intervals(per_origin, np.arange(result.scores["origin"].nunique()),
+                           baseline=baseline if defined else None, n_resamples=n_resamples,
+                           level=level, seed=seed)
     out = table[[metric, f"{metric}_lower", f"{metric}_upper"]].copy()
-    out["skill"] = 0.0 - table[vs]          # 0.0 - x: no -0.0 for the baseline itself
-    out["skill_lower"] = 0.0 - table[f"{vs}_upper"]
-    out["skill_upper"] = 0.0 - table[f"{vs}_lower"]
-    out["skill_excludes_0"] = table[f"{vs}_excludes_0"]
-    out.attrs.update(table.attrs, metric=metric, n_origins=result.scores["origin"].nunique())
+    if defined:
+        vs = vs_column(metric, baseline)
+        out["skill"] = 0.0 - table[vs]          # 0.0 - x: no -0.0 for the baseline itself
+        out["skill_lower"] = 0.0 - table[f"{vs}_upper"]
+        out["skill_upper"] = 0.0 - table[f"{vs}_lower"]
+        out["skill_excludes_0"] = table[f"{vs}_excludes_0"]
+    else:
+        out[["skill", "skill_lower", "skill_upper"]] = np.nan
+        out["skill_excludes_0"] = False
+    out.attrs.update(table.attrs, baseline=baseline, metric=metric,
+                     n_origins=result.scores["origin"].nunique())
     return out
 
 
@@ -100,6 +109,9 @@ def skill_sentence(intervals: pd.DataFrame, model: str) -> str:
     """"ARIMA… skill +8.1 % against seasonal naive (m=6), 95 % CI +2.0 % … +14.1 %" (or: not distinguishable)."""
     row = intervals.loc[model]
     baseline, level = intervals.attrs["baseline"], intervals.attrs["level"]
+    if pd.isna(row["skill"]):
+        return (f"{model}: no skill against {baseline} can be measured here, because {baseline} made "
+                "no error on these origins (the series repeats itself exactly there, e.g. zeros)")
     ci = f"{100 * level:.0f} % CI {percent(row['skill_lower'])} … {percent(row['skill_upper'])}"
     if row["skill_excludes_0"]:
         return f"{model}: skill {percent(row['skill'])} against {baseline}, {ci}"
@@ -176,7 +188,8 @@ def choose_forecaster(result: RollingResult, *, test_share: float = 0.5, n_test:
     order = list(valid_board["model"])
     test_board = leaderboard(test, baseline=baseline).set_index("model").loc[order]
     ivs = skill_intervals(test, baseline=baseline, n_resamples=n_resamples, level=level, seed=seed).loc[order]
-    if not np.allclose(ivs["skill"], test_board["skill"]) or not np.allclose(ivs[metric], test_board[metric]):
+    if not (np.allclose(ivs["skill"], test_board["skill"], equal_nan=True)
+            and np.allclose(ivs[metric], test_board[metric], equal_nan=True)):   # NaN: undefined in both
         raise RuntimeError("the bootstrap's point values differ from the leaderboard's")
     for column in [c for c in ivs.columns if c not in test_board.columns]:
         test_board[column] = ivs[column]

@@ -99,8 +99,9 @@ def leaderboard(result: RollingResult, baseline: str | None = None) -> pd.DataFr
         MAE=("MAE", "mean"), RMSE=("SE", lambda v: float(np.sqrt(np.mean(v)))),
         MASE=("MASE", "mean"), coverage=("coverage", "mean"),
         fit_seconds=("fit_seconds", "sum"), converged=("converged", "mean"))
-    if baseline in table.index:
-        table.insert(3, "skill", 1 - table["MASE"] / table.loc[baseline, "MASE"])
+    if baseline in table.index:   # undefined (NaN) where the benchmark made no error
+        scale = table.loc[baseline, "MASE"]
+        table.insert(3, "skill", 1 - table["MASE"] / scale if scale > 0 else np.nan)
     table = table.rename(columns={"MASE": f"MASE(m={result.m})",
                                   "coverage": f"coverage({result.level:.0%})"})
     return table.sort_values(f"MASE(m={result.m})").reset_index()
