@@ -269,3 +269,23 @@ def shop_split():
     from course_lib.prep.next_item import next_item_split
 
     return next_item_split(make_shop(60_000, seed=0).events, test_days=14)
+
+
+def test_a_baseline_scoring_zero_leaves_the_difference_undefined_not_infinite(recwarn):
+    """A rule with ROC-AUC 0 on a small churn test printed 'ROC-AUC_vs_rule inf NaN NaN' (and
+    numpy RuntimeWarnings); the difference to a baseline scoring 0 is undefined: NaN, no interval."""
+    from course_lib.evaluate.uncertainty import mean_intervals
+
+    rng = np.random.default_rng(0)
+    values = {"model": pd.DataFrame({"hit": rng.integers(0, 2, 200).astype(float)}),
+              "rule": pd.DataFrame({"hit": np.zeros(200)})}
+    table = mean_intervals(values, np.arange(200), baseline="rule", n_resamples=200)
+    row = table.loc["model"]
+    assert np.isnan(row[["hit_vs_rule", "hit_vs_rule_lower", "hit_vs_rule_upper"]].astype(float)).all()
+    assert not row["hit_vs_rule_excludes_0"]
+    assert 0 < row["hit_lower"] < row["hit"] < row["hit_upper"] < 1        # its own interval stays
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    # a baseline scoring 0 in a few resamples only: those are left out, the interval stays finite
+    rare = {"model": values["model"], "rule": pd.DataFrame({"hit": np.r_[1.0, np.zeros(199)]})}
+    row = mean_intervals(rare, np.arange(200), baseline="rule", n_resamples=200).loc["model"]
+    assert np.isfinite(row[["hit_vs_rule", "hit_vs_rule_lower", "hit_vs_rule_upper"]].astype(float)).all()

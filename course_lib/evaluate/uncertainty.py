@@ -176,8 +176,16 @@ def _columns(point: np.ndarray, reps: np.ndarray, models: list[str], metrics: li
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = point / point[b] - 1
             rel_reps = reps / reps[:, b:b + 1, :] - 1
+        # a baseline that scores 0 leaves the relative difference undefined: NaN, not inf, both
+        # for the point value (no interval then) and for a resample where it scores 0 (left out)
+        undefined = ~(point[b] != 0)
+        rel[:, undefined] = np.nan
+        if not np.isfinite(rel_reps).all():
+            rel_reps = np.where(np.isfinite(rel_reps), rel_reps, np.nan)
+        rel_reps[:, :, undefined] = 0.0   # a placeholder, so that no column is all NaN
         rlow, rhigh = percentile_interval(rel_reps.reshape(len(reps), -1), level)
         rlow, rhigh = rlow.reshape(point.shape), rhigh.reshape(point.shape)
+        rlow[:, undefined] = rhigh[:, undefined] = np.nan
         for j, metric in enumerate(metrics):
             name = vs_column(metric, baseline)
             columns[name] = rel[:, j]
