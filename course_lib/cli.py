@@ -171,6 +171,7 @@ def cmd_forecast(args) -> int:
         _print_notes(series)   # the loader's and the missing periods'
     else:
         series, what = series_from_events(events, settings)
+        _print_notes(series)   # periods without a purchase at the log's ends
     result = forecast_task(series, what, settings, source=str(args.events),
                            progress=not args.quiet, log=_log)
     files = forecast_files(result)

@@ -274,3 +274,19 @@ def test_too_few_names_the_side_and_the_reason():
                                             "side of the cut (min_cases=)")
     assert too_few(both, cases([1] * 30), 20) == ("all 30 customers in the test are positive: each side of "
                                                   "the cut needs both outcomes")
+
+
+def test_days_without_a_purchase_at_the_ends_of_the_log_are_zeros():
+    """Views went on for 10 days after the last purchase: the daily series stopped at the last
+    purchase, silently, so the forecasts never saw the sales stop."""
+    from course_lib.tasks.forecast import series_from_events
+
+    days = pd.date_range("2024-01-01", periods=40, freq="D")
+    events = pd.DataFrame({"timestamp": days.repeat(2), "event_type": ["view", "purchase"] * 40})
+    events.loc[(events["timestamp"] >= days[30]) & (events["event_type"] == "purchase"), "event_type"] = "view"
+    series, _ = series_from_events(events, ForecastSettings())
+    assert len(series) == 40 and series.iloc[30:].eq(0).all() and series.iloc[:30].eq(1).all()
+    assert series.attrs["notes"] == ["10 days of the log without a purchase at its start or end (2024-01-31 to "
+                                     "2024-02-09) are counted as 0: the log has other events then"]
+    whole, _ = series_from_events(events.assign(event_type="purchase"), ForecastSettings())
+    assert len(whole) == 40 and whole.attrs["notes"] == []

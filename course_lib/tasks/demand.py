@@ -25,6 +25,7 @@ from course_lib.models.forecasters import (ARMAForecast, NaiveForecast, Seasonal
                                           weekday_indicators)
 from course_lib.prep.series import daily_series
 from course_lib.show.plots import plot_stock_orders
+from course_lib.tasks.forecast import over_the_whole_log
 from course_lib.tasks.results import DemandResult
 from course_lib.tasks.settings import DemandSettings
 
@@ -40,7 +41,8 @@ def demand_task(events: pd.DataFrame, settings: DemandSettings | None = None, *,
                           + event_type_hint(events))
         return result
     units = "quantity" if "quantity" in events and events.loc[purchases, "quantity"].notna().all() else "events"
-    series = daily_series(events, value=units).astype(float)
+    series, notes = over_the_whole_log(daily_series(events, value=units).astype(float), events)
+    result.notes += notes
     problem = s.too_short(len(series))
     if problem:
         result.skipped = f"too few days of purchases: {problem}"

@@ -47,6 +47,21 @@ def series_from_values(series: pd.Series, value: str, settings: ForecastSettings
     return _finish(periods.sum(), f"{value} per {_per(settings.freq)}", settings, notes)
 
 
+def over_the_whole_log(series: pd.Series, events: pd.DataFrame, freq: str = "D") -> tuple[pd.Series, list[str]]:
+    """``series`` (of purchases, per ``freq``) over every period of the log, from its first event to
+    its last: the periods without a purchase at either end, which ``daily_series`` does not reach,
+    are 0 (views went on, no one bought), said in a note. (course-lib forecast, the demand task.)"""
+    full = events.set_index("timestamp")["event_type"].resample(freq).size().index
+    added = full.difference(series.index)
+    if not len(added):
+        return series, []
+    per = _per(freq)
+    note = (f"{len(added):,} {per}{'s' if len(added) > 1 else ''} of the log without a purchase at its "
+            f"start or end ({added[0]:%Y-%m-%d} to {added[-1]:%Y-%m-%d}) are counted as 0: the log "
+            "has other events then")
+    return series.reindex(series.index.union(full), fill_value=0), [note]
+
+
 def series_from_events(events: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Series, str]:
     """``settings.count`` of purchase events (of all events, if the log has no purchases) per period."""
     needs = {"quantity": ("quantity",), "revenue": ("price",)}.get(settings.count, ())
@@ -60,11 +75,12 @@ def series_from_events(events: pd.DataFrame, settings: ForecastSettings) -> tupl
     if one_unit:   # a log of orders and their amounts: each line is one unit at its price
         events = events.assign(quantity=1)
     series = daily_series(events, event_type=kind, value=settings.count, freq=settings.freq)
+    series, notes = over_the_whole_log(series, events, settings.freq)
     counted = "" if settings.count == "events" else f"{settings.count} of "
     what = f"{counted}{kind or 'all'} events per {_per(settings.freq)}"
     if one_unit:
         what += " (the sum of prices: no quantity column, so each line is one unit)"
-    return _finish(series, what, settings)
+    return _finish(series, what, settings, notes)
 
 
 def _finish(series: pd.Series, what: str, settings: ForecastSettings,
