@@ -105,8 +105,12 @@ def test_rules_of_thumb_live_in_the_settings():
     assert demand.initial_window(100) == forecast.initial_window(100) == 60   # 60 %
     assert demand.initial_window(30) == 28                                    # at least 4 seasons
     assert DemandSettings(initial=40).initial_window(30) == 40
-    # the first window, then 4 origins (2 validation, 2 test) a horizon apart, then a horizon
-    assert "needs at least 68 values" in demand.too_short(67) and demand.too_short(68) is None
+    # the first window, then 4 origins (2 validation, 2 test) a horizon apart, then a horizon; under
+    # 70 values the window shrinks to leave them, down to 4 seasons: 56 values at least, at any length
+    assert demand.initial_window(67) == 39 and demand.initial_window(70) == 42
+    assert demand.too_short(56) is None and demand.too_short(67) is None
+    for n in (40, 55):
+        assert "needs at least 56 values (a first window of 28" in demand.too_short(n)
     assert "more than two seasons" in ForecastSettings(initial=14).too_short(100)
     settings = NextItemSettings()
     test = pd.Series([np.arange(2), np.arange(9), np.arange(9)])   # predictions from sessions of 2, 9, 9

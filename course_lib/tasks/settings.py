@@ -207,7 +207,8 @@ class RollingOriginSettings:
     """Rolling-origin evaluation of daily forecasts (lessons 03 and 09, ``course-lib forecast``).
 
     The first training window is ``initial`` values, or by default 60 % of
-    the series but at least four seasons: seasonal differencing (SARIMA)
+    the series (less where that would leave too few values for the origins)
+    but at least four seasons: seasonal differencing (SARIMA)
     spends one season, and MASE's scale and the seasonal naive forecast
     need more than one. At least ``min_origins`` origins follow it: the
     earlier half is the validation block (a model is chosen there), the later
@@ -227,8 +228,12 @@ class RollingOriginSettings:
         _at_least_one(self, "initial", "step", optional=True)
 
     def initial_window(self, n: int) -> int:
-        """Length of the first training window for a series of ``n`` values."""
-        return self.initial or max(self.initial_seasons * self.season, int(self.initial_share * n))
+        """Length of the first training window for a series of ``n`` values: 60 % of it, shortened
+        (to four seasons at least) where that would leave too few values for the origins."""
+        if self.initial:
+            return self.initial
+        tail = (self.min_origins - 1) * (self.step or self.horizon) + self.horizon
+        return max(self.initial_seasons * self.season, min(int(self.initial_share * n), n - tail))
 
     def too_short(self, n: int) -> str | None:
         """Why a series of ``n`` values cannot be evaluated (one sentence), or None."""
