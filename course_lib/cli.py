@@ -508,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"steps ahead (default {fd.horizon})")
     f.add_argument("--initial", type=int, metavar="N",
                    help=f"length of the first training window (default: {fd.initial_share * 100:.0f}%% of "
-                        f"the series, at least {fd.initial_seasons} seasons)")
+                        f"the series, less where that leaves too few values for the origins, at "
+                        f"least {fd.initial_seasons} seasons)")
     f.add_argument("--step", type=int, metavar="S", help="origin step (default: the horizon)")
     f.add_argument("--trading-days", action="store_true",
                    help="drop days with a zero value (a shop that was closed)")
