@@ -1067,3 +1067,25 @@ def test_a_broken_parquet_series_gets_one_sentence(tmp_path):
     pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "units": ["3", "lots"]}).to_parquet(text)
     with pytest.raises(EventLogError, match=r"column 'units', row 2: cannot read 'lots' as a number"):
         load_series(text, time="date", value="units")
+
+
+def test_a_few_events_far_from_the_others_get_a_note(tmp_path):
+    """20 events dated 2031 among 1,500 of 2024 (a wrong year) went unremarked: validate printed a
+    span of 2,708 days, and forecast built a series of 2,709 days, nearly all zeros."""
+    n = 1500
+    times = pd.date_range("2024-01-01", periods=n, freq="90min")
+    log = pd.DataFrame({"user_id": np.arange(n) % 60, "item_id": np.arange(n) % 13, "timestamp": times})
+    log.loc[log.index[-20:], "timestamp"] = pd.Timestamp("2031-06-01 19:00")
+    log.to_csv(tmp_path / "far.csv", index=False)
+    notes = [n for n in load_events(tmp_path / "far.csv").attrs["notes"] if "far from the others" in n]
+    assert notes == ["timestamp: 20 events lie far from the others (the middle half of the times runs from "
+                     "2024-01-24 to 2024-03-11, the log from 2024-01-01 to 2031-06-01; e.g. 2031-06-01 "
+                     "19:00:00): a wrong year or a default date? Each task cuts the log in time, so they "
+                     "move its windows; fix or drop them"]
+    # logs whose times are merely uneven get no such note: the shipped ones, a sparse weekly log
+    weekly = log.assign(timestamp=pd.date_range("2021-01-04", periods=n, freq="W").repeat(1)[:n])
+    shipped = [load_events(weekly),
+               load_events(ROOT / "datasets" / "examples" / "cd_purchases.csv.gz", price="amount"),
+               load_events(ROOT / "datasets" / "examples" / "boutique_events.csv.gz", user="shopper",
+                           item="product_code", time="when", event="what")]
+    assert not [n for e in shipped for n in e.attrs["notes"] if "far from the others" in n]

@@ -1452,11 +1452,39 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
         events = events.sort_values("timestamp", kind="stable", ignore_index=True)
     else:
         events = events.reset_index(drop=True)
+    far = far_off_note(events["timestamp"], cmap.timestamp)
+    if far:
+        notes.append(far)
     events.attrs["source"] = str(path)
     events.attrs["columns"] = {canon: src for canon, src in cmap.items()}
     events.attrs["notes"] = _tidy_notes(notes)
     events.attrs["default_event"] = default_event if cmap.event_type is None else None
     return events
+
+
+#: times further than this many interquartile ranges (plus a month) from the middle half of a
+#: log's times are "far from the others" (:func:`far_off_note`)
+FAR_OFF_IQRS = 5
+
+
+def far_off_note(times: pd.Series, column: str) -> str | None:
+    """A note on events far from all the others (a wrong year, a default date such as 1970-01-01
+    or 2099-12-31), or None: every task cuts the log in time, so a few such events move its test
+    window and its series. Far means more than :data:`FAR_OFF_IQRS` times the span of the middle
+    half of the times, and a month, outside that half. ``times`` sorted (the loader's table)."""
+    if len(times) < 20:
+        return None
+    q1, q3 = times.quantile([0.25, 0.75])
+    margin = FAR_OFF_IQRS * (q3 - q1) + pd.Timedelta(days=30)
+    far = ((times < q1 - margin) | (times > q3 + margin)).to_numpy()
+    if not far.any():
+        return None
+    example = times[far].iloc[-1] if times.iloc[-1] > q3 + margin else times[far].iloc[0]
+    return (f"{column}: {how_many(int(far.sum()), 'event lies', 'events lie')} far from the others "
+            f"(the middle half of the times runs from {q1:%Y-%m-%d} to {q3:%Y-%m-%d}, the log from "
+            f"{times.iloc[0]:%Y-%m-%d} to {times.iloc[-1]:%Y-%m-%d}; e.g. {example}): a wrong year "
+            "or a default date? Each task cuts the log in time, so they move its windows; fix or "
+            "drop them")
 
 
 def load_series(path, *, time: str, value: str, sep=None, time_format=None,
