@@ -294,3 +294,16 @@ def test_days_without_a_purchase_at_the_ends_of_the_log_are_zeros():
                                      "2024-02-09) are counted as 0: the log has other events then"]
     whole, _ = series_from_events(events.assign(event_type="purchase"), ForecastSettings())
     assert len(whole) == 40 and whole.attrs["notes"] == []
+
+
+def test_a_report_where_no_task_ran_says_so_in_its_trust_section():
+    """Every task skipped: the trust section said 'none of the usual ones' (warnings), as if there
+    were numbers to trust."""
+    from course_lib.tasks.results import YesNoResult
+    from course_lib.tasks.trust import trust_lines
+
+    skipped = [YesNoResult("intent", "Purchase intent"), YesNoResult("churn", "Churn")]
+    for r in skipped:
+        r.skipped = "too few"
+    assert trust_lines(skipped) == ["- No task could run on this log (each one's reason is above), so "
+                                    "there is no number to trust yet."]

@@ -174,6 +174,9 @@ def demand_lines(result: DemandResult) -> tuple[list[str], list[str]]:
 
 def trust_lines(results: list[TaskResult], events: pd.DataFrame | None = None) -> list[str]:
     """The trust section's Markdown lines (without its heading)."""
+    if results and all(r.skipped for r in results):
+        return ["- No task could run on this log (each one's reason is above), so there is no number "
+                "to trust yet."]
     facts, warnings, shipped = [], [], []
     for r in results:
         if r.skipped:
