@@ -1465,6 +1465,8 @@ def _canonical(events: pd.DataFrame, cmap: ColumnMap, path, session_gap, notes,
 #: times further than this many interquartile ranges (plus a month) from the middle half of a
 #: log's times are "far from the others" (:func:`far_off_note`)
 FAR_OFF_IQRS = 5
+#: how that note begins after the column's name (the SQL engines leave out their head's note)
+FAR_OFF = "far from the others"
 
 
 def far_off_note(times: pd.Series, column: str) -> str | None:
@@ -1480,7 +1482,7 @@ def far_off_note(times: pd.Series, column: str) -> str | None:
     if not far.any():
         return None
     example = times[far].iloc[-1] if times.iloc[-1] > q3 + margin else times[far].iloc[0]
-    return (f"{column}: {how_many(int(far.sum()), 'event lies', 'events lie')} far from the others "
+    return (f"{column}: {how_many(int(far.sum()), 'event lies', 'events lie')} {FAR_OFF} "
             f"(the middle half of the times runs from {q1:%Y-%m-%d} to {q3:%Y-%m-%d}, the log from "
             f"{times.iloc[0]:%Y-%m-%d} to {times.iloc[-1]:%Y-%m-%d}; e.g. {example}): a wrong year "
             "or a default date? Each task cuts the log in time, so they move its windows; fix or "

@@ -38,8 +38,8 @@ from course_lib.prep.engines.spark_engine import SparkEngine
 from course_lib.prep.engines.sql_pipeline import prepare_with_sql
 from course_lib.prep.engines.sql_pipeline import session_table as sql_table
 
-__all__ = ["ENGINES", "BadEngineOption", "EngineUnavailable", "UnknownEngine", "check_engine", "enough_to_train_and_test",
-           "prepare", "session_table"]
+__all__ = ["ENGINES", "BadEngineOption", "EngineUnavailable", "UnknownEngine", "check_engine",
+           "enough_to_train_and_test", "prepare", "session_table"]
 
 
 def _sql_engine(engine: str, scratch: Path, memory_limit, threads):

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.datasets.own_data import (ID_COLUMNS, TIME_UNITS, AmbiguousDates, counted_note,
-                                          day_first_note, guess_time_unit, how_many,
+from course_lib.datasets.own_data import (FAR_OFF, ID_COLUMNS, TIME_UNITS, AmbiguousDates,
+                                          counted_note, day_first_note, guess_time_unit, how_many,
                                           implausible_time, kind_switch, load_events,
                                           move_to_physical_line, open_parquet, read_header,
                                           raise_if_damaged, time_unit_note, whole_lines)
@@ -209,10 +209,12 @@ def inspect_source(path, scratch: Path, *, user=None, session=None, item=None, t
         time_format = None if ambiguous else head.attrs.get("time_format")
     # notes about the whole file come from the SQL checks (the head's counts would mislead)
     notes = [n for n in head.attrs.get("notes", [])
-             if "numbers read as" not in n and not n.startswith("dropped ") and HEAD_COPIES not in n]
+             if "numbers read as" not in n and not n.startswith("dropped ") and HEAD_COPIES not in n
+             and FAR_OFF not in n]
     return Source(path=path, kind=kind, columns=columns, kinds=kinds, sep=sep or ",",
                   encoding=encoding, time_unit=time_unit, time_format=time_format,
-                  format_given=format_given, time_formats=ambiguous, session_gap=session_gap, drop_missing_ids=drop_missing_ids,
+                  format_given=format_given, time_formats=ambiguous, session_gap=session_gap,
+                  drop_missing_ids=drop_missing_ids,
                   default_event=default_event, drop_duplicates=drop_duplicates, notes=notes,
                   header=header)
 
