@@ -307,3 +307,17 @@ def test_a_report_where_no_task_ran_says_so_in_its_trust_section():
         r.skipped = "too few"
     assert trust_lines(skipped) == ["- No task could run on this log (each one's reason is above), so "
                                     "there is no number to trust yet."]
+
+
+def test_a_catalogue_no_larger_than_the_list_gets_a_warning_about_hr_at_20():
+    """A shop of a handful of items: every model had HR@20 1.000 [1.000, 1.000] and nothing said why."""
+    from course_lib.tasks.next_item import next_item_task
+    from course_lib.tasks.trust import trust_lines
+
+    log = _small_log(400, 4, 60)   # items 0-10
+    result = next_item_task(log, NextItemSettings(models=("pop", "markov"), budget_s=0), progress=False)
+    assert result.skipped is None and (result.leaderboard["HR@20"] == 1).all()
+    warned = [ln for ln in trust_lines([result], log) if "HR@20 is 1 for every model" in ln]
+    assert warned == ["- ⚠ The catalogue holds 11 items, no more than the 20 a list of 20 shows: HR@20 is 1 "
+                      "for every model by construction, so compare MRR@20 and NDCG, which still weigh "
+                      "where the item ranks."]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from course_lib.datasets.own_data import how_many
 from course_lib.evaluate.next_item import difference_lines
 from course_lib.evaluate.uncertainty import percent, ranking_intervals, vs_column
 from course_lib.prep.holidays import holidays_between
@@ -107,6 +108,10 @@ def next_item_lines(result: NextItemResult, events: pd.DataFrame | None) -> tupl
     else:
         warnings.append("No intervals were computed: too few test sessions to resample.")
     facts += tuned_lines(result)
+    if split.n_items <= 20:
+        warnings.append(f"The catalogue holds {how_many(split.n_items, 'item', 'items')}, no more than the "
+                        "20 a list of 20 shows: HR@20 is 1 for every model by construction, so compare "
+                        "MRR@20 and NDCG, which still weigh where the item ranks.")
     kept = int(sum(len(s) for s in split.test))
     share = split.dropped_unknown / max(1, split.dropped_unknown + kept)
     if share > UNSEEN_SHARE:
