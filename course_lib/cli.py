@@ -198,7 +198,8 @@ NEXT_ITEM_EXAMPLES = """examples:
 
 def next_item_settings(args, models: str) -> NextItemSettings:
     """The next-item options of ``next-item`` and ``report`` as settings."""
-    return NextItemSettings(models=tuple(models.split(",")), test_days=args.test_days,
+    test_days = NextItemSettings.test_days if args.test_days is None else args.test_days
+    return NextItemSettings(models=tuple(models.split(",")), test_days=test_days,
                             valid_days=args.valid_days, budget_s=args.budget_s,
                             max_len=args.max_len, hidden=args.hidden, epochs=args.epochs,
                             max_epochs=args.max_epochs, batch_size=args.batch_size,
@@ -276,6 +277,11 @@ def _next_item_prepared(args) -> int:
         raise EventLogError("--pretrained reads an event log (EVENTS), not a prepared folder")
     out = new_output_folder(args.out)
     data = PreparedData(args.prepared)
+    cut_with = data.manifest.get("settings", {}).get("test_days")
+    if args.test_days is not None and cut_with is not None and args.test_days != cut_with:   # was ignored
+        raise EventLogError(f"--test-days {args.test_days:g}: the folder was cut with its own test "
+                            f"window ({cut_with:g} days); prepare it again with --test-days "
+                            f"{args.test_days:g} to change it", path=args.prepared)
     enough_to_train_and_test(data.manifest, args.prepared)   # a folder an older version wrote
     settings = replace(next_item_settings(args, args.models), max_len=data.max_len)
     distribution = data_parallel() if args.data_parallel else None
@@ -542,8 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "wrote (Keras models read its shards as a stream; --max-len is the folder's)")
     n.add_argument("--data-parallel", action="store_true", help="with --prepared: train the Keras "
                    "models on every device Keras sees (keras.distribution.DataParallel)")
-    n.add_argument("--test-days", type=float, default=ni.test_days, metavar="D",
-                   help=f"test window (default {ni.test_days:g} days)")
+    n.add_argument("--test-days", type=float, metavar="D",   # None: not given (see --prepared)
+                   help=f"test window (default {ni.test_days:g} days; with --prepared, the folder's)")
     _add_next_item_model_options(n, NEXT_ITEM_MODELS)
     n.add_argument("--out", required=True, metavar="DIR", help="new folder for the results")
     n.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -236,6 +236,13 @@ def test_a_folder_that_is_not_prepared_is_refused(shop_files, tmp_path):
     with pytest.raises(NotPreparedError, match="test-00000.parquet has changed since it was prepared"):
         PreparedData(tmp_path / "p")
     assert not (tmp_path / "res").exists()
+    # a --test-days the folder was not cut with was ignored in silence
+    prepare(shop_files["parquet"], tmp_path / "p2", test_days=14, session="visit", **MAPPING)
+    result = run_cli("next-item", "--prepared", tmp_path / "p2", "--test-days", "3", "--out", tmp_path / "res")
+    assert result.returncode == 2 and result.stderr.strip().endswith(
+        "--test-days 3: the folder was cut with its own test window (14 days); prepare it again with "
+        "--test-days 3 to change it"), result.stderr
+    assert not (tmp_path / "res").exists()
 
 
 def test_duckdb_checks_every_row_not_only_the_head(tmp_path):
@@ -506,7 +513,8 @@ def test_prepare_refuses_a_cut_that_leaves_nothing_to_train_or_test(tmp_path):
         assert out.stderr.startswith(f"course-lib: error: {path}: too little data for next-item training "
                                      "and testing: cut at 2023-09-25T10:01:00, 0 training windows from "
                                      "0 sessions and 0 test prefixes from 0 sessions"), out.stderr
-        assert out.stderr.rstrip().endswith("try another --test-days (test_days=)")
+        assert out.stderr.rstrip().endswith("no event comes before the cut: the log spans no more than "
+                                            "--test-days 100, so no day is left to train on")
     for option, said in (("--test-days=0", "--test-days must be positive, got 0"),
                          ("--max-len=0", "--max-len must be a whole number of at least 1, got 0")):
         out = run_cli("prepare", path, option, "--out", tmp_path / "o")
@@ -768,3 +776,20 @@ def test_a_memory_limit_is_read_as_each_engine_writes_it(tmp_path):
                                               r"gives it \(1MB\): raise it"):
         prepare(tmp_path / "e.csv", tmp_path / "o", engine="duckdb", memory_limit="1MB")
     assert not (tmp_path / "o").exists()
+
+
+def test_too_little_data_names_its_cause_in_both_engines(tmp_path):
+    """prepare said "try another --test-days" of a log shorter than the test window (where it is
+    the cause) and of a log of one-event sessions (where no --test-days helps)."""
+    n = 600
+    short = pd.DataFrame({"user": np.arange(n) % 60, "item": np.arange(n) % 17,
+                          "time": pd.date_range("2024-01-01", periods=n, freq="10min")})   # 4.2 days
+    single = short.assign(user=np.arange(n), time=pd.date_range("2024-01-01", periods=n, freq="2h"))
+    for name, log, said in (("short", short, "no event comes before the cut: the log spans no more than "
+                                             "--test-days 7, so no day is left to train on"),
+                            ("single", single, "no session before the cut has two events, and a next "
+                                               "item needs two (check --session")):
+        log.to_csv(tmp_path / f"{name}.csv", index=False)
+        for engine in ("pandas", "duckdb"):
+            with pytest.raises(EventLogError, match=re.escape(said)):
+                prepare(tmp_path / f"{name}.csv", tmp_path / f"{name}-{engine}", engine=engine)

@@ -122,7 +122,7 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
                 shutil.rmtree(work, ignore_errors=True)
             engine_settings = {"memory_limit": memory_limit, "threads": threads}
         if not allow_empty:
-            enough_to_train_and_test(body, events)
+            enough_to_train_and_test(body, events, test_days)
         source = Path(events)
         manifest = {"engine": engine, "engine_version": version,
                     "source": {"path": str(source), "bytes": source.stat().st_size,
@@ -133,19 +133,34 @@ def prepare(events, out, *, engine: str = "pandas", test_days: float = 7, max_le
     return prepared.PreparedData(out, verify=False).manifest
 
 
-def enough_to_train_and_test(body: dict, path) -> None:
+def enough_to_train_and_test(body: dict, path, test_days: float | None = None) -> None:
     """One sentence where the cut leaves no training window or no test prefix: such a folder
-    could not be trained or tested on (``next-item`` says the same of an event log)."""
+    could not be trained or tested on (``next-item`` says the same of an event log), with the
+    cause the counts show. ``test_days``: the window asked for (default: the manifest's)."""
     c = body["counts"]
     if c["windows"] and c["prefixes"]:
         return
+    days = test_days if test_days is not None else body.get("settings", {}).get("test_days")
+    window = f"--test-days {days:g}" if days is not None else "the test window"
+    if not c.get("train_events", 1):
+        why = (f"no event comes before the cut: the log spans no more than {window}, so no day "
+               "is left to train on")
+    elif not c["train_sessions"]:
+        why = ("no session before the cut has two events, and a next item needs two (check "
+               "--session, or a longer --session-gap)")
+    elif not c.get("test_events", 1):
+        why = f"no event falls in the last {window}"
+    elif not c["prefixes"] and c.get("dropped_unknown") == c.get("test_events"):
+        why = "every test event is an item unseen in training, so none can be predicted"
+    else:
+        why = "try another --test-days (test_days=)"
     raise EventLogError(
         f"too little data for next-item training and testing: cut at {body['cut']}, "
         f"{how_many(c['windows'], 'training window', 'training windows')} from "
         f"{how_many(c['train_sessions'], 'session', 'sessions')} and "
         f"{how_many(c['prefixes'], 'test prefix', 'test prefixes')} from "
         f"{how_many(c['test_sessions'], 'session', 'sessions')} (a session counts from two "
-        "events); try another --test-days (test_days=)", path=path)
+        f"events): {why}", path=path)
 
 
 def session_table(events, *, engine: str = "pandas", test_days: float = 7,
