@@ -793,3 +793,30 @@ def test_too_little_data_names_its_cause_in_both_engines(tmp_path):
         for engine in ("pandas", "duckdb"):
             with pytest.raises(EventLogError, match=re.escape(said)):
                 prepare(tmp_path / f"{name}.csv", tmp_path / f"{name}-{engine}", engine=engine)
+
+
+def test_an_edited_manifest_is_one_sentence_not_a_traceback_or_a_wrong_result(shop_files, tmp_path):
+    """A manifest without 'shards' was KeyError, one with 10 items for 50 a scipy IndexError, and
+    one with max_len 5 for shards of 10 was read as prefixes of 5, silently (another result); a
+    version "1" said "version 1, this course-lib reads version 1"."""
+    import json
+    import shutil
+
+    prepare(shop_files["parquet"], tmp_path / "p", test_days=14, session="visit", **MAPPING)
+    PreparedData(tmp_path / "p")
+    n_items = json.loads((tmp_path / "p" / "manifest.json").read_text())["vocabulary"]["items"]
+    edits = {"no shards": (lambda m: m.pop("shards"), "manifest.json is incomplete or was edited (KeyError: 'shards')"),
+             "items": (lambda m: m["vocabulary"].update(items=10),
+                       f"manifest.json says 10 items, its vocabulary holds {n_items:,}: the manifest was edited"),
+             "max_len": (lambda m: m["settings"].update(max_len=5),
+                         "manifest.json says max_len 5, its shards hold prefixes of 10: the manifest was edited"),
+             "version": (lambda m: m.update(version="1"), "prepared by format version '1', this course-lib reads version 1"),
+             "no version": (lambda m: m.pop("version"), "manifest.json has no format version")}
+    for name, (edit, said) in edits.items():
+        folder = tmp_path / name.replace(" ", "_")
+        shutil.copytree(tmp_path / "p", folder)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        edit(manifest)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(NotPreparedError, match=re.escape(said)):
+            PreparedData(folder)

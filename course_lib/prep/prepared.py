@@ -43,6 +43,10 @@ class NotPreparedError(EventLogError):
     """A folder that ``course-lib prepare`` did not write (or that was changed since)."""
 
 
+#: the counts a prepared folder's manifest must hold (what the reader and its messages use)
+COUNTED = ("train_sessions", "windows", "test_sessions", "prefixes", "dropped_unknown")
+
+
 def x_columns(max_len: int) -> list[str]:
     return [f"x{j}" for j in range(max_len)]
 
@@ -208,11 +212,22 @@ class PreparedData:
             raise NotPreparedError(where + f"{MANIFEST} cannot be read ({exc})") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise NotPreparedError(where + f"{MANIFEST} is not a course-lib prepare manifest")
-        if manifest.get("version") != VERSION:
-            raise NotPreparedError(where + f"prepared by format version {manifest.get('version')}, "
-                                   f"this course-lib reads version {VERSION}: prepare it again")
+        if "version" not in manifest:
+            raise NotPreparedError(where + f"{MANIFEST} has no format version: prepare the data again")
+        if manifest["version"] != VERSION:
+            raise NotPreparedError(where + f"prepared by format version {manifest['version']!r}, "
+                                   f"this course-lib reads version {VERSION!r}: prepare it again")
         self.manifest = manifest
-        files = [manifest["vocabulary"]] + manifest["shards"]["train"] + manifest["shards"]["test"]
+        try:   # what the reader uses, present and of the right kind (an edited manifest was a traceback)
+            files = [manifest["vocabulary"]] + manifest["shards"]["train"] + manifest["shards"]["test"]
+            for entry in files:
+                str(entry["file"]), str(entry["sha256"])
+            int(manifest["settings"]["max_len"]), int(manifest["vocabulary"]["items"])
+            pd.Timestamp(manifest["cut"])
+            {key: int(manifest["counts"][key]) for key in COUNTED}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise NotPreparedError(where + f"{MANIFEST} is incomplete or was edited ({type(exc).__name__}: "
+                                   f"{exc}): prepare the data again") from None
         for entry in files:
             file = self.folder / entry["file"]
             if not file.exists():
@@ -220,6 +235,25 @@ class PreparedData:
             if verify and sha256(file) != entry["sha256"]:
                 raise NotPreparedError(where + f"{entry['file']} has changed since it was prepared "
                                        "(checksum differs); prepare the data again")
+        self._check_against_files(where)
+
+    def _check_against_files(self, where: str) -> None:
+        """The manifest's numbers that the files show too (the checksums cover the files, not the
+        manifest): the vocabulary's rows, and the shards' width (their max_len)."""
+        import pyarrow.parquet as pq
+
+        rows = pq.read_metadata(self.folder / self.manifest["vocabulary"]["file"]).num_rows
+        if rows != self.n_items:
+            raise NotPreparedError(where + f"{MANIFEST} says {self.n_items:,} items, its vocabulary "
+                                   f"holds {rows:,}: the manifest was edited; prepare the data again")
+        for part in ("train", "test"):
+            if self.manifest["shards"][part]:
+                names = set(pq.read_schema(self.shard_paths(part)[0]).names)
+                width = len(names & set(x_columns(len(names))))
+                if width != self.max_len:
+                    raise NotPreparedError(where + f"{MANIFEST} says max_len {self.max_len}, its "
+                                           f"shards hold prefixes of {width}: the manifest was "
+                                           "edited; prepare the data again")
 
     # -- what the manifest says
     @property
